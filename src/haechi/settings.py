@@ -1,0 +1,57 @@
+"""Settings, read once at start from ``HAECHI_*`` environment variables and passed down.
+
+Modules never read the environment themselves: the CLI builds one :class:`Settings` and hands
+it to what it calls, so a test can build its own without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything haechi can be told; each field is the env var ``HAECHI_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HAECHI_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("haechi-data"),
+        description="Folder that holds all state: database, index files, evidence.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; default a SQLite file under home.",
+    )
+    pdq_radius: int = Field(
+        default=31, ge=0, le=128, description="Largest PDQ Hamming distance that is a match."
+    )
+    pdq_min_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="PDQ hashes below this quality are kept but flagged and not matched.",
+    )
+    max_pixels: int = Field(
+        default=150_000_000, ge=1, description="Images with more pixels are refused (bombs)."
+    )
+    max_file_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="Media files larger than this are not decoded."
+    )
+    exact_decode: bool = Field(
+        default=False,
+        description=(
+            "Decode JPEGs at full size before PDQ (bit-exact with Meta's reference tool) "
+            "instead of the faster DCT-scaled decode."
+        ),
+    )
+    workers: int = Field(default=0, ge=0, description="Hashing processes; 0 means one per core.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<home>/haechi.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'haechi.db').resolve()}"
