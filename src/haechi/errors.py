@@ -53,5 +53,5 @@ class UnsupportedMedia(MediaError):
     """Bytes that are not an image or video haechi can decode."""
 
 
-class IndexError_(HaechiError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(HaechiError):  # trailing _ : not the builtin IndexError
     """A matching index file that is damaged or does not fit the data it claims to hold."""

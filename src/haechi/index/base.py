@@ -55,7 +55,8 @@ class RangeResult:
     def for_query(self, q: int) -> list[tuple[int, int]]:
         """The ``(id, distance)`` pairs of query number ``q``, nearest first."""
         lo, hi = np.searchsorted(self.query, [q, q + 1])
-        return [(int(i), int(d)) for i, d in zip(self.ids[lo:hi], self.distances[lo:hi], strict=True)]
+        pairs = zip(self.ids[lo:hi], self.distances[lo:hi], strict=True)
+        return [(int(i), int(d)) for i, d in pairs]
 
 
 def as_hashes(values: npt.ArrayLike) -> Hashes:
@@ -80,7 +81,8 @@ def hex_to_hashes(hexes: list[str]) -> Hashes:
 def hamming(a: Hashes, b: Hashes) -> npt.NDArray[np.int32]:
     """Pairwise-row Hamming distance of two equal-shaped hash arrays (or one against many)."""
     x = np.bitwise_xor(as_hashes(a).view(np.uint64), as_hashes(b).view(np.uint64))
-    return np.bitwise_count(x).sum(axis=1, dtype=np.int32)
+    dist: npt.NDArray[np.int32] = np.bitwise_count(x).sum(axis=1, dtype=np.int32)
+    return dist
 
 
 class MatchIndex(ABC):
