@@ -1,0 +1,200 @@
+"""Hash-list files for exchanging banks with partners.
+
+Three formats, each with a stable short name:
+
+``hma``
+    One signal per line, ``<signal type> <value>``, as read by the local-file exchange of
+    Meta's python-threatexchange and HMA. Our MD5 and SHA-256 are written as ``video_md5`` and
+    ``video_sha256`` (HMA's names for file digests); ``md5``, ``photo_md5`` and ``sha256`` are
+    also read. The format has no labels and no grouping: each line imports as its own entry.
+``json``
+    ``{"format": "haechi.bank", "version": 1, "entries": [...]}`` with labels and signals.
+``csv``
+    One row per signal: ``entry,label,added_at,kind,value,quality`` (+ ``case_ref``).
+
+Case references never leave the organisation unless asked for (``with_case_refs``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from haechi.banks.model import BankEntry, NewEntry
+from haechi.errors import ImportFormatError
+from haechi.hashing.signals import Signal, SignalKind
+
+FORMATS = ("hma", "json", "csv")
+JSON_FORMAT_NAME = "haechi.bank"
+JSON_VERSION = 1
+
+_HMA_WRITE = {SignalKind.PDQ: "pdq", SignalKind.MD5: "video_md5", SignalKind.SHA256: "video_sha256"}
+_HMA_READ = {
+    "pdq": SignalKind.PDQ,
+    "video_md5": SignalKind.MD5,
+    "photo_md5": SignalKind.MD5,
+    "md5": SignalKind.MD5,
+    "video_sha256": SignalKind.SHA256,
+    "sha256": SignalKind.SHA256,
+}
+_CSV_FIELDS = ["entry", "label", "added_at", "kind", "value", "quality"]
+
+
+def guess_format(filename: str) -> str:
+    """The format a file name suggests: ``.json``, ``.csv``, anything else ``hma``."""
+    lower = filename.lower()
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith(".csv"):
+        return "csv"
+    return "hma"
+
+
+def export_entries(entries: Iterable[BankEntry], fmt: str, with_case_refs: bool = False) -> str:
+    """Render entries in one of :data:`FORMATS`."""
+    if fmt == "hma":
+        lines = [f"{_HMA_WRITE[s.kind]} {s.value}" for e in entries for s in e.signals]
+        return "".join(line + "\n" for line in lines)
+    if fmt == "json":
+        items = []
+        for e in entries:
+            item: dict[str, Any] = {
+                "id": e.id,
+                "label": e.label,
+                "added_at": e.added_at.isoformat(),
+                "signals": [
+                    {"kind": s.kind.value, "value": s.value, "quality": s.quality}
+                    for s in e.signals
+                ],
+            }
+            if with_case_refs:
+                item["case_ref"] = e.case_ref
+            items.append(item)
+        doc = {"format": JSON_FORMAT_NAME, "version": JSON_VERSION, "entries": items}
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        fields = [*_CSV_FIELDS, "case_ref"] if with_case_refs else _CSV_FIELDS
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for e in entries:
+            for s in e.signals:
+                row: dict[str, Any] = {
+                    "entry": e.id,
+                    "label": e.label,
+                    "added_at": e.added_at.isoformat(),
+                    "kind": s.kind.value,
+                    "value": s.value,
+                    "quality": "" if s.quality is None else s.quality,
+                }
+                if with_case_refs:
+                    row["case_ref"] = e.case_ref or ""
+                writer.writerow(row)
+        return out.getvalue()
+    raise ImportFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _signal(kind: str, value: str, quality: Any, where: str) -> Signal:
+    try:
+        q = None if quality in (None, "") else int(quality)
+        if q is not None and not 0 <= q <= 100:
+            raise ValueError(f"quality {q} is outside 0-100")
+        return Signal.parse(kind, value, q)
+    except (ValueError, TypeError) as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
+
+
+def _when(text: Any, where: str) -> datetime | None:
+    if text in (None, ""):
+        return None
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ImportFormatError(f"{where}: {text!r} is not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise ImportFormatError(f"{where}: time {text!r} has no timezone")
+    return when
+
+
+def parse_entries(text: str, fmt: str, label: str = "") -> list[NewEntry]:
+    """Parse a hash-list file; :class:`ImportFormatError` names the first bad line."""
+    if fmt == "hma":
+        entries = []
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            kind_name, _, value = line.partition(" ")
+            kind = _HMA_READ.get(kind_name.lower())
+            if kind is None:
+                known = ", ".join(sorted(_HMA_READ))
+                raise ImportFormatError(f"line {n}: unknown signal type {kind_name!r} ({known})")
+            entries.append(NewEntry((_signal(kind.value, value, None, f"line {n}"),), label))
+        return entries
+    if fmt == "json":
+        return _parse_json(text, label)
+    if fmt == "csv":
+        return _parse_csv(text, label)
+    raise ImportFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _parse_json(text: str, label: str) -> list[NewEntry]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(f"not JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT_NAME:
+        raise ImportFormatError(f'not a haechi bank file (expected "format": "{JSON_FORMAT_NAME}")')
+    if doc.get("version") != JSON_VERSION:
+        raise ImportFormatError(f"bank file version {doc.get('version')!r} is not supported")
+    entries = []
+    for n, item in enumerate(doc.get("entries") or [], 1):
+        where = f"entry {n}"
+        if not isinstance(item, dict) or not isinstance(item.get("signals"), list):
+            raise ImportFormatError(f"{where}: needs a list of signals")
+        signals = []
+        for s in item["signals"]:
+            if not isinstance(s, dict):
+                raise ImportFormatError(f"{where}: a signal must be an object")
+            signals.append(
+                _signal(str(s.get("kind", "")), str(s.get("value", "")), s.get("quality"), where)
+            )
+        if not signals:
+            raise ImportFormatError(f"{where}: has no signals")
+        entries.append(
+            NewEntry(
+                tuple(signals),
+                str(item.get("label") or label),
+                item.get("case_ref") or None,
+                _when(item.get("added_at"), where),
+            )
+        )
+    return entries
+
+
+def _parse_csv(text: str, label: str) -> list[NewEntry]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"kind", "value"} - set(reader.fieldnames or [])
+    if missing:
+        raise ImportFormatError(f"CSV lacks the column(s) {', '.join(sorted(missing))}")
+    grouped: dict[str, list[Signal]] = {}
+    meta: dict[str, dict[str, str]] = {}
+    for n, row in enumerate(reader, 2):
+        key = (row.get("entry") or "").strip() or f"row{n}"
+        grouped.setdefault(key, []).append(
+            _signal(row.get("kind") or "", row.get("value") or "", row.get("quality"), f"row {n}")
+        )
+        meta.setdefault(key, {k: v or "" for k, v in row.items() if k})
+    return [
+        NewEntry(
+            tuple(signals),
+            meta[key].get("label") or label,
+            meta[key].get("case_ref") or None,
+            _when(meta[key].get("added_at"), f"entry {key}"),
+        )
+        for key, signals in grouped.items()
+    ]

@@ -1,0 +1,78 @@
+"""Bank operations people ask for: register files, withdraw, export and import lists.
+
+Registration hashes the files and stores signals only. A file's name is never used as a label:
+names of victims' files often carry names of victims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from haechi.banks.formats import export_entries, parse_entries
+from haechi.banks.model import BankEntry, NewEntry
+from haechi.hashing.media import MediaHashes, Outcome, hash_file
+from haechi.scan.pipeline import hash_options
+from haechi.settings import Settings
+from haechi.store.banks import BankStore
+from haechi.store.database import Database
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The outcome of registering one file."""
+
+    path: Path
+    entry: BankEntry | None
+    hashes: MediaHashes | None
+    warning: str | None = None
+
+
+def register_files(
+    db: Database,
+    settings: Settings,
+    bank: str,
+    paths: Sequence[Path],
+    label: str = "",
+    case_ref: str | None = None,
+) -> list[Registered]:
+    """Hash files and add one entry per file to ``bank`` (created if missing)."""
+    options = hash_options(settings, dihedral=False)
+    prepared: list[tuple[Path, MediaHashes, str | None]] = []
+    for path in paths:
+        media = hash_file(path, options)
+        warning = None
+        if media.outcome is Outcome.FAILED:
+            warning = f"no PDQ hash ({media.error}); registered exact digests only"
+        elif media.pdq is not None and not media.pdq.reliable(settings.pdq_min_quality):
+            warning = (
+                f"PDQ quality {media.pdq.quality} is below {settings.pdq_min_quality}: "
+                "kept but not matched; exact copies are still found"
+            )
+        prepared.append((path, media, warning))
+    with db.session() as session:
+        store = BankStore(session)
+        store.get_or_create(bank)
+        entries = store.add_entries(
+            bank, [NewEntry(tuple(m.signals()), label, case_ref) for _, m, _ in prepared]
+        )
+    return [
+        Registered(path, entry, media, warning)
+        for (path, media, warning), entry in zip(prepared, entries, strict=True)
+    ]
+
+
+def export_bank(db: Database, bank: str, fmt: str, with_case_refs: bool = False) -> str:
+    """A bank's live entries as the text of a hash-list file."""
+    with db.session() as session:
+        return export_entries(BankStore(session).entries(bank), fmt, with_case_refs)
+
+
+def import_bank(db: Database, bank: str, text: str, fmt: str, label: str = "") -> list[BankEntry]:
+    """Add every entry of a hash-list file to ``bank`` (created if missing)."""
+    entries = parse_entries(text, fmt, label)
+    with db.session() as session:
+        store = BankStore(session)
+        store.get_or_create(bank)
+        return store.add_entries(bank, entries)

@@ -1,0 +1,366 @@
+"""The ``haechi`` command. Only this module and the web app talk to people.
+
+Every listing command takes ``--json`` and then prints one JSON object per line with stable
+keys. Errors are :class:`~haechi.errors.HaechiError` turned into a message and an exit code here,
+in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from haechi import __version__
+from haechi.banks import service as banks_service
+from haechi.banks.formats import FORMATS, guess_format
+from haechi.errors import HaechiError
+from haechi.hashing.media import MediaHashes, hash_file
+from haechi.scan.model import Hit
+from haechi.scan.pipeline import Scanner, hash_options
+from haechi.settings import Settings
+from haechi.store.banks import BankStore
+from haechi.store.database import Database, open_database
+from haechi.store.scans import ScanStore
+
+app = typer.Typer(
+    help="haechi: register content as hashes, find re-uploads, keep the evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+bank_app = typer.Typer(help="Hash banks: registered content, as hashes.", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")]
+
+
+class State:
+    """Settings for this invocation, built once in the callback."""
+
+    settings: Settings = Settings()
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None, typer.Option(help="Folder of all state (env HAECHI_HOME).", show_default=False)
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Read settings once; every command gets them from here."""
+    if version:
+        out.print(f"haechi {__version__}")
+        raise typer.Exit()
+    settings = Settings()
+    if home is not None:
+        settings = settings.model_copy(update={"home": home})
+    state.settings = settings
+
+
+def _fail(exc: HaechiError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(exc.exit_code)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run ``fn``; a :class:`HaechiError` becomes a message on stderr and its exit code."""
+    try:
+        return fn()
+    except HaechiError as exc:
+        raise _fail(exc) from None
+
+
+@contextmanager
+def database() -> Iterator[Database]:
+    """The database of the current home, migrated."""
+    db = guarded(lambda: open_database(state.settings))
+    try:
+        yield db
+    except HaechiError as exc:
+        raise _fail(exc) from None
+    finally:
+        db.close()
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def media_json(path: Path, media: MediaHashes) -> dict[str, Any]:
+    """The stable JSON form of ``haechi hash``."""
+    return {
+        "path": str(path),
+        "pdq": media.pdq.hex if media.pdq else None,
+        "quality": media.pdq.quality if media.pdq else None,
+        "md5": media.md5,
+        "sha256": media.sha256,
+        "outcome": media.outcome.value,
+        "error": media.error,
+    }
+
+
+@app.command("hash")
+def hash_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Image files to hash.")],
+    as_json: JsonOpt = False,
+    exact: Annotated[
+        bool, typer.Option(help="Full-size JPEG decode, bit-exact with Meta's reference tool.")
+    ] = False,
+) -> None:
+    """Print the PDQ hash, quality, MD5 and SHA-256 of each file."""
+    exact = exact or state.settings.exact_decode
+    settings = state.settings.model_copy(update={"exact_decode": exact})
+    options = hash_options(settings, dihedral=False)
+    failed = 0
+    table = Table("file", "pdq", "quality", "md5", "sha256", box=None)
+    for path in files:
+        media = guarded(partial(hash_file, path, options))
+        if media.error:
+            failed += 1
+        if as_json:
+            _print_json(media_json(path, media))
+        elif media.pdq is None:
+            table.add_row(str(path), f"[red]{media.error}[/]", "", media.md5, media.sha256)
+        else:
+            q = str(media.pdq.quality)
+            if not media.pdq.reliable(settings.pdq_min_quality):
+                q = f"[yellow]{q} (low)[/]"
+            table.add_row(str(path), media.pdq.hex, q, media.md5, media.sha256)
+    if not as_json:
+        out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _hit_table(hits: list[Hit]) -> Table:
+    table = Table("hit", "where", "bank", "entry", "label", "signal", "distance", box=None)
+    for h in hits:
+        table.add_row(
+            str(h.id), h.location, h.bank, str(h.entry), h.label, h.signal_kind, str(h.distance)
+        )
+    return table
+
+
+@app.command()
+def scan(
+    target: Annotated[Path, typer.Argument(help="A folder (or file) to scan.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Hash every file under TARGET, match it against all banks and record the hits."""
+    with database() as db:
+        scanner = Scanner(db, state.settings)
+        with _progress() as progress:
+            task = progress.add_task("scanning", total=None)
+
+            def tick(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = scanner.scan_folder(target, tick)
+    if as_json:
+        for hit in report.hits:
+            _print_json(hit.as_json())
+        return
+    out.print(_hit_table(report.hits))
+    out.print(
+        f"scan {report.scan_id}: {report.seen} files, {report.hashed} hashed, "
+        f"{report.skipped} seen before, {report.failed} failed, {len(report.hits)} new hits"
+    )
+    for failure in report.failures[:20]:
+        err.print(f"[yellow]skipped[/] {failure.location}: {failure.reason}")
+    if len(report.failures) > 20:
+        err.print(f"… and {len(report.failures) - 20} more failures")
+
+
+@app.command()
+def hits(
+    as_json: JsonOpt = False,
+    scan_id: Annotated[int | None, typer.Option("--scan", help="Only this scan's hits.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 1000,
+) -> None:
+    """List recorded hits, newest first."""
+    with database() as db, db.session() as session:
+        found = ScanStore(session).hits(scan_id=scan_id, limit=limit)
+    if as_json:
+        for hit in found:
+            _print_json(hit.as_json())
+    else:
+        out.print(_hit_table(found))
+
+
+@bank_app.command("create")
+def bank_create(
+    name: str, description: Annotated[str, typer.Option(help="What the bank holds.")] = ""
+) -> None:
+    """Create an empty bank."""
+    with database() as db, db.session() as session:
+        bank = BankStore(session).create(name, description)
+    out.print(f"created bank {bank.name!r}")
+
+
+@bank_app.command("list")
+def bank_list(as_json: JsonOpt = False) -> None:
+    """List banks with their number of live entries."""
+    with database() as db, db.session() as session:
+        banks = BankStore(session).all()
+    if as_json:
+        for b in banks:
+            _print_json({"bank": b.name, "entries": b.entries, "description": b.description})
+        return
+    table = Table("bank", "entries", "description", box=None)
+    for b in banks:
+        table.add_row(b.name, str(b.entries), b.description)
+    out.print(table)
+
+
+@bank_app.command("add")
+def bank_add(
+    bank: str,
+    files: Annotated[list[Path], typer.Argument(help="Files to register (never stored).")],
+    label: Annotated[str, typer.Option(help="Label for the entries (no personal data).")] = "",
+    case: Annotated[str | None, typer.Option(help="Pseudonymous case reference.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register files in BANK as hashes; the files themselves are not kept."""
+    with database() as db:
+        results = banks_service.register_files(db, state.settings, bank, files, label, case)
+    for r in results:
+        assert r.entry is not None
+        if as_json:
+            _print_json(
+                {
+                    "path": str(r.path),
+                    "bank": bank,
+                    "entry": r.entry.id,
+                    "label": r.entry.label,
+                    "signals": [s.kind.value for s in r.entry.signals],
+                    "warning": r.warning,
+                }
+            )
+        else:
+            out.print(f"entry {r.entry.id}: {r.path} ({len(r.entry.signals)} signals)")
+        if r.warning and not as_json:
+            err.print(f"[yellow]warning[/] {r.path}: {r.warning}")
+
+
+@bank_app.command("entries")
+def bank_entries(
+    bank: str,
+    as_json: JsonOpt = False,
+    withdrawn: Annotated[bool, typer.Option(help="Include withdrawn entries.")] = False,
+) -> None:
+    """List a bank's entries."""
+    with database() as db, db.session() as session:
+        entries = list(BankStore(session).entries(bank, include_withdrawn=withdrawn))
+    if as_json:
+        for e in entries:
+            pdq = next((s for s in e.signals if s.kind.value == "pdq"), None)
+            _print_json(
+                {
+                    "entry": e.id,
+                    "bank": e.bank,
+                    "label": e.label,
+                    "case": e.case_ref,
+                    "added_at": e.added_at.isoformat(),
+                    "withdrawn_at": e.withdrawn_at.isoformat() if e.withdrawn_at else None,
+                    "pdq": pdq.value if pdq else None,
+                    "quality": pdq.quality if pdq else None,
+                }
+            )
+        return
+    table = Table("entry", "label", "case", "added", "signals", box=None)
+    for e in entries:
+        gone = f" [red]withdrawn {e.withdrawn_at:%F}[/]" if e.withdrawn_at else ""
+        table.add_row(
+            str(e.id),
+            e.label + gone,
+            e.case_ref or "",
+            f"{e.added_at:%F %H:%M}",
+            ",".join(s.kind.value for s in e.signals),
+        )
+    out.print(table)
+
+
+@bank_app.command("withdraw")
+def bank_withdraw(
+    entry_ids: Annotated[list[int], typer.Argument(help="Entry ids to withdraw.")],
+) -> None:
+    """Delete entries' hashes for good (a victim's withdrawal); the entry stays as a record."""
+    with database() as db, db.session() as session:
+        store = BankStore(session)
+        for entry_id in entry_ids:
+            entry = store.withdraw(entry_id)
+            out.print(f"entry {entry.id} withdrawn: its hashes are deleted")
+
+
+@bank_app.command("export")
+def bank_export(
+    bank: str,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Default: stdout.")] = None,
+    fmt: FormatOpt = None,
+    with_case_refs: Annotated[bool, typer.Option(help="Include case references.")] = False,
+) -> None:
+    """Export a bank as an HMA signal file, JSON or CSV."""
+    chosen = fmt or (guess_format(out_file.name) if out_file else "hma")
+    with database() as db:
+        text = banks_service.export_bank(db, bank, chosen, with_case_refs)
+    if out_file is None or str(out_file) == "-":
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_file}")
+
+
+@bank_app.command("import")
+def bank_import(
+    bank: str,
+    file: Path,
+    fmt: FormatOpt = None,
+    label: Annotated[str, typer.Option(help="Label for entries that have none.")] = "",
+) -> None:
+    """Import a hash list (HMA signal file, JSON or CSV) into BANK."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[bold red]error:[/] cannot read {file}: {exc}")
+        raise typer.Exit(1) from None
+    with database() as db:
+        entries = banks_service.import_bank(db, bank, text, fmt or guess_format(file.name), label)
+    out.print(f"imported {len(entries)} entries into {bank!r}")
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option(help="Keep the demo home from an earlier run.")] = False,
+) -> None:
+    """Run the whole flow on bundled demo photos: register, alter, scan, report."""
+    from haechi.demo import run_demo
+
+    guarded(lambda: run_demo(state.settings, out, keep=keep))

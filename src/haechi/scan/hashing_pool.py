@@ -1,0 +1,67 @@
+"""Hashing many files on all cores: a process pool fed in order, results as they finish.
+
+Decoding and PDQ are CPU-bound and release nothing useful to threads, so they run in worker
+processes; a handful of files are hashed in-process, where starting a pool would cost more.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+from haechi.errors import MediaError
+from haechi.hashing.media import HashOptions, MediaHashes, hash_file
+
+_POOL_THRESHOLD = 8
+
+
+def _hash_one(path: Path, options: HashOptions) -> MediaHashes | str:
+    try:
+        return hash_file(path, options)
+    except MediaError as exc:
+        return str(exc)
+
+
+def worker_count(requested: int) -> int:
+    """Workers to use: the request, or one per usable core when 0."""
+    if requested > 0:
+        return requested
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class HashingPool:
+    """A reusable pool; use as a context manager around a whole scan."""
+
+    def __init__(self, options: HashOptions, workers: int = 0) -> None:
+        self.options = options
+        self.workers = worker_count(workers)
+        self._executor: Executor | None = None
+
+    def __enter__(self) -> HashingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            ctx = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._executor
+
+    def hash_paths(self, paths: Sequence[Path]) -> Iterator[tuple[Path, MediaHashes | str]]:
+        """Hash each path; yields ``(path, hashes)`` or ``(path, error text)`` in input order."""
+        if len(paths) < _POOL_THRESHOLD or self.workers == 1:
+            for path in paths:
+                yield path, _hash_one(path, self.options)
+            return
+        results = self._pool().map(_hash_one, paths, [self.options] * len(paths), chunksize=4)
+        yield from zip(paths, results, strict=True)

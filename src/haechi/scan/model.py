@@ -1,0 +1,62 @@
+"""Records of scanning: a hit, a per-file outcome, and the report of one scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A file that matched a bank entry."""
+
+    id: int
+    scan_id: int
+    location: str
+    sha256: str
+    bank: str
+    entry: int
+    label: str
+    signal_kind: str
+    distance: int
+    found_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable JSON form scripts depend on (``path`` or ``url`` by location)."""
+        where = "url" if self.location.startswith(("http://", "https://")) else "path"
+        return {
+            "id": self.id,
+            where: self.location,
+            "sha256": self.sha256,
+            "bank": self.bank,
+            "entry": self.entry,
+            "label": self.label,
+            "signal": self.signal_kind,
+            "distance": self.distance,
+            "scan": self.scan_id,
+            "found_at": self.found_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file of a scan: hashed, skipped as seen before, or failed."""
+
+    location: str
+    status: str
+    reason: str | None = None
+
+
+@dataclass
+class ScanReport:
+    """Counts and results of one scan."""
+
+    scan_id: int
+    target: str
+    seen: int = 0
+    hashed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    failures: list[FileOutcome] = field(default_factory=list)

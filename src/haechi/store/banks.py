@@ -1,0 +1,165 @@
+"""Bank storage: banks, their entries and signals. The only place bank SQL is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from haechi.banks.model import Bank, BankEntry, NewEntry
+from haechi.errors import BankError
+from haechi.hashing.signals import Signal, SignalKind
+from haechi.store.models import BankRow, EntryRow, SignalRow, utcnow
+
+
+def _bank(row: BankRow, entries: int = 0) -> Bank:
+    return Bank(row.id, row.name, row.description, row.created_at, entries)
+
+
+def _entry(row: EntryRow, bank_name: str) -> BankEntry:
+    signals = tuple(Signal(SignalKind(s.kind), s.value, s.quality) for s in row.signals)
+    return BankEntry(
+        row.id, bank_name, row.label, row.case_ref, row.added_at, signals, row.withdrawn_at
+    )
+
+
+class BankStore:
+    """Reads and writes banks within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, name: str) -> BankRow:
+        row = self.session.scalar(select(BankRow).where(BankRow.name == name))
+        if row is None:
+            raise BankError(f"no bank named {name!r}; create it with `haechi bank create {name}`")
+        return row
+
+    def create(self, name: str, description: str = "") -> Bank:
+        """Create a bank; names are unique."""
+        name = name.strip()
+        if not name:
+            raise BankError("a bank needs a name")
+        row = BankRow(name=name, description=description)
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            raise BankError(f"a bank named {name!r} already exists") from None
+        return _bank(row)
+
+    def get(self, name: str) -> Bank:
+        """The bank of that name, or :class:`BankError`."""
+        row = self._row(name)
+        return _bank(row, self._count(row.id))
+
+    def get_or_create(self, name: str) -> tuple[Bank, bool]:
+        """The bank of that name, created if missing; the flag says whether it was created."""
+        row = self.session.scalar(select(BankRow).where(BankRow.name == name))
+        if row is not None:
+            return _bank(row, self._count(row.id)), False
+        return self.create(name), True
+
+    def _count(self, bank_id: int) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(EntryRow.id)).where(
+                    EntryRow.bank_id == bank_id, EntryRow.withdrawn_at.is_(None)
+                )
+            )
+            or 0
+        )
+
+    def all(self) -> list[Bank]:
+        """Every bank with its number of live entries."""
+        counts = dict(
+            self.session.execute(
+                select(EntryRow.bank_id, func.count(EntryRow.id))
+                .where(EntryRow.withdrawn_at.is_(None))
+                .group_by(EntryRow.bank_id)
+            ).tuples()
+        )
+        rows = self.session.scalars(select(BankRow).order_by(BankRow.name))
+        return [_bank(r, counts.get(r.id, 0)) for r in rows]
+
+    def add_entries(self, bank: str, entries: Iterable[NewEntry]) -> list[BankEntry]:
+        """Add entries with their signals; each gets an id."""
+        bank_row = self._row(bank)
+        rows: list[EntryRow] = []
+        for new in entries:
+            row = EntryRow(
+                bank_id=bank_row.id,
+                label=new.label,
+                case_ref=new.case_ref,
+                added_at=new.added_at or utcnow(),
+            )
+            unique = {(s.kind, s.value): s for s in new.signals}
+            row.signals = [
+                SignalRow(kind=s.kind.value, value=s.value, quality=s.quality)
+                for s in unique.values()
+            ]
+            self.session.add(row)
+            rows.append(row)
+        self.session.flush()
+        return [_entry(r, bank_row.name) for r in rows]
+
+    def entries(self, bank: str, include_withdrawn: bool = False) -> Iterator[BankEntry]:
+        """A bank's entries, oldest first."""
+        bank_row = self._row(bank)
+        query = (
+            select(EntryRow)
+            .where(EntryRow.bank_id == bank_row.id)
+            .options(selectinload(EntryRow.signals))
+            .order_by(EntryRow.id)
+        )
+        if not include_withdrawn:
+            query = query.where(EntryRow.withdrawn_at.is_(None))
+        for row in self.session.scalars(query):
+            yield _entry(row, bank_row.name)
+
+    def entry(self, entry_id: int) -> BankEntry:
+        """One entry by id, or :class:`BankError`."""
+        row = self.session.get(EntryRow, entry_id)
+        if row is None:
+            raise BankError(f"no bank entry with id {entry_id}")
+        return _entry(row, row.bank.name)
+
+    def withdraw(self, entry_id: int, when: datetime | None = None) -> BankEntry:
+        """Delete an entry's signals for good; the entry stays as a dated tombstone for hits."""
+        row = self.session.get(EntryRow, entry_id)
+        if row is None:
+            raise BankError(f"no bank entry with id {entry_id}")
+        if row.withdrawn_at is not None:
+            raise BankError(f"entry {entry_id} was already withdrawn at {row.withdrawn_at:%F %T}Z")
+        row.signals.clear()
+        row.withdrawn_at = when or utcnow()
+        self.session.flush()
+        return _entry(row, row.bank.name)
+
+    def pdq_signals(self) -> list[tuple[int, int, str, int]]:
+        """``(signal id, entry id, hex, quality)`` of every live PDQ signal, for the index."""
+        rows = self.session.execute(
+            select(SignalRow.id, SignalRow.entry_id, SignalRow.value, SignalRow.quality)
+            .join(EntryRow, EntryRow.id == SignalRow.entry_id)
+            .where(SignalRow.kind == SignalKind.PDQ.value, EntryRow.withdrawn_at.is_(None))
+        ).tuples()
+        return [(sid, eid, value, quality or 0) for sid, eid, value, quality in rows]
+
+    def exact_matches(self, kind: SignalKind, values: Iterable[str]) -> dict[str, list[int]]:
+        """Entry ids per value for exact signals (MD5, SHA-256) among the given values."""
+        wanted = list(set(values))
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.session.execute(
+                select(SignalRow.value, SignalRow.entry_id).where(
+                    SignalRow.kind == kind.value, SignalRow.value.in_(chunk)
+                )
+            ).tuples()
+            for value, entry_id in rows:
+                found.setdefault(value, []).append(entry_id)
+        return found

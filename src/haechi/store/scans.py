@@ -1,0 +1,99 @@
+"""Scans and their hits. A hit names the bank entry, the distance and where the file was."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from haechi.scan.model import Hit, ScanReport
+from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
+
+
+class ScanStore:
+    """Reads and writes scans and hits within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def start(self, target: str, kind: str) -> int:
+        """Open a scan record and return its id."""
+        row = ScanRow(target=target, kind=kind)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def finish(self, report: ScanReport) -> None:
+        """Close a scan record with its counts."""
+        row = self.session.get(ScanRow, report.scan_id)
+        if row is None:
+            return
+        row.finished_at = utcnow()
+        row.files_seen = report.seen
+        row.files_hashed = report.hashed
+        row.files_skipped = report.skipped
+        row.files_failed = report.failed
+        row.hits_found = len(report.hits)
+
+    def add_hit(
+        self,
+        scan_id: int,
+        entry_id: int,
+        signal_kind: str,
+        distance: int,
+        location: str,
+        sha256: str,
+    ) -> Hit | None:
+        """Record a hit; ``None`` when this file at this place already hit this entry."""
+        existing = self.session.scalar(
+            select(HitRow.id).where(
+                HitRow.entry_id == entry_id, HitRow.sha256 == sha256, HitRow.location == location
+            )
+        )
+        if existing is not None:
+            return None
+        row = HitRow(
+            scan_id=scan_id,
+            entry_id=entry_id,
+            signal_kind=signal_kind,
+            distance=distance,
+            location=location,
+            sha256=sha256,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._hit(row.id)
+
+    def _hit(self, hit_id: int) -> Hit:
+        return self.hits(hit_ids=[hit_id])[0]
+
+    def hits(
+        self, scan_id: int | None = None, hit_ids: list[int] | None = None, limit: int | None = None
+    ) -> list[Hit]:
+        """Hits, newest first, optionally of one scan or with given ids."""
+        query = (
+            select(HitRow, EntryRow.label, BankRow.name)
+            .join(EntryRow, EntryRow.id == HitRow.entry_id)
+            .join(BankRow, BankRow.id == EntryRow.bank_id)
+            .order_by(HitRow.id.desc())
+        )
+        if scan_id is not None:
+            query = query.where(HitRow.scan_id == scan_id)
+        if hit_ids is not None:
+            query = query.where(HitRow.id.in_(hit_ids))
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            Hit(
+                row.id,
+                row.scan_id,
+                row.location,
+                row.sha256,
+                bank,
+                row.entry_id,
+                label,
+                row.signal_kind,
+                row.distance,
+                row.found_at,
+            )
+            for row, label, bank in self.session.execute(query).tuples()
+        ]
