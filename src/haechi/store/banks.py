@@ -76,13 +76,12 @@ class BankStore:
 
     def all(self) -> list[Bank]:
         """Every bank with its number of live entries."""
-        counts = dict(
-            self.session.execute(
-                select(EntryRow.bank_id, func.count(EntryRow.id))
-                .where(EntryRow.withdrawn_at.is_(None))
-                .group_by(EntryRow.bank_id)
-            ).tuples()
+        counted = self.session.execute(
+            select(EntryRow.bank_id, func.count(EntryRow.id))
+            .where(EntryRow.withdrawn_at.is_(None))
+            .group_by(EntryRow.bank_id)
         )
+        counts = {bank_id: n for bank_id, n in counted}
         rows = self.session.scalars(select(BankRow).order_by(BankRow.name))
         return [_bank(r, counts.get(r.id, 0)) for r in rows]
 
@@ -146,7 +145,7 @@ class BankStore:
             select(SignalRow.id, SignalRow.entry_id, SignalRow.value, SignalRow.quality)
             .join(EntryRow, EntryRow.id == SignalRow.entry_id)
             .where(SignalRow.kind == SignalKind.PDQ.value, EntryRow.withdrawn_at.is_(None))
-        ).tuples()
+        )
         return [(sid, eid, value, quality or 0) for sid, eid, value, quality in rows]
 
     def exact_matches(self, kind: SignalKind, values: Iterable[str]) -> dict[str, list[int]]:
@@ -159,7 +158,7 @@ class BankStore:
                 select(SignalRow.value, SignalRow.entry_id).where(
                     SignalRow.kind == kind.value, SignalRow.value.in_(chunk)
                 )
-            ).tuples()
+            )
             for value, entry_id in rows:
                 found.setdefault(value, []).append(entry_id)
         return found

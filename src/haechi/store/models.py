@@ -66,7 +66,10 @@ class EntryRow(Base):
 
     bank: Mapped[BankRow] = relationship(back_populates="entries")
     signals: Mapped[list[SignalRow]] = relationship(
-        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SignalRow.id",
     )
 
 

@@ -95,5 +95,5 @@ class ScanStore:
                 row.distance,
                 row.found_at,
             )
-            for row, label, bank in self.session.execute(query).tuples()
+            for row, label, bank in self.session.execute(query)
         ]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from haechi.banks.service import export_bank, import_bank, register_files
+from haechi.errors import BankError
+from haechi.hashing.signals import SignalKind
+from haechi.settings import Settings
+from haechi.store.banks import BankStore
+from haechi.store.database import Database
+
+
+def test_register_keeps_signals_not_files(
+    db: Database, settings: Settings, make_photo: Callable[..., Path]
+) -> None:
+    path = make_photo(1, name="Kim Jiyoung private.jpg")
+    [result] = register_files(db, settings, "victims", [path], case_ref="C-1")
+    assert result.entry is not None and result.warning is None
+    assert {s.kind for s in result.entry.signals} == set(SignalKind)
+    assert result.entry.label == ""  # a file name never becomes a label
+    raw = (settings.home / "haechi.db").read_bytes()
+    assert b"Kim Jiyoung" not in raw
+    assert path.read_bytes()[:64] not in raw
+
+
+def test_low_quality_is_kept_and_flagged(db: Database, settings: Settings, tmp_path: Path) -> None:
+    from PIL import Image
+
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (64, 64), (128, 128, 128)).save(flat)
+    [result] = register_files(db, settings, "b", [flat])
+    assert result.warning is not None and "below 50" in result.warning
+    assert result.entry is not None
+    pdq = next(s for s in result.entry.signals if s.kind is SignalKind.PDQ)
+    assert pdq.quality is not None and pdq.quality < 50
+
+
+def test_undecodable_file_registers_exact_digests(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    junk = tmp_path / "clip.jpg"
+    junk.write_bytes(b"\x00" * 100)
+    [result] = register_files(db, settings, "b", [junk])
+    assert result.entry is not None and result.warning is not None
+    assert {s.kind for s in result.entry.signals} == {SignalKind.MD5, SignalKind.SHA256}
+
+
+def test_withdraw_deletes_hashes_for_good(
+    db: Database, settings: Settings, make_photo: Callable[..., Path]
+) -> None:
+    [result] = register_files(db, settings, "b", [make_photo(2)])
+    assert result.entry is not None
+    pdq_hex = result.entry.signals[0].value
+    with db.session() as session:
+        gone = BankStore(session).withdraw(result.entry.id)
+    assert gone.withdrawn_at is not None and gone.signals == ()
+    with db.session() as session:
+        store = BankStore(session)
+        assert list(store.entries("b")) == []
+        assert store.pdq_signals() == []
+        with pytest.raises(BankError, match="already withdrawn"):
+            store.withdraw(result.entry.id)
+    assert pdq_hex not in export_bank(db, "b", "hma")
+
+
+def test_unknown_bank_and_duplicate_names(db: Database) -> None:
+    with db.session() as session:
+        store = BankStore(session)
+        with pytest.raises(BankError, match="no bank named"):
+            store.get("nope")
+        store.create("one")
+    with db.session() as session, pytest.raises(BankError, match="already exists"):
+        BankStore(session).create("one")
+
+
+def test_export_import_between_organisations(
+    db: Database, settings: Settings, make_photo: Callable[..., Path], tmp_path: Path
+) -> None:
+    register_files(db, settings, "ours", [make_photo(3), make_photo(4)], label="set A")
+    for fmt in ("hma", "json", "csv"):
+        text = export_bank(db, "ours", fmt)
+        imported = import_bank(db, f"theirs-{fmt}", text, fmt)
+        expected = 6 if fmt == "hma" else 2
+        assert len(imported) == expected
+    with db.session() as session:
+        labels = {e.label for e in BankStore(session).entries("theirs-json")}
+    assert labels == {"set A"}

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from haechi.errors import StoreError
+from haechi.settings import Settings
+from haechi.store.database import Database, open_database
+
+
+def test_first_use_creates_home_and_migrates(settings: Settings) -> None:
+    assert not settings.home.exists()
+    db = open_database(settings)
+    try:
+        assert (settings.home / "haechi.db").is_file()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"banks", "bank_entries", "signals", "media", "scans", "hits"} <= tables
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == "0001"
+    finally:
+        db.close()
+
+
+def test_reopening_is_a_no_op(settings: Settings) -> None:
+    open_database(settings).close()
+    db = open_database(settings)
+    db.migrate()
+    db.close()
+
+
+def test_two_homes_never_mix(tmp_path: Path) -> None:
+    a = Settings(home=tmp_path / "a")
+    b = Settings(home=tmp_path / "b")
+    assert a.resolved_database_url != b.resolved_database_url
+
+
+def test_database_url_setting_wins(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    settings = Settings(home=tmp_path / "home", database_url=url)
+    open_database(settings).close()
+    assert (tmp_path / "elsewhere.db").is_file()
+
+
+def test_bad_url_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="database URL"):
+        Database("nonsense://")
