@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/haechi demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 test: lint
