@@ -13,6 +13,7 @@ from pathlib import Path
 
 from haechi.errors import MediaError, MediaTooLarge
 from haechi.hashing.decode import DecodeLimits, decode_image
+from haechi.hashing.normalise import unbordered
 from haechi.hashing.pdq import pdq_dihedral, pdq_of_pixels
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
 
@@ -36,6 +37,7 @@ class MediaHashes:
     outcome: Outcome
     pdq: PdqHash | None = None
     dihedral: tuple[PdqHash, ...] = field(default=())
+    content: tuple[PdqHash, ...] = field(default=())
     media_format: str | None = None
     error: str | None = None
 
@@ -49,7 +51,11 @@ class MediaHashes:
 
 @dataclass(frozen=True)
 class HashOptions:
-    """How to hash: decoding caps, and whether to compute the eight dihedral variants."""
+    """How to hash: decoding caps, and the query variants a scan wants.
+
+    ``dihedral`` adds the eight rotations and mirror images; with it, the same eight of the
+    picture found inside uniform borders (if any) go into ``content``.
+    """
 
     max_file_bytes: int = 256 * 1024 * 1024
     limits: DecodeLimits = field(default_factory=DecodeLimits)
@@ -67,12 +73,20 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         return MediaHashes(sha256, md5, len(data), Outcome.FAILED, error=str(exc))
     if options.dihedral:
         variants = pdq_dihedral(decoded.pixels)
+        inner = unbordered(decoded.pixels)
+        content = tuple(pdq_dihedral(inner)) if inner is not None else ()
         return MediaHashes(
-            sha256, md5, len(data), Outcome.OK, variants[0], tuple(variants), decoded.format
+            sha256,
+            md5,
+            len(data),
+            Outcome.OK,
+            variants[0],
+            tuple(variants),
+            content,
+            decoded.format,
         )
-    return MediaHashes(
-        sha256, md5, len(data), Outcome.OK, pdq_of_pixels(decoded.pixels), (), decoded.format
-    )
+    pdq = pdq_of_pixels(decoded.pixels)
+    return MediaHashes(sha256, md5, len(data), Outcome.OK, pdq, media_format=decoded.format)
 
 
 def digest_file(path: Path) -> tuple[str, str, int]:

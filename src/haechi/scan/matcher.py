@@ -81,7 +81,7 @@ class BankMatcher:
         for k, media in enumerate(batch):
             if media.pdq is None or not media.pdq.reliable(self.min_quality):
                 continue
-            variants = media.dihedral or (media.pdq,)
+            variants = (*(media.dihedral or (media.pdq,)), *media.content)
             owners.extend([k] * len(variants))
             hexes.extend(v.hex for v in variants)
         if not hexes or len(self.index) == 0:
