@@ -18,12 +18,12 @@ from haechi.testkit.robustness import (
     FalseMatch,
     FalseMatchReport,
     TransformResult,
+    lossless_bytes,
     measure_false_matches,
     measure_transforms,
     nearest_variant,
     pdq_of_image,
     pdq_variants,
-    png_bytes,
 )
 from haechi.testkit.transforms import TRANSFORMS, Transform
 
@@ -38,12 +38,12 @@ __all__ = [
     "NamedImage",
     "Transform",
     "TransformResult",
+    "lossless_bytes",
     "measure_false_matches",
     "measure_transforms",
     "nearest_variant",
     "pdq_of_image",
     "pdq_variants",
-    "png_bytes",
     "registered_photos",
     "sample_image",
     "unrelated_images",

@@ -4,7 +4,7 @@ The test suite and ``bench/robustness.py`` must report the same thing, so the me
 lives here once. A transformed copy matches its photo when any of its eight dihedral PDQ
 variants is within :data:`MATCH_RADIUS` bits of the photo's registered hash, which is how a
 scan checks rotated and mirrored re-uploads. Images go through :func:`haechi.hashing.hash_bytes`
-as lossless PNG, so mode conversion and the 512x512 pre-resize are the production ones.
+as lossless files, so mode conversion and the 512x512 pre-resize are the production ones.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ MATCH_RADIUS = 31
 _DIHEDRAL = HashOptions(dihedral=True)
 
 
-def png_bytes(image: Image.Image) -> bytes:
-    """Lossless, quickly compressed file bytes of an image."""
+def lossless_bytes(image: Image.Image) -> bytes:
+    """The image as an uncompressed TIFF file: lossless, and ten times quicker than PNG."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
+    image.save(buffer, format="TIFF")
     return buffer.getvalue()
 
 
 def pdq_variants(image: Image.Image) -> list[PdqHash]:
     """The eight dihedral PDQ hashes of an image, the original orientation first."""
-    result = hash_bytes(png_bytes(image), _DIHEDRAL)
+    result = hash_bytes(lossless_bytes(image), _DIHEDRAL)
     if result.outcome is not Outcome.OK:
         raise MediaError(f"test image did not hash: {result.error}")
     return list(result.dihedral)
@@ -114,6 +114,8 @@ class FalseMatchReport:
     low_quality: int
     matches: tuple[FalseMatch, ...]
     nearest: FalseMatch | None
+    distances: tuple[int, ...]
+    """Each unrelated image's distance to its nearest registered photo, in input order."""
 
 
 def measure_false_matches(
@@ -133,6 +135,7 @@ def measure_false_matches(
     checked = low_quality = 0
     matches: list[FalseMatch] = []
     nearest: FalseMatch | None = None
+    distances: list[int] = []
     for item in unrelated:
         variants = pdq_variants(item.image)
         quality = variants[0].quality
@@ -141,11 +144,14 @@ def measure_false_matches(
         queries = np.frombuffer(b"".join(v.bits for v in variants), dtype=np.uint8).reshape(
             -1, HASH_BYTES
         )
+        closest = HASH_BYTES * 8
         for k, photo in enumerate(names):
             distance = int(hamming(queries, targets[k : k + 1]).min())
+            closest = min(closest, distance)
             found = FalseMatch(item.name, photo, distance, quality)
             if distance <= radius:
                 matches.append(found)
             if nearest is None or distance < nearest.distance:
                 nearest = found
-    return FalseMatchReport(checked, low_quality, tuple(matches), nearest)
+        distances.append(closest)
+    return FalseMatchReport(checked, low_quality, tuple(matches), nearest, tuple(distances))
