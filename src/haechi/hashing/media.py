@@ -42,24 +42,26 @@ class MediaHashes:
     error: str | None = None
 
     def signals(self) -> list[Signal]:
-        """The signals to register: PDQ (if any), MD5 and SHA-256."""
-        out = [Signal(SignalKind.MD5, self.md5), Signal(SignalKind.SHA256, self.sha256)]
-        if self.pdq is not None:
-            out.insert(0, Signal.of_pdq(self.pdq))
-        return out
+        """The signals to register: PDQ of the image and of its unbordered picture, digests."""
+        pdqs = [self.pdq] if self.pdq is not None else []
+        pdqs += [p for p in self.content[:1] if p != self.pdq]
+        digests = [Signal(SignalKind.MD5, self.md5), Signal(SignalKind.SHA256, self.sha256)]
+        return [*(Signal.of_pdq(p) for p in pdqs), *digests]
 
 
 @dataclass(frozen=True)
 class HashOptions:
     """How to hash: decoding caps, and the query variants a scan wants.
 
-    ``dihedral`` adds the eight rotations and mirror images; with it, the same eight of the
-    picture found inside uniform borders (if any) go into ``content``.
+    ``dihedral`` adds the eight rotations and mirror images. ``content`` hashes the picture
+    found inside uniform borders, if any (its eight variants with ``dihedral``): banks store it
+    beside the whole image's hash, and scans match it as well.
     """
 
     max_file_bytes: int = 256 * 1024 * 1024
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     dihedral: bool = False
+    content: bool = True
 
 
 def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
@@ -71,22 +73,21 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         decoded = decode_image(data, options.limits)
     except MediaError as exc:
         return MediaHashes(sha256, md5, len(data), Outcome.FAILED, error=str(exc))
-    if options.dihedral:
-        variants = pdq_dihedral(decoded.pixels)
-        inner = unbordered(decoded.pixels)
-        content = tuple(pdq_dihedral(inner)) if inner is not None else ()
-        return MediaHashes(
-            sha256,
-            md5,
-            len(data),
-            Outcome.OK,
-            variants[0],
-            tuple(variants),
-            content,
-            decoded.format,
-        )
-    pdq = pdq_of_pixels(decoded.pixels)
-    return MediaHashes(sha256, md5, len(data), Outcome.OK, pdq, media_format=decoded.format)
+    variants = pdq_dihedral(decoded.pixels) if options.dihedral else [pdq_of_pixels(decoded.pixels)]
+    inner = unbordered(decoded.pixels) if options.content else None
+    content: list[PdqHash] = []
+    if inner is not None:
+        content = pdq_dihedral(inner) if options.dihedral else [pdq_of_pixels(inner)]
+    return MediaHashes(
+        sha256,
+        md5,
+        len(data),
+        Outcome.OK,
+        variants[0],
+        tuple(variants) if options.dihedral else (),
+        tuple(content),
+        decoded.format,
+    )
 
 
 def digest_file(path: Path) -> tuple[str, str, int]:

@@ -16,8 +16,8 @@ from haechi.hashing.decode import Pixels
 # A line is border when its luma spread and its distance from the edge colour are this small.
 _FLAT_STD = 6.0
 _EDGE_DELTA = 12.0
-# Trim only when a side loses at least this share, and keep only a region this large.
-_MIN_TRIM = 0.02
+# Keep only a region this large. Any flat line is trimmed, on both sides of the match, so
+# that a registered picture with thin dark margins and its letterboxed copy agree.
 _MIN_KEEP = 0.25
 
 
@@ -46,8 +46,7 @@ def content_box(rgb: Pixels) -> tuple[int, int, int, int] | None:
     right = w - _flat_run(y.T[::-1])
     if bottom - top < h * _MIN_KEEP or right - left < w * _MIN_KEEP:
         return None
-    trimmed = max(top / h, (h - bottom) / h, left / w, (w - right) / w)
-    if trimmed < _MIN_TRIM:
+    if (top, bottom, left, right) == (0, h, 0, w):
         return None
     return top, bottom, left, right
 
