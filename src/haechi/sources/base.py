@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import ClassVar
 
 from haechi.sources.records import Item
@@ -37,7 +37,7 @@ class Source(ABC):
         cache or bookkeeping by the caller). Stopping early (``aclose``) releases everything.
         """
 
-    def iter_sync(self) -> Iterator[Item]:
+    def iter_sync(self) -> Generator[Item, None, None]:
         """Consume :meth:`items` from synchronous code, one item at a time.
 
         Runs a private event loop; must not be called from inside a running event loop.
@@ -71,5 +71,5 @@ class LocalSource(Source):
             if count % 64 == 63:
                 await asyncio.sleep(0)  # let other tasks run during a long folder walk
 
-    def iter_sync(self) -> Iterator[Item]:
-        return self.iter_items()
+    def iter_sync(self) -> Generator[Item, None, None]:
+        yield from self.iter_items()

@@ -296,7 +296,8 @@ class Crawler:
         if fetched.not_modified and cached is not None:
             run.stats.not_modified += 1
             await self._follow(run, job, cached.pages, cached.media)
-            if job.expect != Expect.PAGE:
+            was_page = job.expect == Expect.PAGE or bool(cached.pages or cached.media)
+            if not was_page:
                 await self._emit(
                     run,
                     MediaSkipped(

@@ -32,7 +32,10 @@ MAX_URL_LENGTH = 4096
 MAX_ATTRIBUTES = 256
 MAX_LINKS = 10_000
 
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^)'"\s]{1,4096}))\s*\)""")
+# No parentheses inside the URL: keeps matching linear on hostile CSS like "url(url(url(...".
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"()\n]{1,4096})"|'([^'()\n]{1,4096})'|([^()'"\s]{1,4096}))\s*\)"""
+)
 _CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 _LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy")
 _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
