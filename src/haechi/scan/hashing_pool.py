@@ -1,7 +1,8 @@
 """Hashing many files on all cores: a process pool fed in order, results as they finish.
 
 Decoding and PDQ are CPU-bound and release nothing useful to threads, so they run in worker
-processes; a handful of files are hashed in-process, where starting a pool would cost more.
+processes; a handful of items are hashed in-process, where starting a pool would cost more.
+An item is a local path or bytes already fetched.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from haechi.errors import MediaError
-from haechi.hashing.media import HashOptions, MediaHashes, hash_file
+from haechi.hashing.media import HashOptions, MediaHashes, hash_bytes, hash_file
 
 _POOL_THRESHOLD = 8
 
+Payload = Path | bytes
 
-def _hash_one(path: Path, options: HashOptions) -> MediaHashes | str:
+
+def _hash_one(payload: Payload, options: HashOptions) -> MediaHashes | str:
     try:
-        return hash_file(path, options)
+        if isinstance(payload, bytes):
+            return hash_bytes(payload, options)
+        return hash_file(payload, options)
     except MediaError as exc:
         return str(exc)
 
@@ -57,11 +62,12 @@ class HashingPool:
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self._executor
 
-    def hash_paths(self, paths: Sequence[Path]) -> Iterator[tuple[Path, MediaHashes | str]]:
-        """Hash each path; yields ``(path, hashes)`` or ``(path, error text)`` in input order."""
-        if len(paths) < _POOL_THRESHOLD or self.workers == 1:
-            for path in paths:
-                yield path, _hash_one(path, self.options)
+    def hash_all(self, payloads: Sequence[Payload]) -> Iterator[MediaHashes | str]:
+        """Hash each item; yields its hashes or an error text, in input order."""
+        if len(payloads) < _POOL_THRESHOLD or self.workers == 1:
+            for payload in payloads:
+                yield _hash_one(payload, self.options)
             return
-        results = self._pool().map(_hash_one, paths, [self.options] * len(paths), chunksize=4)
-        yield from zip(paths, results, strict=True)
+        yield from self._pool().map(
+            _hash_one, payloads, [self.options] * len(payloads), chunksize=4
+        )

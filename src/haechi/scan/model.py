@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Where a file was met: its location, and the page/room, poster and time where known."""
+
+    location: str
+    source_kind: str = "folder"
+    found_in: str | None = None
+    container: str | None = None
+    poster: str | None = None
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,11 @@ class Hit:
     signal_kind: str
     distance: int
     found_at: datetime
+    source_kind: str = "folder"
+    found_in: str | None = None
+    container: str | None = None
+    poster: str | None = None
+    posted_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON form scripts depend on (``path`` or ``url`` by location)."""
@@ -36,7 +54,20 @@ class Hit:
             "distance": self.distance,
             "scan": self.scan_id,
             "found_at": self.found_at.isoformat(),
+            "source": self.source_kind,
+            "page": self.found_in,
+            "container": self.container,
+            "poster": self.poster,
+            "posted_at": self.posted_at.isoformat() if self.posted_at else None,
         }
+
+
+@dataclass(frozen=True)
+class Found:
+    """A media item to check: its bytes (or a local path) and where it was met."""
+
+    payload: Path | bytes = field(repr=False)
+    seen: Sighting
 
 
 @dataclass(frozen=True)

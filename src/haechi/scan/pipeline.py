@@ -1,14 +1,15 @@
-"""One scan: walk a folder, hash what is new, match it, record hits. Short enough to read.
+"""One scan: take media from a source, hash what is new, match it, record hits.
 
-A file is known by its SHA-256: a file hashed by an earlier scan is skipped (counted, not
-re-hashed), so re-running a scan over a growing folder costs only the new files. Every file
-ends with a recorded outcome: hashed, skipped or failed with the reason.
+A file is known by its SHA-256: media hashed by an earlier scan are skipped (counted, not
+re-hashed), so re-running a scan over a growing folder or a watched site costs only what is
+new. Every item ends with a recorded outcome: hashed, skipped or failed with the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from haechi.errors import HaechiError
@@ -16,14 +17,14 @@ from haechi.hashing.decode import DecodeLimits
 from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
 from haechi.scan.hashing_pool import HashingPool
 from haechi.scan.matcher import BankMatcher
-from haechi.scan.model import FileOutcome, ScanReport
+from haechi.scan.model import FileOutcome, Found, ScanReport, Sighting
 from haechi.settings import Settings
 from haechi.store.database import Database
 from haechi.store.media import MediaStore
 from haechi.store.scans import ScanStore
 
 BATCH = 64
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 def hash_options(settings: Settings, dihedral: bool) -> HashOptions:
@@ -50,19 +51,14 @@ def walk_files(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def _batches(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
-    batch: list[Path] = []
-    for path in paths:
-        batch.append(path)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _sha256(payload: Path | bytes) -> str:
+    if isinstance(payload, bytes):
+        return hashlib.sha256(payload).hexdigest()
+    return digest_file(payload)[0]
 
 
 class Scanner:
-    """Runs scans against one database with one matcher and one hashing pool."""
+    """Runs scans against one database with one matcher, built once from the banks."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -70,59 +66,87 @@ class Scanner:
         self.matcher = BankMatcher.load(db, settings)
 
     def scan_folder(self, root: Path, progress: Progress | None = None) -> ScanReport:
-        """Scan every file under ``root``; see the module docstring."""
+        """Scan every file under ``root``."""
         files = list(walk_files(root))
+        found = (Found(path, Sighting(str(path))) for path in files)
+        return self.run(str(root), "folder", found, progress, total=len(files))
+
+    def run(
+        self,
+        target: str,
+        kind: str,
+        items: Iterable[Found | FileOutcome],
+        progress: Progress | None = None,
+        total: int | None = None,
+    ) -> ScanReport:
+        """Scan a stream of media (and outcomes the source already knows) as one scan."""
         with self.db.session() as session:
-            scan_id = ScanStore(session).start(str(root), "folder")
-        report = ScanReport(scan_id, str(root))
-        options = hash_options(self.settings, dihedral=True)
-        with HashingPool(options, self.settings.workers) as pool:
-            for batch in _batches(iter(files), BATCH):
+            scan_id = ScanStore(session).start(target, kind)
+        report = ScanReport(scan_id, target)
+        batch: list[Found] = []
+        with HashingPool(hash_options(self.settings, True), self.settings.workers) as pool:
+            for item in items:
+                if isinstance(item, FileOutcome):
+                    report.seen += 1
+                    if item.status == "skipped":
+                        report.skipped += 1
+                    else:
+                        report.failed += 1
+                        report.failures.append(item)
+                    continue
+                batch.append(item)
+                if len(batch) == BATCH:
+                    self._scan_batch(batch, pool, report)
+                    batch = []
+                    if progress:
+                        progress(report.seen, total)
+            if batch:
                 self._scan_batch(batch, pool, report)
-                if progress:
-                    progress(report.seen, len(files))
+            if progress:
+                progress(report.seen, total)
         with self.db.session() as session:
             ScanStore(session).finish(report)
         return report
 
-    def _scan_batch(self, paths: list[Path], pool: HashingPool, report: ScanReport) -> None:
-        report.seen += len(paths)
-        digests: dict[Path, str] = {}
-        for path in paths:
+    def _scan_batch(self, batch: list[Found], pool: HashingPool, report: ScanReport) -> None:
+        report.seen += len(batch)
+        digests: list[tuple[Found, str]] = []
+        for item in batch:
             try:
-                digests[path] = digest_file(path)[0]
+                digests.append((item, _sha256(item.payload)))
             except OSError as exc:
                 report.failed += 1
-                report.failures.append(FileOutcome(str(path), "failed", exc.strerror or str(exc)))
+                reason = exc.strerror or str(exc)
+                report.failures.append(FileOutcome(item.seen.location, "failed", reason))
         with self.db.session() as session:
-            known = MediaStore(session).known(digests.values())
-        fresh: list[Path] = []
-        for path, sha in digests.items():
+            known = MediaStore(session).known(sha for _, sha in digests)
+        fresh: list[Found] = []
+        for item, sha in digests:
             if sha in known:
                 report.skipped += 1
             else:
                 known.add(sha)  # the same bytes twice in one batch are hashed once
-                fresh.append(path)
-        hashed: list[tuple[Path, MediaHashes]] = []
-        for path, result in pool.hash_paths(fresh):
+                fresh.append(item)
+        hashed: list[tuple[Sighting, MediaHashes]] = []
+        for item, result in zip(fresh, pool.hash_all([f.payload for f in fresh]), strict=True):
             if isinstance(result, str):
                 report.failed += 1
-                report.failures.append(FileOutcome(str(path), "failed", result))
+                report.failures.append(FileOutcome(item.seen.location, "failed", result))
                 continue
-            hashed.append((path, result))
+            hashed.append((item.seen, result))
             if result.outcome is Outcome.FAILED:
                 report.failed += 1
-                report.failures.append(FileOutcome(str(path), "failed", result.error))
+                report.failures.append(FileOutcome(item.seen.location, "failed", result.error))
             else:
                 report.hashed += 1
-        self.record(report, [(str(p), m) for p, m in hashed])
+        self.record(report, hashed)
 
-    def record(self, report: ScanReport, items: Sequence[tuple[str, MediaHashes]]) -> None:
+    def record(self, report: ScanReport, items: list[tuple[Sighting, MediaHashes]]) -> None:
         """Match hashed items and store media and hits in one transaction."""
         matches = self.matcher.match([m for _, m in items])
         with self.db.session() as session:
             media_store, scans = MediaStore(session), ScanStore(session)
-            for (location, media), found in zip(items, matches, strict=True):
+            for (seen, media), found in zip(items, matches, strict=True):
                 media_store.record(media)
                 for match in found:
                     hit = scans.add_hit(
@@ -130,8 +154,8 @@ class Scanner:
                         match.entry_id,
                         match.signal_kind.value,
                         match.distance,
-                        location,
                         media.sha256,
+                        seen,
                     )
                     if hit is not None:
                         report.hits.append(hit)

@@ -23,7 +23,9 @@ class MediaStore:
         found: set[str] = set()
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            found.update(self.session.scalars(select(MediaRow.sha256).where(MediaRow.sha256.in_(chunk))))
+            found.update(
+                self.session.scalars(select(MediaRow.sha256).where(MediaRow.sha256.in_(chunk)))
+            )
         return found
 
     def record(self, media: MediaHashes) -> None:

@@ -133,3 +133,25 @@ class HitRow(Base):
     location: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    source_kind: Mapped[str] = mapped_column(String(40), default="folder")
+    found_in: Mapped[str | None] = mapped_column(Text, nullable=True)
+    container: Mapped[str | None] = mapped_column(Text, nullable=True)
+    poster: Mapped[str | None] = mapped_column(Text, nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class WatchRow(Base):
+    """A source re-scanned on a schedule, with the outcome of its last run."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    every_seconds: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_run: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_run: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_scan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    runs: Mapped[int] = mapped_column(Integer, default=0)

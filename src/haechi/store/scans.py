@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from haechi.scan.model import Hit, ScanReport
+from haechi.scan.model import Hit, ScanReport, Sighting
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
 
 
@@ -40,13 +40,15 @@ class ScanStore:
         entry_id: int,
         signal_kind: str,
         distance: int,
-        location: str,
         sha256: str,
+        seen: Sighting,
     ) -> Hit | None:
         """Record a hit; ``None`` when this file at this place already hit this entry."""
         existing = self.session.scalar(
             select(HitRow.id).where(
-                HitRow.entry_id == entry_id, HitRow.sha256 == sha256, HitRow.location == location
+                HitRow.entry_id == entry_id,
+                HitRow.sha256 == sha256,
+                HitRow.location == seen.location,
             )
         )
         if existing is not None:
@@ -56,8 +58,13 @@ class ScanStore:
             entry_id=entry_id,
             signal_kind=signal_kind,
             distance=distance,
-            location=location,
+            location=seen.location,
             sha256=sha256,
+            source_kind=seen.source_kind,
+            found_in=seen.found_in,
+            container=seen.container,
+            poster=seen.poster,
+            posted_at=seen.posted_at,
         )
         self.session.add(row)
         self.session.flush()
@@ -94,6 +101,11 @@ class ScanStore:
                 row.signal_kind,
                 row.distance,
                 row.found_at,
+                row.source_kind,
+                row.found_in,
+                row.container,
+                row.poster,
+                row.posted_at,
             )
             for row, label, bank in self.session.execute(query)
         ]
