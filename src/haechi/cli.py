@@ -180,7 +180,7 @@ def scan(
         with _progress() as progress:
             task = progress.add_task("scanning", total=None)
 
-            def tick(done: int, total: int) -> None:
+            def tick(done: int, total: int | None) -> None:
                 progress.update(task, completed=done, total=total)
 
             report = scanner.scan_folder(target, tick)
