@@ -7,6 +7,7 @@ the tree below hangs under ``HaechiError`` like the rest::
     └── SourceError            a source that cannot be opened or read at all
         ├── UnknownSource      a target whose kind cannot be detected, or an unknown kind name
         ├── SourceFormatError  an export or list file that is not in the format it claims
+        ├── UnsafePath         a path in an export that points outside the export folder
         └── FetchError         one fetch that did not produce a usable answer
             ├── FetchRefused   the safety policy forbids it; nothing was sent
             └── FetchFailed    network error, timeout, or a response over the caps
@@ -39,6 +40,10 @@ class UnknownSource(SourceError):
 
 class SourceFormatError(SourceError):
     """An export or list file that is not in the format it claims to be."""
+
+
+class UnsafePath(SourceError):
+    """A path named by an export (or a symlink) that leads outside the folder being read."""
 
 
 class FetchError(SourceError):
