@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from haechi.sources.errors import FetchError
 from haechi.sources.fetch import Fetched, SafeFetcher
@@ -122,6 +122,11 @@ class _Crash:
 
 
 _DONE = object()
+
+
+def _basename(url: str) -> str | None:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return name or None
 
 
 def site_of(host: str) -> str:
@@ -372,7 +377,7 @@ class Crawler:
                 message_id=ctx.message_id,
                 group_id=ctx.group_id,
                 forwarded_from=ctx.forwarded_from,
-                filename=ctx.filename,
+                filename=ctx.filename or _basename(job.url),
                 media_type=media_type,
                 note=ctx.note,
                 fetch=fetched.record,

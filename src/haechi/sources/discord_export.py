@@ -1,0 +1,199 @@
+"""The ``discord-export`` source: a DiscordChatExporter JSON file of one channel.
+
+Discord servers are one of the places re-uploads move to once Telegram rooms are reported.
+DiscordChatExporter writes ``guild``, ``channel`` and ``messages[]``; each message has an
+``author``, a ``timestamp`` and ``attachments[]`` (``url``, ``fileName``, ``fileSizeBytes``) and
+``embeds[]`` whose ``image``/``thumbnail`` carry URLs. When exported with ``--media``, attachment
+URLs are paths relative to the JSON file; otherwise they are https URLs, which are fetched
+through the safe fetcher like any web media.
+
+The message link (``https://discord.com/channels/<guild>/<channel>/<message>``) is what a
+takedown notice to Discord needs, so it is each item's ``found_at``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from haechi.sources.base import Source
+from haechi.sources.crawl import Context, Crawler, CrawlLimits, Expect, Target
+from haechi.sources.errors import SourceError, SourceFormatError, UnsafePath
+from haechi.sources.html import is_media_url
+from haechi.sources.paths import find_inside
+from haechi.sources.records import (
+    FailureReason,
+    Item,
+    Media,
+    MediaFailure,
+    MediaSkipped,
+    SkipReason,
+    utc,
+)
+from haechi.sources.safety import FetchPolicy, Resolver, system_resolver
+from haechi.sources.sniff import sniff_file
+
+
+def is_discord_export(doc: object) -> bool:
+    """Whether a parsed JSON document has the shape DiscordChatExporter writes."""
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("guild"), dict)
+        and isinstance(doc.get("channel"), dict)
+        and isinstance(doc.get("messages"), list)
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _embed_urls(embed: object) -> list[str]:
+    if not isinstance(embed, dict):
+        return []
+    urls = []
+    parts = [embed.get("image"), embed.get("thumbnail")]
+    images = embed.get("images")
+    if isinstance(images, list):
+        parts.extend(images)
+    for part in parts:
+        if isinstance(part, dict) and isinstance(part.get("url"), str):
+            urls.append(part["url"])
+    return list(dict.fromkeys(urls))
+
+
+class DiscordExportSource(Source):
+    """Attachments and embedded images of a DiscordChatExporter JSON export."""
+
+    kind = "discord-export"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        policy: FetchPolicy | None = None,
+        limits: CrawlLimits | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.path = path
+        self._crawler = Crawler(
+            self.kind,
+            limits=limits if limits is not None else CrawlLimits(max_depth=0),
+            policy=policy,
+            resolver=resolver,
+        )
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SourceError(f"{self.path}: no such file") from exc
+        except (OSError, ValueError) as exc:
+            raise SourceFormatError(f"{self.path}: not readable JSON ({exc})") from exc
+        if not is_discord_export(doc):
+            raise SourceFormatError(
+                f"{self.path}: not a DiscordChatExporter JSON export (needs guild, channel, "
+                "messages)"
+            )
+        assert isinstance(doc, dict)
+        return doc
+
+    async def items(self) -> AsyncIterator[Item]:
+        doc = self._load()
+        guild, channel = doc["guild"], doc["channel"]
+        guild_id = _text(guild.get("id")) or "0"
+        channel_id = _text(channel.get("id")) or "0"
+        place = "@me" if guild_id == "0" else guild_id
+        container = f"{guild.get('name', '')} / #{channel.get('name', '')}".strip(" /")
+        remote: list[Target] = []
+        for message in doc["messages"]:
+            if not isinstance(message, dict):
+                continue
+            mid = _text(message.get("id"))
+            link = f"https://discord.com/channels/{place}/{channel_id}/{mid}"
+            author = message.get("author") if isinstance(message.get("author"), dict) else {}
+            assert isinstance(author, dict)
+            attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+            urls: list[tuple[str, str | None]] = [
+                (a["url"], _text(a.get("fileName")))
+                for a in attachments
+                if isinstance(a.get("url"), str)
+            ]
+            for embed in message.get("embeds") or []:
+                urls.extend((u, None) for u in _embed_urls(embed))
+            context = Context(
+                found_at=link,
+                container=container or None,
+                container_id=channel_id,
+                poster=_text(author.get("name")),
+                poster_id=_text(author.get("id")),
+                posted_at=_timestamp(message.get("timestamp")),
+                message_id=mid,
+                group_id=mid if len(urls) > 1 else None,
+                note=f"nickname: {author['nickname']}" if author.get("nickname") else None,
+            )
+            for url, filename in urls:
+                named = replace(context, filename=filename)
+                if url.startswith(("http://", "https://")):
+                    if filename and not is_media_url("/" + filename):
+                        yield MediaSkipped(
+                            self.kind, link, SkipReason.NOT_MEDIA,
+                            f"attachment {filename} is not an image or video", url=url,
+                            message_id=mid,
+                        )  # fmt: skip
+                    else:
+                        remote.append(Target(url, Expect.MEDIA, named))
+                else:
+                    yield self._local(url, named)
+        async for item in self._crawler.run(remote):
+            yield item
+
+    def _local(self, relative: str, ctx: Context) -> Item:
+        found_at = ctx.found_at or relative
+        try:
+            path = find_inside(self.path.parent, relative)
+        except UnsafePath as exc:
+            return MediaFailure(
+                self.kind, found_at, FailureReason.UNSAFE_PATH, str(exc),
+                container=ctx.container, message_id=ctx.message_id,
+            )  # fmt: skip
+        if not path.is_file():
+            return MediaFailure(
+                self.kind, found_at, FailureReason.MISSING_FILE,
+                f"{relative} is not beside the export", path=path, container=ctx.container,
+                message_id=ctx.message_id,
+            )  # fmt: skip
+        media_type = sniff_file(path)
+        if media_type is None:
+            return MediaSkipped(
+                self.kind, found_at, SkipReason.NOT_MEDIA, f"{relative} is not an image or video",
+                path=path, message_id=ctx.message_id,
+            )  # fmt: skip
+        return Media(
+            source_kind=self.kind,
+            found_at=found_at,
+            path=path,
+            container=ctx.container,
+            container_id=ctx.container_id,
+            poster=ctx.poster,
+            poster_id=ctx.poster_id,
+            posted_at=ctx.posted_at,
+            message_id=ctx.message_id,
+            group_id=ctx.group_id,
+            filename=ctx.filename or path.name,
+            media_type=media_type,
+            note=ctx.note,
+        )
