@@ -9,11 +9,13 @@ from haechi.index.base import (
     hex_to_hashes,
 )
 from haechi.index.linear import LinearIndex
+from haechi.index.mih import MultiIndexHashing
 
 __all__ = [
     "HASH_BYTES",
     "LinearIndex",
     "MatchIndex",
+    "MultiIndexHashing",
     "RangeResult",
     "as_hashes",
     "hamming",
