@@ -35,12 +35,16 @@ def lossless_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def pdq_variants(image: Image.Image) -> list[PdqHash]:
-    """The eight dihedral PDQ hashes of an image, the original orientation first."""
+def pdq_variants(image: Image.Image, content: bool = False) -> list[PdqHash]:
+    """The eight dihedral PDQ hashes of an image, the original orientation first.
+
+    With ``content``, the variants of the picture inside uniform borders follow (if a border
+    was found): every hash a scan queries with.
+    """
     result = hash_bytes(lossless_bytes(image), _DIHEDRAL)
     if result.outcome is not Outcome.OK:
         raise MediaError(f"test image did not hash: {result.error}")
-    return list(result.dihedral)
+    return [*result.dihedral, *result.content] if content else list(result.dihedral)
 
 
 def pdq_of_image(image: Image.Image) -> PdqHash:
@@ -83,13 +87,17 @@ def measure_transforms(
     photos: Mapping[str, Image.Image],
     transforms: Mapping[str, Transform],
     registered: Mapping[str, PdqHash] | None = None,
+    content: bool = False,
 ) -> list[TransformResult]:
-    """Apply every transform to every photo and measure the distance to the photo's hash."""
+    """Apply every transform to every photo and measure the distance to the photo's hash.
+
+    ``content`` also queries with the hashes of the picture inside uniform borders.
+    """
     hashes = dict(registered) if registered else {n: pdq_of_image(im) for n, im in photos.items()}
     results = []
     for name, transform in transforms.items():
         distances = {
-            photo: nearest_variant(pdq_variants(transform(image)), hashes[photo])
+            photo: nearest_variant(pdq_variants(transform(image), content), hashes[photo])
             for photo, image in photos.items()
         }
         results.append(TransformResult(name, distances))
@@ -122,11 +130,13 @@ def measure_false_matches(
     registered: Mapping[str, PdqHash],
     unrelated: Iterable[NamedImage],
     radius: int = MATCH_RADIUS,
+    content: bool = False,
 ) -> FalseMatchReport:
     """Every unrelated image whose nearest dihedral variant is within ``radius`` of a photo.
 
     Low-quality hashes are counted as matches too, not dropped as a scan would drop them, so
-    the figure is an upper bound; ``low_quality`` says how many there were.
+    the figure is an upper bound; ``low_quality`` says how many there were. ``content`` also
+    queries with the hashes of the picture inside uniform borders, as a scan does.
     """
     names = list(registered)
     targets = np.frombuffer(b"".join(registered[n].bits for n in names), dtype=np.uint8).reshape(
@@ -137,7 +147,7 @@ def measure_false_matches(
     nearest: FalseMatch | None = None
     distances: list[int] = []
     for item in unrelated:
-        variants = pdq_variants(item.image)
+        variants = pdq_variants(item.image, content)
         quality = variants[0].quality
         checked += 1
         low_quality += not variants[0].reliable()
