@@ -136,7 +136,8 @@ def _close(x: _U64, radius: int) -> tuple[_Bool, _I32]:
     d = (v * np.uint32(0x01010101)) >> np.uint32(24)
     full = v == _FULL
     if radius >= HASH_BITS:
-        return np.ones(v.shape, dtype=np.bool_), np.where(full, HASH_BITS, d).astype(np.int32)
+        close = np.ones(v.shape, dtype=np.bool_)
+        return close, np.where(full, HASH_BITS, d)[close].astype(np.int32)
     close = (d <= radius) & ~full
     return close, d[close].astype(np.int32)
 
