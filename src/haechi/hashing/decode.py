@@ -85,6 +85,29 @@ def _to_rgb_array(im: Image.Image) -> Pixels:
     return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
+# Modes whose conversion to RGB works pixel by pixel, so it commutes with nearest sampling.
+_POINTWISE_MODES = frozenset({"RGB", "L", "RGBA", "LA", "CMYK", "YCbCr", "P"})
+
+
+def _sample_down(im: Image.Image) -> Image.Image:
+    """Nearest-sample a large image to 512x512 before it becomes an array.
+
+    The same pixels :func:`pdq_pixels` picks (Pillow samples output pixel ``j`` at
+    ``(j + 0.5) * sx - sx / 2 = j * W / 512``), without copying 12 MP into numpy first:
+    about 1 ms instead of 40 ms on a 12 MP photo. Bilevel images are left whole because
+    they are blurred before sampling.
+    """
+    if im.mode not in _POINTWISE_MODES or (im.width <= PDQ_SIDE and im.height <= PDQ_SIDE):
+        return im
+    sx, sy = im.width / PDQ_SIDE, im.height / PDQ_SIDE
+    return im.transform(
+        (PDQ_SIDE, PDQ_SIDE),
+        Image.Transform.AFFINE,
+        (sx, 0, -sx / 2, 0, sy, -sy / 2),
+        Image.Resampling.NEAREST,
+    )
+
+
 def pdq_pixels(rgb: Pixels) -> Pixels:
     """Sample pixels down to 512x512 exactly as the reference tool does; small images pass."""
     h, w = rgb.shape[:2]
@@ -118,6 +141,7 @@ def decode_image(data: bytes, limits: DecodeLimits | None = None) -> DecodedImag
             if fmt == "JPEG" and not limits.exact and min(width, height) >= 2 * PDQ_SIDE:
                 im.draft("RGB", (PDQ_SIDE, PDQ_SIDE))
             im.load()
+            im = _sample_down(im)
             rgb = _to_rgb_array(im)
     except MediaError:
         raise
