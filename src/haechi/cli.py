@@ -25,12 +25,17 @@ from haechi.banks import service as banks_service
 from haechi.banks.formats import FORMATS, guess_format
 from haechi.errors import HaechiError
 from haechi.hashing.media import MediaHashes, hash_file
-from haechi.scan.model import Hit
+from haechi.scan.intake import save_validators, source_options
+from haechi.scan.model import Hit, ScanReport
 from haechi.scan.pipeline import Scanner, hash_options
+from haechi.scan.watching import parse_interval, run_due_watches, watch_json
 from haechi.settings import Settings
+from haechi.sources import SOURCES, SourceOptions, open_source
 from haechi.store.banks import BankStore
 from haechi.store.database import Database, open_database
+from haechi.store.models import utcnow
 from haechi.store.scans import ScanStore
+from haechi.store.watches import WatchStore
 
 app = typer.Typer(
     help="haechi: register content as hashes, find re-uploads, keep the evidence.",
@@ -39,6 +44,8 @@ app = typer.Typer(
 )
 bank_app = typer.Typer(help="Hash banks: registered content, as hashes.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
+watch_app = typer.Typer(help="Watch lists: sources re-scanned on a schedule.", no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -169,34 +176,63 @@ def _hit_table(hits: list[Hit]) -> Table:
     return table
 
 
-@app.command()
-def scan(
-    target: Annotated[Path, typer.Argument(help="A folder (or file) to scan.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Hash every file under TARGET, match it against all banks and record the hits."""
-    with database() as db:
-        scanner = Scanner(db, state.settings)
-        with _progress() as progress:
-            task = progress.add_task("scanning", total=None)
+AllowOpt = Annotated[
+    list[str] | None,
+    typer.Option("--allow-host", help="Fetch this private host/address too (tests, demos)."),
+]
 
-            def tick(done: int, total: int | None) -> None:
-                progress.update(task, completed=done, total=total)
 
-            report = scanner.scan_folder(target, tick)
+def _report(report: ScanReport, as_json: bool) -> None:
     if as_json:
         for hit in report.hits:
             _print_json(hit.as_json())
         return
     out.print(_hit_table(report.hits))
     out.print(
-        f"scan {report.scan_id}: {report.seen} files, {report.hashed} hashed, "
-        f"{report.skipped} seen before, {report.failed} failed, {len(report.hits)} new hits"
+        f"scan {report.scan_id}: {report.seen} items, {report.hashed} hashed, "
+        f"{report.skipped} skipped (seen before or not media), {report.failed} failed, "
+        f"{len(report.hits)} new hits"
     )
     for failure in report.failures[:20]:
-        err.print(f"[yellow]skipped[/] {failure.location}: {failure.reason}")
+        err.print(f"[yellow]failed[/] {failure.location}: {failure.reason}")
     if len(report.failures) > 20:
         err.print(f"… and {len(report.failures) - 20} more failures")
+
+
+def _scan(scanner: Scanner, target: str, kind: str | None, options: SourceOptions) -> ScanReport:
+    source = open_source(target, kind, options)
+    with _progress() as progress:
+        task = progress.add_task(f"scanning {source.kind}", total=None)
+
+        def tick(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = scanner.scan_source(source, target, tick)
+    save_validators(options)
+    return report
+
+
+@app.command()
+def scan(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A folder, a Telegram export folder, a Discord export or URL list file, or a URL."
+        ),
+    ],
+    kind: Annotated[
+        str | None, typer.Option(help=f"Source kind instead of detecting it: {', '.join(SOURCES)}.")
+    ] = None,
+    allow_host: AllowOpt = None,
+    depth: Annotated[int | None, typer.Option(help="Web: link depth from the seed.")] = None,
+    max_pages: Annotated[int | None, typer.Option(help="Web: most pages to fetch.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch and hash the media of TARGET, match them against all banks, record the hits."""
+    options = source_options(state.settings, allow_host or (), depth, max_pages)
+    with database() as db:
+        report = _scan(Scanner(db, state.settings), target, kind, options)
+    _report(report, as_json)
 
 
 @app.command()
@@ -354,6 +390,65 @@ def bank_import(
     with database() as db:
         entries = banks_service.import_bank(db, bank, text, fmt or guess_format(file.name), label)
     out.print(f"imported {len(entries)} entries into {bank!r}")
+
+
+@watch_app.command("add")
+def watch_add(
+    target: str,
+    every: Annotated[str, typer.Option(help="Interval: 30m, 6h, 1d.")] = "6h",
+    kind: Annotated[str | None, typer.Option(help="Source kind instead of detecting it.")] = None,
+) -> None:
+    """Re-scan TARGET on a schedule (run due watches with `haechi watch run`)."""
+    interval = guarded(partial(parse_interval, every))
+    with database() as db, db.session() as session:
+        watch = WatchStore(session).add(target, kind, interval, utcnow())
+    out.print(f"watch {watch.id}: {target} every {every}, first run due now")
+
+
+@watch_app.command("list")
+def watch_list(as_json: JsonOpt = False) -> None:
+    """Watched sources with their last run, next run and last error."""
+    with database() as db, db.session() as session:
+        watches = WatchStore(session).all()
+    if as_json:
+        for w in watches:
+            _print_json(watch_json(w))
+        return
+    table = Table("watch", "target", "every", "last run", "next run", "scan", "error", box=None)
+    for w in watches:
+        table.add_row(
+            str(w.id),
+            w.target,
+            str(w.every),
+            f"{w.last_run:%F %H:%M}" if w.last_run else "never",
+            f"{w.next_run:%F %H:%M}",
+            str(w.last_scan_id or ""),
+            w.last_error or "",
+        )
+    out.print(table)
+
+
+@watch_app.command("remove")
+def watch_remove(watch_id: int) -> None:
+    """Stop watching a source."""
+    with database() as db, db.session() as session:
+        WatchStore(session).remove(watch_id)
+    out.print(f"watch {watch_id} removed")
+
+
+@watch_app.command("run")
+def watch_run(allow_host: AllowOpt = None, as_json: JsonOpt = False) -> None:
+    """Re-scan every watched source that is due; hits on new media are new hits."""
+    options = source_options(state.settings, allow_host or ())
+    with database() as db:
+        runs = run_due_watches(db, state.settings, options, utcnow)
+    for run in runs:
+        if run.report is not None:
+            _report(run.report, as_json)
+        if run.error:
+            err.print(f"[red]watch {run.watch.id} failed:[/] {run.error}")
+    if not runs and not as_json:
+        out.print("no watch is due")
 
 
 @app.command()

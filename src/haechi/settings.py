@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,25 @@ class Settings(BaseSettings):
         ),
     )
     workers: int = Field(default=0, ge=0, description="Hashing processes; 0 means one per core.")
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Hosts, addresses or networks fetched although they are not public "
+            '(JSON list, e.g. ["127.0.0.1"]); everything private is refused otherwise.'
+        ),
+    )
+    user_agent: str | None = Field(
+        default=None, description="User-Agent of every fetch; default names haechi."
+    )
+    telegram_api_id: int | None = Field(
+        default=None, description="Telegram API id of the analyst's own account."
+    )
+    telegram_api_hash: SecretStr | None = Field(
+        default=None, description="Telegram API hash (a secret; never logged)."
+    )
+    telegram_session: Path | None = Field(
+        default=None, description="Telethon session file, created by logging in once."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,17 +8,17 @@ new. Every item ends with a recorded outcome: hashed, skipped or failed with the
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from haechi.errors import HaechiError
 from haechi.hashing.decode import DecodeLimits
 from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
 from haechi.scan.hashing_pool import HashingPool
+from haechi.scan.intake import intake
 from haechi.scan.matcher import BankMatcher
 from haechi.scan.model import FileOutcome, Found, ScanReport, Sighting
 from haechi.settings import Settings
+from haechi.sources import FolderSource, Source
 from haechi.store.database import Database
 from haechi.store.media import MediaStore
 from haechi.store.scans import ScanStore
@@ -36,21 +36,6 @@ def hash_options(settings: Settings, dihedral: bool) -> HashOptions:
     )
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Regular files under ``root`` in a stable order; links are not followed."""
-    if root.is_file():
-        yield root
-        return
-    if not root.is_dir():
-        raise HaechiError(f"{root} is neither a file nor a folder")
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_file() and not path.is_symlink():
-                yield path
-
-
 def _sha256(payload: Path | bytes) -> str:
     if isinstance(payload, bytes):
         return hashlib.sha256(payload).hexdigest()
@@ -66,10 +51,14 @@ class Scanner:
         self.matcher = BankMatcher.load(db, settings)
 
     def scan_folder(self, root: Path, progress: Progress | None = None) -> ScanReport:
-        """Scan every file under ``root``."""
-        files = list(walk_files(root))
-        found = (Found(path, Sighting(str(path))) for path in files)
-        return self.run(str(root), "folder", found, progress, total=len(files))
+        """Scan every image or video under ``root``, recognised by content, not by name."""
+        return self.scan_source(FolderSource(root), str(root), progress)
+
+    def scan_source(
+        self, source: Source, target: str, progress: Progress | None = None
+    ) -> ScanReport:
+        """Scan what a source yields (a site, an export, a URL list, a chat)."""
+        return self.run(target, source.kind, intake(source), progress)
 
     def run(
         self,

@@ -1,0 +1,96 @@
+"""From what a source yields to what the pipeline checks.
+
+Sources know nothing of hashing and the pipeline nothing of Telegram or HTML: this is the one
+place where a :class:`~haechi.sources.Media` becomes a :class:`Found` and a source's failure or
+skip becomes a recorded :class:`FileOutcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from haechi.scan.model import FileOutcome, Found, Sighting
+from haechi.settings import Settings
+from haechi.sources import (
+    DEFAULT_USER_AGENT,
+    CrawlLimits,
+    FetchPolicy,
+    Item,
+    JsonFileValidatorCache,
+    Media,
+    MediaFailure,
+    Source,
+    SourceOptions,
+    TelegramLiveConfig,
+)
+
+
+def sighting(media: Media) -> Sighting:
+    """Where a media item was met: the file, or the URL its bytes came from, and its context."""
+    location = str(media.path) if media.path is not None else media.url or media.found_at
+    found_in = media.found_at if media.found_at != location else None
+    if media.path is not None and media.found_at.startswith("file:"):
+        found_in = None
+    return Sighting(
+        location=location,
+        source_kind=media.source_kind,
+        found_in=found_in,
+        container=media.container,
+        poster=media.poster,
+        posted_at=media.posted_at,
+    )
+
+
+def to_pipeline(item: Item) -> Found | FileOutcome:
+    """One source item as the pipeline's input."""
+    if isinstance(item, Media):
+        payload = item.data if item.data is not None else item.path
+        assert payload is not None
+        return Found(payload, sighting(item))
+    where = item.url or (str(item.path) if item.path else item.found_at)
+    status = "failed" if isinstance(item, MediaFailure) else "skipped"
+    detail = f"{item.reason.value}: {item.detail}" if item.detail else item.reason.value
+    return FileOutcome(where, status, detail)
+
+
+def intake(source: Source) -> Iterator[Found | FileOutcome]:
+    """Every item of a source, as pipeline input."""
+    for item in source.iter_sync():
+        yield to_pipeline(item)
+
+
+def source_options(
+    settings: Settings,
+    allow_hosts: Sequence[str] = (),
+    max_depth: int | None = None,
+    max_pages: int | None = None,
+) -> SourceOptions:
+    """How sources fetch, from settings and the command line's additions."""
+    policy = FetchPolicy(
+        allow=(*settings.allow_hosts, *allow_hosts),
+        user_agent=settings.user_agent or DEFAULT_USER_AGENT,
+        max_bytes=settings.max_file_bytes,
+        max_decoded_bytes=settings.max_file_bytes,
+    )
+    limits = CrawlLimits()
+    if max_depth is not None:
+        limits = replace(limits, max_depth=max_depth)
+    if max_pages is not None:
+        limits = replace(limits, max_pages=max_pages)
+    telegram = None
+    if settings.telegram_api_id and settings.telegram_api_hash and settings.telegram_session:
+        telegram = TelegramLiveConfig(
+            api_id=settings.telegram_api_id,
+            api_hash=settings.telegram_api_hash.get_secret_value(),
+            session_path=settings.telegram_session,
+        )
+    # Conditional requests on re-scans: a page or file that has not changed is not fetched.
+    cache = JsonFileValidatorCache(settings.home / "http-validators.json")
+    return SourceOptions(policy=policy, limits=limits, cache=cache, telegram=telegram)
+
+
+def save_validators(options: SourceOptions) -> None:
+    """Keep the validators learnt in a finished scan for the next one."""
+    if isinstance(options.cache, JsonFileValidatorCache):
+        options.cache.save()

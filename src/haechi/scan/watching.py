@@ -1,0 +1,84 @@
+"""Watch lists: re-scan due sources, record each run's outcome, never stop at one failure.
+
+Perpetrators move and sites go down; a watch that fails records why and is tried again at
+its next interval, and the other watches still run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from haechi.errors import HaechiError
+from haechi.scan.intake import save_validators
+from haechi.scan.model import ScanReport
+from haechi.scan.pipeline import Scanner
+from haechi.settings import Settings
+from haechi.sources import SourceOptions, open_source
+from haechi.store.database import Database
+from haechi.store.watches import Watch, WatchStore
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_interval(text: str) -> timedelta:
+    """``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` as a timedelta."""
+    parts = re.findall(r"(\d+)\s*([smhdw])", text.strip().lower())
+    if not parts or "".join(n + u for n, u in parts) != re.sub(r"\s", "", text.lower()):
+        raise HaechiError(f"{text!r} is not an interval like 30m, 6h or 1d")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+
+
+@dataclass(frozen=True)
+class WatchRun:
+    """One watch's run: the scan it made, or the error that stopped it."""
+
+    watch: Watch
+    report: ScanReport | None
+    error: str | None
+
+
+def watch_json(watch: Watch) -> dict[str, Any]:
+    """The stable JSON form of a watch."""
+    return {
+        "id": watch.id,
+        "target": watch.target,
+        "kind": watch.kind,
+        "every_seconds": int(watch.every.total_seconds()),
+        "last_run": watch.last_run.isoformat() if watch.last_run else None,
+        "next_run": watch.next_run.isoformat(),
+        "last_scan": watch.last_scan_id,
+        "last_error": watch.last_error,
+        "runs": watch.runs,
+    }
+
+
+def run_due_watches(
+    db: Database, settings: Settings, options: SourceOptions, clock: Callable[[], datetime]
+) -> list[WatchRun]:
+    """Run every watch due at ``clock()``; each run is recorded whatever its outcome."""
+    with db.session() as session:
+        due = WatchStore(session).due(clock())
+    if not due:
+        return []
+    scanner = Scanner(db, settings)
+    runs = []
+    for watch in due:
+        started = clock()
+        report: ScanReport | None = None
+        error: str | None = None
+        try:
+            source = open_source(watch.target, watch.kind, options)
+            report = scanner.scan_source(source, watch.target)
+            save_validators(options)
+        except HaechiError as exc:
+            error = str(exc)
+        with db.session() as session:
+            updated = WatchStore(session).ran(
+                watch.id, started, report.scan_id if report else None, error
+            )
+        runs.append(WatchRun(updated, report, error))
+    return runs
