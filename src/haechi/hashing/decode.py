@@ -141,8 +141,7 @@ def decode_image(data: bytes, limits: DecodeLimits | None = None) -> DecodedImag
             if fmt == "JPEG" and not limits.exact and min(width, height) >= 2 * PDQ_SIDE:
                 im.draft("RGB", (PDQ_SIDE, PDQ_SIDE))
             im.load()
-            im = _sample_down(im)
-            rgb = _to_rgb_array(im)
+            rgb = _to_rgb_array(_sample_down(im))
     except MediaError:
         raise
     except UnidentifiedImageError:
