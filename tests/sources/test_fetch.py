@@ -250,3 +250,20 @@ def test_loopback_is_refused_without_allow_list(site: Site) -> None:
     with pytest.raises(FetchRefused):
         fetch(FetchPolicy(), site.url("/").replace("127.0.0.1", "localhost"), backend)
     assert backend.connected == []
+
+
+def test_connection_closed_by_the_server_is_not_reused(site: Site, policy: FetchPolicy) -> None:
+    site.routes["/closing"] = Route(b"x" * 1000, no_length=True)
+    png = site.image("/after.png", image_bytes(6))
+
+    async def go() -> list[Fetched]:
+        async with SafeFetcher(policy) as fetcher:
+            return [
+                await fetcher.fetch(site.url("/closing")),
+                await fetcher.fetch(png),
+                await fetcher.fetch(site.url("/closing")),
+                await fetcher.fetch(png),
+            ]
+
+    got = asyncio.run(go())
+    assert [len(g.body) for g in got] == [1000, len(image_bytes(6)), 1000, len(image_bytes(6))]

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import httpcore
 
 from haechi.sources.errors import FetchFailed, FetchRefused
+from haechi.sources.netstream import AsyncioBackend
 from haechi.sources.records import FailureReason
 
 # Organisations put their contact address here (FetchPolicy.user_agent) so a site operator
@@ -189,7 +190,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     ) -> None:
         self._policy = policy
         self._resolver = resolver
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+        self._inner = inner if inner is not None else AsyncioBackend()
 
     async def connect_tcp(
         self,
