@@ -174,8 +174,37 @@ def scan(words: _U64, queries: _U64, radius: int) -> _Matches:
     return _concat(parts)
 
 
+class _Fields:
+    """Vectorised extraction of one bit field per table from many hashes at once.
+
+    Precomputes, per table, which words hold the field and how to shift them, so that all
+    tables' keys for a batch of queries come out of one broadcast expression.
+    """
+
+    def __init__(self, offsets: list[int], widths: list[int]) -> None:
+        word, shift = np.divmod(np.asarray(offsets, dtype=np.int64), 64)
+        self.lo_word = word
+        self.hi_word = np.minimum(word + 1, 3)
+        self.shift = shift.astype(np.uint64)
+        # A shift of 64 yields 0 in numpy; bits from the next word land above the field when
+        # it does not cross a word boundary, and the mask drops them.
+        self.hi_shift = (64 - shift).astype(np.uint64)
+        self.mask = ((np.uint64(1) << np.asarray(widths, dtype=np.uint64)) - np.uint64(1))
+
+    def __call__(self, words: _U64) -> _I64:
+        lo = words[:, self.lo_word] >> self.shift
+        hi = words[:, self.hi_word] << self.hi_shift
+        out: _I64 = ((lo | hi) & self.mask).astype(np.int64)
+        return out
+
+
 class _Segment:
-    """An immutable, id-sorted run of entries and its substring tables; removal is a tombstone."""
+    """An immutable, id-sorted run of entries and its substring tables; removal is a tombstone.
+
+    All tables share ``key_bits``, so their CSR arrays stack into ``offsets`` (m, 2**key_bits
+    + 1) and ``entries`` (m, n), and a batch of queries probes every table in a handful of
+    numpy calls; that matters most for single queries, where call overhead dominates.
+    """
 
     def __init__(
         self,
@@ -183,15 +212,20 @@ class _Segment:
         words: _U64,
         row_bits: int,
         specs: tuple[TableSpec, ...],
-        offsets: tuple[_U32, ...],
-        entries: tuple[_U32, ...],
+        offsets: _U32,
+        entries: _U32,
     ) -> None:
         self.ids = ids
         self.words = words
         self.row_bits = row_bits
         self.specs = specs
+        self.key_bits = specs[0].key_bits if specs else 0
         self.offsets = offsets
         self.entries = entries
+        self._keys = _Fields([s.bit_offset for s in specs], [s.key_bits for s in specs])
+        self._exts = _Fields(
+            [s.bit_offset + s.key_bits for s in specs], [s.ext_bits for s in specs]
+        )
         # Allocated on the first removal, so a loaded index costs nothing for it.
         self.deleted: _Bool | None = None
         self.n_deleted = 0
@@ -204,20 +238,21 @@ class _Segment:
         words = np.ascontiguousarray(words[order])
         n = ids.shape[0]
         if n < _MIN_TABLE_ENTRIES:
-            return cls(ids, words, 0, (), (), ())
+            none = np.empty((0, 0), dtype=np.uint32)
+            return cls(ids, words, 0, (), none, np.empty((0, n), dtype=np.uint32))
         row_bits, specs = plan_tables(n)
+        key_bits = specs[0].key_bits
+        offsets = np.zeros((len(specs), (1 << key_bits) + 1), dtype=np.uint32)
+        entries = np.empty((len(specs), n), dtype=np.uint32)
         rows = np.arange(n, dtype=np.int64)
-        offsets, entries = [], []
-        for spec in specs:
-            key = _substring(words, spec.bit_offset, spec.key_bits).astype(np.int64)
-            ext = _substring(words, spec.bit_offset + spec.key_bits, spec.ext_bits)
+        for j, spec in enumerate(specs):
+            key = _substring(words, spec.bit_offset, key_bits).astype(np.int64)
+            ext = _substring(words, spec.bit_offset + key_bits, spec.ext_bits).astype(np.int64)
             # One sort of (key, ext, row) packed in an int64 is much faster than an argsort.
-            packed = np.sort((key << 32) | (ext.astype(np.int64) << row_bits) | rows)
-            entries.append((packed & 0xFFFFFFFF).astype(np.uint32))
-            off = np.zeros((1 << spec.key_bits) + 1, dtype=np.uint32)
-            np.cumsum(np.bincount(key, minlength=1 << spec.key_bits), out=off[1:])
-            offsets.append(off)
-        return cls(ids, words, row_bits, specs, tuple(offsets), tuple(entries))
+            packed = np.sort((key << 32) | (ext << row_bits) | rows)
+            entries[j] = packed & 0xFFFFFFFF
+            np.cumsum(np.bincount(key, minlength=1 << key_bits), out=offsets[j, 1:])
+        return cls(ids, words, row_bits, specs, offsets, entries)
 
     @classmethod
     def merged(cls, segments: list[_Segment], ids: _I64, words: _U64) -> _Segment:
@@ -233,7 +268,7 @@ class _Segment:
 
     @property
     def nbytes(self) -> int:
-        arrays: list[npt.NDArray[np.generic]] = [self.ids, self.words, *self.offsets, *self.entries]
+        arrays: list[npt.NDArray[np.generic]] = [self.ids, self.words, self.offsets, self.entries]
         if self.deleted is not None:
             arrays.append(self.deleted)
         return sum(a.nbytes for a in arrays)
@@ -265,7 +300,7 @@ class _Segment:
         if plan is None:
             qi, rows, dist = scan(self.words, queries, radius)
         else:
-            per_query = sum(_ball(self.specs[j].key_bits, rho) for j, rho in plan)
+            per_query = sum(_ball(self.key_bits, rho) for j, rho in plan)
             step = max(1, _PROBES_PER_CHUNK // per_query)
             parts = []
             for start in range(0, queries.shape[0], step):
@@ -287,61 +322,63 @@ class _Segment:
         for j, rho in enumerate(region_radii(len(self.specs), radius)):
             if rho < 0:
                 continue
-            spec = self.specs[j]
-            probes = _ball(spec.key_bits, rho)
+            probes = _ball(self.key_bits, rho)
             if probes > _MAX_PROBES:
                 return None
-            width = spec.key_bits + spec.ext_bits
-            cost += probes * (_NS_PROBE + _NS_ENTRY * n / 2**spec.key_bits)
+            width = self.key_bits + self.specs[j].ext_bits
+            cost += probes * (_NS_PROBE + _NS_ENTRY * n / 2**self.key_bits)
             cost += _ball(width, rho) * _NS_VERIFY * n / 2**width
             plan.append((j, rho))
         return plan if cost < n * _NS_SCAN else None
 
     def _probe(self, q: _U64, radius: int, plan: _Plan) -> _Matches:
-        row_shift = np.uint32(self.row_bits)
-        row_mask = np.uint32((1 << self.row_bits) - 1)
-        row_parts: list[_I64] = []
-        query_parts: list[_I64] = []
-        for j, rho in plan:
-            spec, off = self.specs[j], self.offsets[j]
-            masks, weights = _flip_masks(spec.key_bits, rho)
+        n = self.ids.shape[0]
+        stride = self.offsets.shape[1]
+        flat_offsets = self.offsets.reshape(-1)
+        keys = self._keys(q)
+        exts = self._exts(q)
+        starts: list[_I64] = []
+        counts: list[_I64] = []
+        tags: list[_I64] = []
+        # Tables probed at the same radius share their flip masks: one broadcast per radius.
+        for rho in sorted({rho for _, rho in plan}):
+            tables = np.array([j for j, r in plan if r == rho], dtype=np.int64)
+            masks, weights = _flip_masks(self.key_bits, rho)
             nprobe = masks.shape[0]
-            key = _substring(q, spec.bit_offset, spec.key_bits).astype(np.int64)
-            probe = (key[:, None] ^ masks[None, :]).ravel()
-            lo = off[probe]
-            count = off[probe + 1] - lo
+            # Table-major order, so each table's offsets and entries stay hot in cache.
+            probe = keys.T[tables, :, None] ^ masks[None, None, :]
+            probe += (tables * stride)[:, None, None]
+            probe = probe.reshape(-1)
+            lo = flat_offsets[probe]
+            count = flat_offsets[probe + 1] - lo
             hit = np.flatnonzero(count)
             if hit.size == 0:
                 continue
-            lo64 = lo[hit].astype(np.int64)
-            cnt = count[hit].astype(np.int64)
-            first = np.cumsum(cnt) - cnt
-            pos = np.repeat(lo64 - first, cnt) + np.arange(int(first[-1] + cnt[-1]))
-            ent = self.entries[j][pos]
-            query_of = hit // nprobe
-            if spec.ext_bits:
-                # Tag each candidate with (query, remaining radius, query's ext bits) in one
-                # int64 so a single repeat carries all three.
-                ext = _substring(q, spec.bit_offset + spec.key_bits, spec.ext_bits)
-                budget = rho - weights[hit % nprobe]
-                tag = np.repeat(
-                    (query_of << 16) | (budget << 8) | ext.astype(np.int64)[query_of], cnt
-                )
-                far = np.bitwise_count((ent >> row_shift).astype(np.int64) ^ (tag & 0xFF))
-                keep = far <= ((tag >> 8) & 0xFF)
-                ent, qsel = ent[keep], tag[keep] >> 16
-            else:
-                qsel = np.repeat(query_of, cnt)
-            row_parts.append((ent & row_mask).astype(np.int64))
-            query_parts.append(qsel)
-        if not row_parts:
+            query_of = (hit // nprobe) % q.shape[0]
+            table_of = tables[hit // (nprobe * q.shape[0])]
+            budget = rho - weights[hit % nprobe]
+            starts.append(lo[hit].astype(np.int64) + table_of * n)
+            counts.append(count[hit].astype(np.int64))
+            # (query, radius left for the ext bits, query's ext bits) in one int64, so that a
+            # single repeat carries all three to the candidates.
+            tags.append((query_of << 16) | (budget << 8) | exts[query_of, table_of])
+        if not starts:
             return _no_matches()
-        rows = np.concatenate(row_parts)
-        qi = np.concatenate(query_parts)
+        start, cnt, tag = np.concatenate(starts), np.concatenate(counts), np.concatenate(tags)
+        first = np.cumsum(cnt) - cnt
+        pos = np.repeat(start - first, cnt) + np.arange(int(first[-1] + cnt[-1]))
+        ent = self.entries.reshape(-1)[pos]
+        tag = np.repeat(tag, cnt)
+        # A candidate outside this table's radius on its whole region is dropped here: if it
+        # is a match at all, another table yields it (the pigeonhole argument above).
+        far = np.bitwise_count((ent >> np.uint32(self.row_bits)).astype(np.int64) ^ (tag & 0xFF))
+        keep = far <= ((tag >> 8) & 0xFF)
+        rows = (ent[keep] & np.uint32((1 << self.row_bits) - 1)).astype(np.int64)
+        qi = tag[keep] >> 16
         close, dist = _close(np.take(self.words, rows, axis=0) ^ np.take(q, qi, axis=0), radius)
         rows, qi = rows[close], qi[close]
         # A match found through several tables is reported once.
-        _, first_seen = np.unique(qi * self.ids.shape[0] + rows, return_index=True)
+        _, first_seen = np.unique(qi * n + rows, return_index=True)
         return qi[first_seen], rows[first_seen], dist[first_seen]
 
 

@@ -13,7 +13,7 @@ Layout (all integers little-endian)::
              array directory: (offset u64, nbytes u64, crc32 u32) per array |
              crc32 u32 of everything above
     arrays   ids (n x i64, ascending) | hashes (n x 32 bytes) |
-             per table: offsets ((2**key_bits + 1) x u32) then entries (n x u32)
+             offsets (m x (2**key_bits + 1) x u32) | entries (m x n x u32)
 
 The layout does not depend on the search radius: one file answers every radius. Writes go to a
 temporary file in the same directory that is fsynced and then renamed over the target, so a
@@ -48,9 +48,9 @@ _HASH_BYTES = 32
 class TableSpec:
     """Where one substring table looks in the hash.
 
-    ``key_bits`` bits starting at ``bit_offset`` address the table's buckets; the next
-    ``ext_bits`` bits are kept beside each entry so candidates can be filtered before the full
-    hash is read.
+    ``key_bits`` bits starting at ``bit_offset`` address the table's buckets (all tables of a
+    file share ``key_bits``); the next ``ext_bits`` bits are kept beside each entry so that
+    candidates can be filtered before the full hash is read.
     """
 
     bit_offset: int
@@ -60,36 +60,34 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class IndexFile:
-    """The arrays of one compacted index, as stored on disk."""
+    """The arrays of one compacted index, as stored on disk.
+
+    ``offsets[j]`` are table ``j``'s bucket starts (CSR); ``entries[j]`` its entries in bucket
+    order, each a row number in the low ``row_bits`` bits and ext bits above them.
+    """
 
     ids: npt.NDArray[np.int64]
     hashes: npt.NDArray[np.uint8]
     row_bits: int
     specs: tuple[TableSpec, ...]
-    offsets: tuple[npt.NDArray[np.uint32], ...]
-    entries: tuple[npt.NDArray[np.uint32], ...]
+    offsets: npt.NDArray[np.uint32]
+    entries: npt.NDArray[np.uint32]
+
+
+_ARRAYS = ("ids", "hashes", "table offsets", "table entries")
 
 
 def _header_size(m: int) -> int:
-    return _FIXED.size + m * _TABLE.size + (2 + 2 * m) * _ARRAY.size + _CRC.size
+    return _FIXED.size + m * _TABLE.size + len(_ARRAYS) * _ARRAY.size + _CRC.size
 
 
 def _aligned(x: int) -> int:
     return (x + _ALIGN - 1) // _ALIGN * _ALIGN
 
 
-def _array_names(m: int) -> list[str]:
-    names = ["ids", "hashes"]
-    for j in range(m):
-        names += [f"table {j} offsets", f"table {j} entries"]
-    return names
-
-
 def _expected_sizes(n: int, specs: tuple[TableSpec, ...]) -> list[int]:
-    sizes = [8 * n, _HASH_BYTES * n]
-    for spec in specs:
-        sizes += [4 * ((1 << spec.key_bits) + 1), 4 * n]
-    return sizes
+    buckets = (1 << specs[0].key_bits) + 1 if specs else 0
+    return [8 * n, _HASH_BYTES * n, 4 * len(specs) * buckets, 4 * len(specs) * n]
 
 
 def write_index(path: str | os.PathLike[str], index: IndexFile) -> None:
@@ -99,9 +97,9 @@ def write_index(path: str | os.PathLike[str], index: IndexFile) -> None:
     arrays: list[npt.NDArray[np.generic]] = [
         np.ascontiguousarray(index.ids, dtype="<i8"),
         np.ascontiguousarray(index.hashes, dtype=np.uint8),
+        np.ascontiguousarray(index.offsets, dtype="<u4"),
+        np.ascontiguousarray(index.entries, dtype="<u4"),
     ]
-    for off, ent in zip(index.offsets, index.entries, strict=True):
-        arrays += [np.ascontiguousarray(off, dtype="<u4"), np.ascontiguousarray(ent, dtype="<u4")]
     position = _aligned(_header_size(m))
     directory = b""
     layout: list[int] = []
@@ -149,6 +147,8 @@ def _check_layout(source: Path, n: int, row_bits: int, specs: tuple[TableSpec, .
     """
     if specs and (row_bits > 32 or n > 1 << row_bits):
         raise _damaged(source, f"row_bits={row_bits} cannot number {n} entries")
+    if len({s.key_bits for s in specs}) > 1:
+        raise _damaged(source, "tables differ in key_bits")
     end = 0
     for s in sorted(specs, key=lambda s: s.bit_offset):
         if s.bit_offset < end or s.key_bits == 0 or s.key_bits > 31 or s.ext_bits > 8:
@@ -195,7 +195,7 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
     spec_tuple = tuple(specs)
     _check_layout(source, n, row_bits, spec_tuple)
     views: list[npt.NDArray[np.uint8]] = []
-    for name, want in zip(_array_names(m), _expected_sizes(n, spec_tuple), strict=True):
+    for name, want in zip(_ARRAYS, _expected_sizes(n, spec_tuple), strict=True):
         start, nbytes, crc = _ARRAY.unpack_from(raw, pos)
         pos += _ARRAY.size
         if nbytes != want or start % _ALIGN or start + nbytes > buf.shape[0]:
@@ -207,8 +207,8 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
 
     ids = views[0].view("<i8")
     hashes = views[1].reshape(n, _HASH_BYTES)
-    offsets = tuple(v.view("<u4") for v in views[2::2])
-    entries = tuple(v.view("<u4") for v in views[3::2])
+    offsets = views[2].view("<u4").reshape(m, -1 if m else 0)
+    entries = views[3].view("<u4").reshape(m, n)
     if n and (ids[0] < 0 or not bool(np.all(ids[1:] > ids[:-1]))):
         raise _damaged(source, "ids are not unique, ascending and non-negative")
     row_mask = np.uint32((1 << row_bits) - 1)
@@ -222,6 +222,6 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         hashes=hashes,
         row_bits=row_bits,
         specs=spec_tuple,
-        offsets=tuple(o.astype(np.uint32, copy=False) for o in offsets),
-        entries=tuple(e.astype(np.uint32, copy=False) for e in entries),
+        offsets=offsets.astype(np.uint32, copy=False),
+        entries=entries.astype(np.uint32, copy=False),
     )
