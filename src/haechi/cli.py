@@ -23,9 +23,9 @@ from rich.table import Table
 from haechi import __version__
 from haechi.banks import service as banks_service
 from haechi.banks.formats import FORMATS, guess_format
-from haechi.errors import HaechiError
+from haechi.errors import ConfigError, HaechiError
 from haechi.hashing.media import MediaHashes, hash_file
-from haechi.scan.intake import save_validators, source_options
+from haechi.scan.intake import save_telegram_marks, save_validators, source_options
 from haechi.scan.model import Hit, ScanReport
 from haechi.scan.pipeline import Scanner, hash_options
 from haechi.scan.watching import parse_interval, run_due_watches, watch_json
@@ -209,6 +209,7 @@ def _scan(scanner: Scanner, target: str, kind: str | None, options: SourceOption
 
         report = scanner.scan_source(source, target, tick)
     save_validators(options)
+    save_telegram_marks(state.settings, source)
     return report
 
 
@@ -449,6 +450,31 @@ def watch_run(allow_host: AllowOpt = None, as_json: JsonOpt = False) -> None:
             err.print(f"[red]watch {run.watch.id} failed:[/] {run.error}")
     if not runs and not as_json:
         out.print("no watch is due")
+
+
+@app.command("telegram-login")
+def telegram_login() -> None:
+    """Log in once with the analyst's own Telegram account, creating the session file.
+
+    Needs HAECHI_TELEGRAM_API_ID, HAECHI_TELEGRAM_API_HASH and HAECHI_TELEGRAM_SESSION; asks
+    for the phone number and the login code. The session file is a credential: keep it out
+    of every repository and share drive.
+    """
+    settings = state.settings
+    if not (settings.telegram_api_id and settings.telegram_api_hash and settings.telegram_session):
+        raise _fail(
+            ConfigError(
+                "set HAECHI_TELEGRAM_API_ID, HAECHI_TELEGRAM_API_HASH and "
+                "HAECHI_TELEGRAM_SESSION (from my.telegram.org) first"
+            )
+        )
+    from telethon.sync import TelegramClient  # type: ignore[import-untyped]
+
+    session = str(settings.telegram_session)
+    api_hash = settings.telegram_api_hash.get_secret_value()
+    with TelegramClient(session, settings.telegram_api_id, api_hash) as client:
+        me = client.get_me()
+    out.print(f"logged in as {getattr(me, 'username', None) or 'this account'}; session saved")
 
 
 @app.command()

@@ -7,9 +7,13 @@ skip becomes a recorded :class:`FileOutcome`.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
+from haechi.errors import HaechiError
 from haechi.scan.model import FileOutcome, Found, Sighting
 from haechi.settings import Settings
 from haechi.sources import (
@@ -23,6 +27,7 @@ from haechi.sources import (
     Source,
     SourceOptions,
     TelegramLiveConfig,
+    TelegramLiveSource,
 )
 
 
@@ -87,7 +92,45 @@ def source_options(
         )
     # Conditional requests on re-scans: a page or file that has not changed is not fetched.
     cache = JsonFileValidatorCache(settings.home / "http-validators.json")
-    return SourceOptions(policy=policy, limits=limits, cache=cache, telegram=telegram)
+    return SourceOptions(
+        policy=policy,
+        limits=limits,
+        cache=cache,
+        telegram=telegram,
+        since=load_telegram_marks(settings),
+    )
+
+
+def _marks_path(settings: Settings) -> Path:
+    return settings.home / "telegram-marks.json"
+
+
+def load_telegram_marks(settings: Settings) -> dict[str, int]:
+    """The highest message id read per live Telegram chat, so a run fetches only what is new."""
+    path = _marks_path(settings)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise HaechiError(f"{path} is damaged ({exc}); delete it to re-read every chat") from None
+    if doc.get("version") != 1 or not isinstance(doc.get("chats"), dict):
+        raise HaechiError(f"{path} is not a haechi Telegram marks file (version 1)")
+    return {str(k): int(v) for k, v in doc["chats"].items()}
+
+
+def save_telegram_marks(settings: Settings, source: Source) -> None:
+    """After a live Telegram scan, remember how far each chat was read (atomic replace)."""
+    if not isinstance(source, TelegramLiveSource):
+        return
+    marks = {**load_telegram_marks(settings), **source.last_seen}
+    path = _marks_path(settings)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump({"version": 1, "chats": marks}, handle, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def save_validators(options: SourceOptions) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from haechi.errors import HaechiError
-from haechi.scan.intake import save_validators
+from haechi.scan.intake import save_telegram_marks, save_validators
 from haechi.scan.model import ScanReport
 from haechi.scan.pipeline import Scanner
 from haechi.settings import Settings
@@ -74,6 +74,7 @@ def run_due_watches(
             source = open_source(watch.target, watch.kind, options)
             report = scanner.scan_source(source, watch.target)
             save_validators(options)
+            save_telegram_marks(settings, source)
         except HaechiError as exc:
             error = str(exc)
         with db.session() as session:
