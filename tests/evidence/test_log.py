@@ -30,7 +30,17 @@ def test_entries_are_chained_and_survive_reopening(tmp_path: Path) -> None:
         assert entry.prev == previous.hash
         assert entry.seq == previous.seq + 1
     line = json.loads(path.read_text().splitlines()[2])
-    assert set(line) == {"v", "seq", "time", "kind", "subject", "artifacts", "details", "prev", "hash"}
+    assert set(line) == {
+        "v",
+        "seq",
+        "time",
+        "kind",
+        "subject",
+        "artifacts",
+        "details",
+        "prev",
+        "hash",
+    }
     assert line["time"].endswith("Z")
 
 

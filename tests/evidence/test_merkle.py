@@ -71,7 +71,7 @@ def test_every_consistency_proof_verifies(size: int) -> None:
         proof = merkle.consistency_proof(old, tree)
         assert merkle.verify_consistency(old, size, old_root, root, proof)
         if 0 < old < size:
-            forged = merkle.root_hash(leaves(old - 1) + [merkle.leaf_hash(b"forged")])
+            forged = merkle.root_hash([*leaves(old - 1), merkle.leaf_hash(b"forged")])
             assert not merkle.verify_consistency(old, size, forged, root, proof)
 
 

@@ -167,7 +167,10 @@ def export_bundle(
     :class:`SigningKeyError` without a key, and the store's errors if content is damaged.
     """
     if locker.key is None:
-        raise SigningKeyError("exporting needs the organisation's signing key")
+        raise SigningKeyError(
+            "exporting needs the organisation's signing key; create it with "
+            "`haechi evidence keygen` or configure its key file"
+        )
     if not capture_ids:
         raise BundleError("name at least one capture to export")
     records = [locker.get(i) for i in dict.fromkeys(capture_ids)]

@@ -188,6 +188,7 @@ async def capture(
             "browser": shot.browser,
             "sha256": screenshot_sha,
             "subresources": [exchange_json(e) for e in shot.subresources],
+            "blocked": [{"url": url, "reason": why} for url, why in shot.blocked],
         },
     }
     warc.add_metadata(request.url, facts, facts["finished"], page_ids[-1] if page_ids else None)

@@ -119,7 +119,7 @@ def capture(
             await camera.aclose()
 
     record = asyncio.run(run())
-    out = console or Console(highlight=False)
+    out = console or Console(highlight=False, soft_wrap=True)
     out.print(f"sealed {record.id}  page {record.page_status}  screenshot {record.screenshot}")
     if record.screenshot_reason:
         out.print(f"  screenshot: {record.screenshot_reason}")
@@ -131,7 +131,7 @@ def export(
 ) -> BundleSummary:
     """Write a WACZ bundle of ``capture_ids`` to ``out``; prints its SHA-256."""
     summary = export_bundle(config.locker(), capture_ids, out)
-    printer = console or Console(highlight=False)
+    printer = console or Console(highlight=False, soft_wrap=True)
     printer.print(f"wrote {summary.path}  sha256 {summary.sha256}")
     checkpoint = summary.checkpoint
     printer.print(
@@ -165,7 +165,7 @@ def verify(
 ) -> VerificationReport:
     """Check a bundle offline and print every check; see :func:`verify_bundle`."""
     report = verify_bundle(bundle, trusted_keys)
-    printer = console or Console(highlight=False)
+    printer = console or Console(highlight=False, soft_wrap=True)
     printer.print(report_table(report))
     for cid, status in report.captures.items():
         printer.print(f"capture {cid}: {status}")
@@ -177,7 +177,7 @@ def verify(
 def evidence_app(config: Callable[[], EvidenceConfig]) -> typer.Typer:
     """A Typer sub-app with the evidence commands, reading settings through ``config``."""
     app = typer.Typer(help="Evidence: capture, export and verify.", no_args_is_help=True)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def guarded(fn: Callable[[], Any]) -> Any:
         try:
@@ -232,6 +232,6 @@ def evidence_app(config: Callable[[], EvidenceConfig]) -> typer.Typer:
         """Create the organisation's signing key file (0600); never overwrites one."""
         path = config().resolved_key_file
         key = guarded(lambda: generate_key(path))
-        Console(highlight=False).print(f"created {path}; key id {key.key_id}")
+        Console(highlight=False, soft_wrap=True).print(f"created {path}; key id {key.key_id}")
 
     return app

@@ -85,7 +85,8 @@ class ScreenshotOutcome:
     """A full-page PNG of the page as the browser rendered it, or why there is none.
 
     ``subresources`` are the exchanges the browser's page needed (images, styles, scripts),
-    fetched through the same guarded client and preserved beside the page.
+    fetched through the same guarded client and preserved beside the page; ``blocked`` lists
+    the requests that were refused, and why.
     """
 
     status: ScreenshotStatus
@@ -94,6 +95,7 @@ class ScreenshotOutcome:
     taken_at: str | None = None
     browser: str | None = None
     subresources: tuple[HttpExchange, ...] = ()
+    blocked: tuple[tuple[str, str], ...] = ()  # (url, why) of requests the page was refused
 
     @classmethod
     def not_taken(cls, reason: str) -> ScreenshotOutcome:

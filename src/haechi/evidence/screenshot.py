@@ -114,6 +114,7 @@ class _PageSession:
         self.recorder = recorder
         self.limits = limits
         self.exchanges: list[HttpExchange] = []
+        self.blocked: list[tuple[str, str]] = []
         self.bytes = 0
         self.requests = 0
 
@@ -127,11 +128,13 @@ class _PageSession:
             )
             return
         if request.method != "GET" or not request.url.startswith(("http://", "https://")):
+            self.blocked.append((request.url[:2000], f"{request.method} is not fetched"))
             await route.abort("blockedbyclient")
             return
         self.requests += 1
         remaining = self.limits.max_subresource_bytes - self.bytes
         if self.requests > self.limits.max_subresources or remaining <= 0:
+            self.blocked.append((request.url[:2000], "over the subresource limits"))
             await route.abort("blockedbyclient")
             return
         retrieval = await self.recorder.retrieve(request.url, max_bytes=remaining)
@@ -139,6 +142,7 @@ class _PageSession:
         self.bytes += sum(len(e.body) for e in retrieval.exchanges)
         final = retrieval.final
         if not retrieval.ok or final is None:
+            self.blocked.append((request.url[:2000], retrieval.error or "no final answer"))
             await route.abort("addressunreachable")
             return
         await route.fulfill(
@@ -232,6 +236,7 @@ class ChromiumScreenshotter(Screenshotter):
                 reason=f"the page could not be shot: {exc.message.splitlines()[0]}",
                 browser=version,
                 subresources=tuple(session.exchanges),
+                blocked=tuple(session.blocked),
             )
         finally:
             # If the browser died, the next capture starts a new one.
@@ -243,6 +248,7 @@ class ChromiumScreenshotter(Screenshotter):
             taken_at=taken_at,
             browser=version,
             subresources=tuple(session.exchanges),
+            blocked=tuple(session.blocked),
         )
 
     async def aclose(self) -> None:

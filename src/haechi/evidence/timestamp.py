@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
-from asn1crypto import algos, cms, tsp  # type: ignore[import-untyped]
+from asn1crypto import algos, cms, parser, tsp  # type: ignore[import-untyped]
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -54,14 +54,17 @@ def build_request(digest: bytes, nonce: int) -> bytes:
 def read_response(der: bytes, digest: bytes, nonce: int) -> bytes:
     """The token (DER ContentInfo) from a TimeStampResp; :class:`TimestampError` if unusable."""
     try:
-        response = tsp.TimeStampResp.load(der)
-        status = response["status"]["status"].native
+        status_info = _status_info(der)
+        status = status_info["status"].native
     except (ValueError, TypeError) as exc:
         raise TimestampError(f"the TSA's answer is not a TimeStampResp ({exc})") from exc
     if status not in ("granted", "granted_with_mods"):
-        text = response["status"]["status_string"].native
-        raise TimestampError(f"the TSA refused: {status} {text or ''}".strip())
-    token = response["time_stamp_token"]
+        text = status_info["status_string"].native
+        raise TimestampError(f"the TSA refused: {status} {' '.join(text or ())}".strip())
+    try:
+        token = tsp.TimeStampResp.load(der)["time_stamp_token"]
+    except (ValueError, TypeError) as exc:
+        raise TimestampError(f"the TSA granted but sent no readable token ({exc})") from exc
     info = _tst_info(token)
     if info["nonce"].native != nonce:
         raise TimestampError("the TSA's token answers another request (nonce differs)")
@@ -69,6 +72,16 @@ def read_response(der: bytes, digest: bytes, nonce: int) -> bytes:
     if not check.valid:
         raise TimestampError(f"the TSA's token does not check: {check.detail}")
     return bytes(token.dump())
+
+
+def _status_info(der: bytes) -> tsp.PKIStatusInfo:
+    """The PKIStatusInfo of a TimeStampResp, also of a refusal that carries no token.
+
+    asn1crypto's schema requires the token, so the first element is read on its own.
+    """
+    _, _, _, _, contents, _ = parser.parse(der, strict=True)
+    _, _, _, header, inner, _ = parser.parse(contents)
+    return tsp.PKIStatusInfo.load(header + inner)
 
 
 class TsaClient:
