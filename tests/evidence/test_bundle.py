@@ -17,7 +17,7 @@ from haechi.evidence.errors import SigningKeyError, UnknownCapture
 from haechi.evidence.locker import EvidenceLocker
 from haechi.evidence.log import EntryKind
 from haechi.evidence.model import Capture
-from haechi.evidence.signing import generate_key
+from haechi.evidence.signing import SigningKey, generate_key
 from haechi.evidence.verify import CheckStatus, VerificationReport, verify_bundle
 from tests.evidence.conftest import capture_now
 from tests.evidence.site import Site
@@ -63,14 +63,16 @@ def failed(report: VerificationReport) -> set[str]:
 
 
 def test_an_export_verifies_and_names_what_it_checked(
-    bundle: Path, captures: list[Capture]
+    bundle: Path, captures: list[Capture], key: SigningKey
 ) -> None:
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, [key.key_id])
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     assert report.captures == {captures[0].id: "live", captures[1].id: "live"}
     for expected in (
         "wacz:datapackage-digest",
         "wacz:file:archive/data.warc.gz",
+        "wacz:index",
+        "wacz:pages",
         "log:entry-hashes",
         "log:chain",
         "log:complete",
@@ -81,10 +83,12 @@ def test_an_export_verifies_and_names_what_it_checked(
         f"capture:{captures[0].id}:manifest",
     ):
         assert report.check(expected).status is CheckStatus.VERIFIED
-    assert report.check("checkpoint:trusted-key").status is CheckStatus.NOT_CHECKED
-    assert report.key_id is not None
-    trusted = verify_bundle(bundle, [report.key_id])
-    assert trusted.check("checkpoint:trusted-key").status is CheckStatus.VERIFIED
+    assert report.check("checkpoint:trusted-key").status is CheckStatus.VERIFIED
+    assert report.key_id == key.key_id
+    # Without a published key to compare with, the bundle is consistent but does not pass.
+    untrusted = verify_bundle(bundle)
+    assert untrusted.check("checkpoint:trusted-key").status is CheckStatus.NOT_CHECKED
+    assert not untrusted.passed and not untrusted.failures
     assert not verify_bundle(bundle, ["00" * 32]).passed
 
 
@@ -227,7 +231,7 @@ def test_destroyed_captures_are_reported_and_the_rest_verifies(
     assert locker.log.for_subject(gone.id)[-1].kind is EntryKind.DESTROYED
     summary = export_bundle(locker, [c.id for c in captures], tmp_path / "after.wacz")
     assert summary.destroyed == (gone.id,)
-    report = verify_bundle(summary.path)
+    report = verify_bundle(summary.path, [summary.checkpoint.key_id])
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     assert report.captures[gone.id] == "destroyed"
     assert report.check(f"capture:{gone.id}:destroyed").status is CheckStatus.VERIFIED
@@ -283,3 +287,47 @@ def test_a_file_that_is_not_a_bundle_fails_cleanly(tmp_path: Path) -> None:
     junk.write_bytes(b"not a zip")
     report = verify_bundle(junk)
     assert not report.passed and failed(report) == {"bundle:zip"}
+
+
+def _repackage(source: Path, target: Path, name: str, change: Callable[[bytes], bytes]) -> Path:
+    """A careful forger: change one member and rewrite datapackage.json and its digest to fit."""
+    import hashlib
+
+    with zipfile.ZipFile(source) as old:
+        files = {info.filename: old.read(info) for info in old.infolist()}
+    files[name] = change(files[name])
+    package = json.loads(files["datapackage.json"])
+    for resource in package["resources"]:
+        data = files[resource["path"]]
+        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+        resource["bytes"] = len(data)
+    files["datapackage.json"] = json.dumps(package).encode()
+    digest = "sha256:" + hashlib.sha256(files["datapackage.json"]).hexdigest()
+    files["datapackage-digest.json"] = json.dumps(
+        {"path": "datapackage.json", "hash": digest}
+    ).encode()
+    with zipfile.ZipFile(target, "w") as new:
+        for path, data in files.items():
+            new.writestr(path, data)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("member", "check"),
+    [
+        ("indexes/index.cdx", "wacz:index"),
+        ("pages/pages.jsonl", "wacz:pages"),
+        ("haechi/manifests.jsonl", "manifest"),
+        ("archive/data.warc.gz", "warc"),
+    ],
+)
+def test_a_forger_who_fixes_the_datapackage_is_still_caught(
+    bundle: Path, tmp_path: Path, key: SigningKey, member: str, check: str
+) -> None:
+    bad = _repackage(bundle, tmp_path / "bad.wacz", member, flip(60))
+    report = verify_bundle(bad, [key.key_id])
+    assert not report.passed
+    assert not any(name.startswith("wacz:file") for name in failed(report))
+    assert any(name == check or name.endswith(f":{check}") for name in failed(report)), failed(
+        report
+    )

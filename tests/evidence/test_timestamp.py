@@ -177,7 +177,7 @@ def test_bundled_checkpoints_carry_a_checked_token(
     record = capture_now(locker, site.url("/"))
     summary = export_bundle(locker, [record.id], tmp_path / "stamped.wacz")
     assert summary.checkpoint.timestamp_token is not None
-    report = verify_bundle(summary.path)
+    report = verify_bundle(summary.path, [key.key_id])
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     assert report.check("checkpoint:timestamp").status is CheckStatus.VERIFIED
     # A token moved from another checkpoint does not fit this signature.

@@ -123,18 +123,26 @@ def cdxj_lines(warc: bytes, filename: str = "data.warc.gz") -> list[str]:
     return sorted(lines)
 
 
-def _pages(captures: Sequence[Capture]) -> bytes:
-    lines = [{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}]
-    for record in captures:
+def pages_jsonl(pages: Sequence[tuple[str, str, str]]) -> bytes:
+    """``pages/pages.jsonl`` for (capture id, page URL, start time) of each live capture."""
+    lines: list[dict[str, str]] = [
+        {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+    ]
+    for capture_id, url, started in pages:
         lines.append(
-            {
-                "id": record.id,
-                "url": record.final_url or record.url,
-                "ts": record.started,
-                "title": f"haechi capture {record.id}",
-            }
+            {"id": capture_id, "url": url, "ts": started, "title": f"haechi capture {capture_id}"}
         )
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+def page_of(manifest: dict[str, Any]) -> tuple[str, str, str]:
+    """The pages.jsonl facts of a capture, from its manifest (what the verifier recomputes)."""
+    page = manifest.get("page") or {}
+    return (
+        str(manifest["id"]),
+        str(page.get("final_url") or manifest["url"]),
+        str(manifest["started"]),
+    )
 
 
 def _log_export(
@@ -218,7 +226,9 @@ def export_bundle(
     files: dict[str, bytes] = {
         WARC_PATH: warc_bytes,
         INDEX_PATH: "".join(line + "\n" for line in cdxj_lines(warc_bytes)).encode(),
-        PAGES_PATH: _pages(live),
+        PAGES_PATH: pages_jsonl(
+            [page_of(json.loads(locker.store.get(r.manifest_sha256))) for r in live]
+        ),
         BUNDLE_PATH: json.dumps(
             {
                 "format": BUNDLE_FORMAT,

@@ -74,6 +74,11 @@ class EvidenceConfig:
         path = self.resolved_key_file
         return load_key(path) if path.exists() else None
 
+    def own_key_ids(self) -> tuple[str, ...]:
+        """The id of this organisation's own key, trusted by default when verifying."""
+        key = self.key()
+        return (key.key_id,) if key is not None else ()
+
     def locker(self) -> EvidenceLocker:
         """The locker of this home, with the key and time-stamping configured."""
         return EvidenceLocker(
@@ -219,11 +224,15 @@ def evidence_app(config: Callable[[], EvidenceConfig]) -> typer.Typer:
     def verify_cmd(
         bundle: Annotated[Path, typer.Argument(help="A .wacz bundle from `export`.")],
         trusted_key: Annotated[
-            list[str] | None, typer.Option(help="Published key id (hex) of the organisation.")
+            list[str] | None,
+            typer.Option(
+                help="Published key id (hex) of the organisation; default: this home's own key."
+            ),
         ] = None,
     ) -> None:
         """Check a bundle offline; exit status 0 only when everything holds."""
-        keys = tuple(trusted_key or ()) or config().trusted_keys
+        cfg = config()
+        keys = tuple(trusted_key or ()) or cfg.trusted_keys or cfg.own_key_ids()
         report = verify(bundle, keys)
         raise typer.Exit(0 if report.passed else 1)
 

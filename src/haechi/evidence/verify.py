@@ -11,8 +11,10 @@ failed. What is checked:
 - the log entries: each entry's own hash, the prev-hash links between consecutive entries, and
   that the file holds exactly the entries the logged export committed to, in order;
 - an RFC 9162 inclusion proof of every entry against the checkpoint's root;
-- the checkpoint's Ed25519 signature with the bundled public key, and, when the caller gives
-  the organisation's published key(s), that the bundled key is one of them;
+- the checkpoint's Ed25519 signature with the bundled public key, and that the bundled key is
+  one of the organisation's published keys that the caller gives (without them that check is
+  *not checked* and the bundle does not pass: anyone can sign a consistent forgery with a key
+  of their own);
 - the RFC 3161 token, when there is one: over the checkpoint's signature and signed by the
   certificate inside it.
 
@@ -210,6 +212,41 @@ def _check_datapackage(files: dict[str, bytes], checks: _Checks) -> None:
         checks.add(f"wacz:file:{name}", False, "listed in datapackage.json but not in the ZIP")
 
 
+def _check_index(files: dict[str, bytes], checks: _Checks) -> None:
+    """The CDXJ index must be the one the WARC gives: replay must not be pointed elsewhere."""
+    try:
+        expected = layout.cdxj_lines(files[layout.WARC_PATH])
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        checks.add("wacz:index", False, f"the WARC cannot be indexed: {exc}")
+        return
+    present = files.get(layout.INDEX_PATH, b"").decode("utf-8", "replace").splitlines()
+    same = present == expected
+    checks.add(
+        "wacz:index",
+        same,
+        f"{len(expected)} index lines, as recomputed from the WARC"
+        if same
+        else "indexes/index.cdx is not the index of archive/data.warc.gz",
+    )
+
+
+def _check_pages(files: dict[str, bytes], bundle: dict[str, Any], checks: _Checks) -> None:
+    """pages.jsonl must list exactly the live captures, as their manifests describe them."""
+    manifests = [m for m in files[layout.MANIFESTS_PATH].split(b"\n") if m]
+    pages = []
+    for index, item in enumerate(bundle.get("captures", [])):
+        if item.get("status") == "live" and index < len(manifests):
+            pages.append(layout.page_of(json.loads(manifests[index])))
+    same = files.get(layout.PAGES_PATH) == layout.pages_jsonl(pages)
+    checks.add(
+        "wacz:pages",
+        same,
+        f"{len(pages)} pages, as the manifests describe them"
+        if same
+        else "pages/pages.jsonl does not list the live captures as their manifests do",
+    )
+
+
 def _parse_entries(data: bytes, checks: _Checks) -> list[LogEntry]:
     entries: list[LogEntry] = []
     bad: list[str] = []
@@ -344,11 +381,12 @@ def _check_signature(
             else f"key {fingerprint} is not among the keys given as trusted",
         )
     else:
+        # Without a key from outside the bundle, a forger could have re-signed everything
+        # with a key of their own: the bundle is consistent, but whose it is stays open.
         checks.add(
             "checkpoint:trusted-key",
             None,
-            f"compare key id {fingerprint} with the organisation's published key",
-            required=False,
+            f"no published key given: compare key id {fingerprint} with the organisation's",
         )
     if checkpoint.timestamp_token:
         token = base64.b64decode(checkpoint.timestamp_token)
@@ -450,6 +488,7 @@ def verify_bundle(path: Path, trusted_keys: Iterable[str] = ()) -> VerificationR
     if files is None:
         return VerificationReport(path, tuple(checks.items))
     _check_datapackage(files, checks)
+    _check_index(files, checks)
     try:
         bundle = json.loads(files[layout.BUNDLE_PATH])
         proofs = json.loads(files[layout.PROOFS_PATH])
@@ -468,6 +507,7 @@ def verify_bundle(path: Path, trusted_keys: Iterable[str] = ()) -> VerificationR
         checks.add("log:inclusion", None, "no usable checkpoint to prove entries against")
     try:
         statuses = _check_captures(files, bundle, entries, checks)
+        _check_pages(files, bundle, checks)
     except (KeyError, TypeError, ValueError) as exc:
         checks.add("bundle:captures", False, f"bundle.json lists captures badly: {exc}")
         statuses = {}
