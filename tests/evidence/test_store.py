@@ -1,4 +1,9 @@
-"""The content-addressed store: named by SHA-256, stored once, checked on every read."""
+"""The content-addressed store: named by SHA-256, stored once, checked on every read.
+
+:class:`EvidenceStoreContract` is what every :class:`EvidenceStore` must do; an implementation's
+tests subclass it and provide ``store`` and ``damage``. :class:`TestFolderStore` adds what is
+particular to files in folders.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,59 @@ from pathlib import Path
 import pytest
 
 from haechi.evidence.errors import ArtifactCorrupted, ArtifactMissing, EvidenceError
-from haechi.evidence.store import FolderStore
+from haechi.evidence.store import EvidenceStore, FolderStore
+
+
+class EvidenceStoreContract:
+    """The contract of :class:`EvidenceStore`; subclasses provide the two fixtures."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> EvidenceStore:
+        raise NotImplementedError
+
+    def damage(self, store: EvidenceStore, digest: str) -> None:
+        """Change one stored byte behind the store's back."""
+        raise NotImplementedError
+
+    def test_put_returns_the_sha256_and_get_gives_the_bytes(self, store: EvidenceStore) -> None:
+        digest = store.put(b"evidence bytes")
+        assert digest == hashlib.sha256(b"evidence bytes").hexdigest()
+        assert store.get(digest) == b"evidence bytes"
+        assert digest in store
+
+    def test_put_is_idempotent(self, store: EvidenceStore) -> None:
+        assert store.put(b"twice") == store.put(b"twice")
+        assert store.get(hashlib.sha256(b"twice").hexdigest()) == b"twice"
+
+    def test_get_refuses_damaged_bytes(self, store: EvidenceStore) -> None:
+        digest = store.put(b"will be damaged")
+        self.damage(store, digest)
+        with pytest.raises(ArtifactCorrupted):
+            store.get(digest)
+
+    def test_delete_then_get_says_missing(self, store: EvidenceStore) -> None:
+        digest = store.put(b"short-lived")
+        assert store.delete(digest) is True
+        assert store.delete(digest) is False
+        assert digest not in store
+        with pytest.raises(ArtifactMissing):
+            store.get(digest)
+
+    def test_empty_bytes_are_storable(self, store: EvidenceStore) -> None:
+        assert store.get(store.put(b"")) == b""
+
+
+class TestFolderStore(EvidenceStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> EvidenceStore:
+        return FolderStore(tmp_path / "objects")
+
+    def damage(self, store: EvidenceStore, digest: str) -> None:
+        assert isinstance(store, FolderStore)
+        path = store.path(digest)
+        data = bytearray(path.read_bytes())
+        data[0] ^= 0x01
+        path.write_bytes(bytes(data))
 
 
 def test_put_names_by_sha256_in_a_two_level_layout(tmp_path: Path) -> None:
