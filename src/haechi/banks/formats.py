@@ -7,10 +7,16 @@ Three formats, each with a stable short name:
     Meta's python-threatexchange and HMA. Our MD5 and SHA-256 are written as ``video_md5`` and
     ``video_sha256`` (HMA's names for file digests); ``md5``, ``photo_md5`` and ``sha256`` are
     also read. The format has no labels and no grouping: each line imports as its own entry.
+    HMA knows only these kinds, so ``pdq-crop`` and ``orb`` signals are left out.
 ``json``
-    ``{"format": "haechi.bank", "version": 1, "entries": [...]}`` with labels and signals.
+    ``{"format": "haechi.bank", "version": 1, "entries": [...]}`` with labels and signals,
+    every kind included (an ``orb`` value is its record as base64 text).
 ``csv``
-    One row per signal: ``entry,label,added_at,kind,value,quality`` (+ ``case_ref``).
+    One row per signal: ``entry,label,added_at,kind,value,quality`` (+ ``case_ref``), every
+    kind included.
+
+Files written before ``pdq-crop`` and ``orb`` existed read as before: their entries simply
+have no such signals, and are matched by PDQ and digests only.
 
 Case references never leave the organisation unless asked for (``with_case_refs``).
 """
@@ -57,7 +63,12 @@ def guess_format(filename: str) -> str:
 def export_entries(entries: Iterable[BankEntry], fmt: str, with_case_refs: bool = False) -> str:
     """Render entries in one of :data:`FORMATS`."""
     if fmt == "hma":
-        lines = [f"{_HMA_WRITE[s.kind]} {s.value}" for e in entries for s in e.signals]
+        lines = [
+            f"{_HMA_WRITE[s.kind]} {s.value}"
+            for e in entries
+            for s in e.signals
+            if s.kind in _HMA_WRITE
+        ]
         return "".join(line + "\n" for line in lines)
     if fmt == "json":
         items = []

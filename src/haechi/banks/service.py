@@ -1,13 +1,15 @@
 """Bank operations people ask for: register files, withdraw, export and import lists.
 
-Registration hashes the files and stores signals only. A file's name is never used as a label:
-names of victims' files often carry names of victims.
+Registration hashes the files and stores signals only: PDQ of the whole picture, of its
+unbordered picture and of fixed crops, the exact digests, and one local-features record (ORB
+keypoints and descriptors), none of which can be turned back into the picture. A file's name
+is never used as a label: names of victims' files often carry names of victims.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from haechi.banks.formats import export_entries, parse_entries
@@ -38,7 +40,7 @@ def register_files(
     case_ref: str | None = None,
 ) -> list[Registered]:
     """Hash files and add one entry per file to ``bank`` (created if missing)."""
-    options = hash_options(settings, dihedral=False)
+    options = replace(hash_options(settings, dihedral=False), register=True)
     prepared: list[tuple[Path, MediaHashes, str | None]] = []
     for path in paths:
         media = hash_file(path, options)

@@ -1,5 +1,13 @@
 """Hashing one media file: exact digests always, PDQ when the bytes decode as an image.
 
+A scanned file is hashed as a *query*: PDQ of the whole image (and its eight rotations and
+mirror images), of the picture inside flat borders (``content``) and inside caption bars or
+screenshot chrome (``regions``), and ORB local features of its working view, which the matcher
+aligns with a bank's and verifies on the pixels of that view (kept in memory, never stored).
+
+A file registered in a bank is hashed *for the bank* (``register``): the PDQ hashes a bank
+keeps (whole, unbordered, fixed crops) and one local-features record.
+
 The result is a typed value with an outcome, never an exception for bad input, so a scan over
 a million hostile files records why each one failed and carries on.
 """
@@ -7,12 +15,22 @@ a million hostile files records why each one failed and carries on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from haechi.errors import MediaError, MediaTooLarge
-from haechi.hashing.decode import DecodeLimits, decode_image
+from haechi.hashing.chrome import picture_box, unchromed
+from haechi.hashing.crops import FULL_FRAME, Box, RegionHash, crop_hashes
+from haechi.hashing.decode import DecodedImage, DecodeLimits, Pixels, decode_image
+from haechi.hashing.local import (
+    QUERY_KEYPOINTS,
+    REGISTER_KEYPOINTS,
+    LocalFeatures,
+    local_features,
+    working_view,
+)
 from haechi.hashing.normalise import unbordered
 from haechi.hashing.pdq import pdq_dihedral, pdq_of_pixels
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
@@ -40,13 +58,31 @@ class MediaHashes:
     content: tuple[PdqHash, ...] = field(default=())
     media_format: str | None = None
     error: str | None = None
+    regions: tuple[PdqHash, ...] = field(default=())
+    """Query variants: the picture inside caption bars or screenshot chrome."""
+    crops: tuple[RegionHash, ...] = field(default=())
+    """For a bank: PDQ of the fixed crops, and of the picture inside chrome if any."""
+    features: LocalFeatures | None = None
+    """ORB keypoints of the working view (for a bank, with the crops' hashes)."""
+    view: Pixels | None = field(default=None, repr=False, compare=False)
+    """A query's grey working view, for geometric verification in this process; never stored."""
 
     def signals(self) -> list[Signal]:
-        """The signals to register: PDQ of the image and of its unbordered picture, digests."""
+        """The signals to register: PDQ of the image, of its unbordered picture and of its
+        crops, the digests, and the local-features record."""
         pdqs = [self.pdq] if self.pdq is not None else []
         pdqs += [p for p in self.content[:1] if p != self.pdq]
+        crops = [c.pdq for c in self.crops if c.pdq not in pdqs]
         digests = [Signal(SignalKind.MD5, self.md5), Signal(SignalKind.SHA256, self.sha256)]
-        return [*(Signal.of_pdq(p) for p in pdqs), *digests]
+        local = []
+        if self.features is not None and len(self.features) > 0:
+            local.append(Signal.of_record(self.features.to_bytes()))
+        return [
+            *(Signal.of_pdq(p) for p in pdqs),
+            *(Signal.of_pdq(p, SignalKind.PDQ_CROP) for p in crops),
+            *digests,
+            *local,
+        ]
 
 
 @dataclass(frozen=True)
@@ -55,13 +91,19 @@ class HashOptions:
 
     ``dihedral`` adds the eight rotations and mirror images. ``content`` hashes the picture
     found inside uniform borders, if any (its eight variants with ``dihedral``): banks store it
-    beside the whole image's hash, and scans match it as well.
+    beside the whole image's hash, and scans match it as well. ``regions`` does the same for
+    the picture inside caption bars and screenshot chrome, ``local`` takes ORB features and
+    keeps the working view for verification. ``register`` hashes for a bank instead: the fixed
+    crops and one local-features record, and no view.
     """
 
     max_file_bytes: int = 256 * 1024 * 1024
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     dihedral: bool = False
     content: bool = True
+    regions: bool = True
+    local: bool = True
+    register: bool = False
 
 
 def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
@@ -73,11 +115,21 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         decoded = decode_image(data, options.limits)
     except MediaError as exc:
         return MediaHashes(sha256, md5, len(data), Outcome.FAILED, error=str(exc))
-    variants = pdq_dihedral(decoded.pixels) if options.dihedral else [pdq_of_pixels(decoded.pixels)]
+    hashed = _hash_variants(decoded.pixels, options.dihedral)
+    variants = hashed(decoded.pixels)
     inner = unbordered(decoded.pixels) if options.content else None
-    content: list[PdqHash] = []
-    if inner is not None:
-        content = pdq_dihedral(inner) if options.dihedral else [pdq_of_pixels(inner)]
+    content = hashed(inner) if inner is not None else []
+    if options.register:
+        crops, features, view = _for_bank(decoded, variants[0])
+        regions: list[PdqHash] = []
+    else:
+        crops, features, view = (), None, None
+        # One orientation only: local features find turned copies, at no extra hashing.
+        chromeless = unchromed(decoded.pixels) if options.regions else None
+        regions = [pdq_of_pixels(chromeless)] if chromeless is not None else []
+        if options.local:
+            view = working_view(decoded)
+            features = local_features(view, QUERY_KEYPOINTS)
     return MediaHashes(
         sha256,
         md5,
@@ -87,7 +139,39 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         tuple(variants) if options.dihedral else (),
         tuple(content),
         decoded.format,
+        regions=tuple(regions),
+        crops=crops,
+        features=features,
+        view=view,
     )
+
+
+def _hash_variants(pixels: Pixels, dihedral: bool) -> Callable[[Pixels], list[PdqHash]]:
+    def hashed(region: Pixels) -> list[PdqHash]:
+        return pdq_dihedral(region) if dihedral else [pdq_of_pixels(region)]
+
+    return hashed
+
+
+def _for_bank(
+    decoded: DecodedImage, whole: PdqHash
+) -> tuple[tuple[RegionHash, ...], LocalFeatures, None]:
+    """The fixed crops' hashes, the picture inside chrome if any, and the features record.
+
+    The chrome box is found on the bank's side too, as flat borders are: a picture whose own
+    top rows are dark sky loses them on both sides, so both sides hash the same rectangle.
+    """
+    crops = crop_hashes(decoded.pixels)
+    h, w = decoded.pixels.shape[:2]
+    box = picture_box(decoded.pixels)
+    if box is not None:
+        left, top, right, bottom = box
+        fraction: Box = (left / w, top / h, right / w, bottom / h)
+        inner = decoded.pixels[top:bottom, left:right]
+        crops += (RegionHash(fraction, pdq_of_pixels(inner)),)
+    verify = (RegionHash(FULL_FRAME, whole), *crops)
+    features = local_features(working_view(decoded), REGISTER_KEYPOINTS, verify)
+    return crops, features, None
 
 
 def digest_file(path: Path) -> tuple[str, str, int]:

@@ -1,12 +1,20 @@
 """Signals: what haechi keeps of a piece of content instead of the content itself.
 
-A signal is a kind (``pdq``, ``md5``, ``sha256``) and a value. PDQ values carry their quality,
-because a hash of a flat or tiny image is not reliable: such a hash is kept, flagged by
-:attr:`PdqHash.reliable`, and not matched by default.
+A signal is a kind and a value. ``pdq``, ``md5`` and ``sha256`` are the classic ones that every
+hash-sharing tool reads. Two more let a partial view be found, and neither can be turned back
+into the picture: ``pdq-crop`` is the PDQ hash of one fixed crop of the picture (its centre or a
+corner at 55-90 %), and ``orb`` is one record per entry of ORB keypoint positions and binary
+descriptors with the PDQ hashes of the crops they verify against
+(:mod:`haechi.hashing.local`), written as base64 text wherever a signal travels as text.
+
+PDQ values carry their quality, because a hash of a flat or tiny image is not reliable: such a
+hash is kept, flagged by :attr:`PdqHash.reliable`, and not matched by default.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,13 +32,47 @@ class SignalKind(StrEnum):
     PDQ = "pdq"
     MD5 = "md5"
     SHA256 = "sha256"
+    PDQ_CROP = "pdq-crop"
+    ORB = "orb"
+
+    @property
+    def is_pdq(self) -> bool:
+        """Whether values of this kind are 256-bit PDQ hashes that the range index searches."""
+        return self in (SignalKind.PDQ, SignalKind.PDQ_CROP)
 
 
-_HEX_LENGTH = {SignalKind.PDQ: 64, SignalKind.MD5: 32, SignalKind.SHA256: 64}
+_HEX_LENGTH = {
+    SignalKind.PDQ: 64,
+    SignalKind.MD5: 32,
+    SignalKind.SHA256: 64,
+    SignalKind.PDQ_CROP: 64,
+}
+# Sanity cap on a local-features record as text: 4,096 keypoints would be ~200 KB.
+MAX_RECORD_TEXT = 256 * 1024
+
+
+def _normalise_record(value: str) -> str:
+    text = "".join(value.split())
+    if len(text) > MAX_RECORD_TEXT:
+        raise ValueError(f"an orb record of {len(text):,} characters is over {MAX_RECORD_TEXT:,}")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("an orb value must be base64 text") from None
+    # Imported here: local.py needs numpy and OpenCV, and imports this module.
+    from haechi.hashing.local import LocalFeatures
+
+    LocalFeatures.from_bytes(raw)  # raises ValueError naming what is wrong
+    return base64.b64encode(raw).decode("ascii")
 
 
 def normalise_value(kind: SignalKind, value: str) -> str:
-    """Lower-case and check a signal's hex value; raise ``ValueError`` naming what is wrong."""
+    """Normalise and check a signal's value; raise ``ValueError`` naming what is wrong.
+
+    Hex kinds are lower-cased; an ``orb`` record is base64 text that must parse.
+    """
+    if kind is SignalKind.ORB:
+        return _normalise_record(value)
     text = value.strip().lower()
     length = _HEX_LENGTH[kind]
     if not re.fullmatch(f"[0-9a-f]{{{length}}}", text):
@@ -74,7 +116,7 @@ class PdqHash:
 
 @dataclass(frozen=True)
 class Signal:
-    """One signal of a bank entry: a kind, a normalised hex value and, for PDQ, the quality."""
+    """One signal of a bank entry: a kind, a normalised value and, for PDQ kinds, the quality."""
 
     kind: SignalKind
     value: str
@@ -88,11 +130,22 @@ class Signal:
         except ValueError:
             names = ", ".join(k.value for k in SignalKind)
             raise ValueError(f"unknown signal kind {kind!r} (known: {names})") from None
-        if k is SignalKind.PDQ and quality is None:
+        if k.is_pdq and quality is None:
             quality = 100
         return cls(k, normalise_value(k, value), quality)
 
     @classmethod
-    def of_pdq(cls, pdq: PdqHash) -> Signal:
-        """The signal form of a PDQ hash."""
-        return cls(SignalKind.PDQ, pdq.hex, pdq.quality)
+    def of_pdq(cls, pdq: PdqHash, kind: SignalKind = SignalKind.PDQ) -> Signal:
+        """The signal form of a PDQ hash (of the whole picture, or of one crop)."""
+        return cls(kind, pdq.hex, pdq.quality)
+
+    @classmethod
+    def of_record(cls, record: bytes) -> Signal:
+        """The signal form of a local-features record (see :mod:`haechi.hashing.local`)."""
+        return cls(SignalKind.ORB, base64.b64encode(record).decode("ascii"))
+
+    def record(self) -> bytes:
+        """The bytes of an ``orb`` signal's record; ``ValueError`` for other kinds."""
+        if self.kind is not SignalKind.ORB:
+            raise ValueError(f"a {self.kind} signal has no record")
+        return base64.b64decode(self.value)

@@ -1,9 +1,18 @@
-"""Matching media against every live bank entry.
+"""Matching media against every live bank entry, in two stages.
 
-PDQ: the query's eight dihedral variants (rotations, mirror images) go to the exact range
-index in one batch, so a rotated or mirrored re-upload is found; per entry the smallest
-distance wins. Hashes below the quality floor are matched on neither side. Exact copies are
-found by MD5 and SHA-256 whatever the image's quality, and rank above any PDQ match.
+**PDQ.** Every query hash (the image's eight dihedral variants, the picture inside flat
+borders, the picture inside caption bars or screenshot chrome) goes to the exact range index
+in one batch. The index holds each entry's whole-picture PDQ hashes and the hashes of its
+fixed crops (``pdq-crop``), so a re-upload cut down to about one of those crops is found here
+too. Per entry the smallest distance wins. Hashes below the quality floor are matched on
+neither side. Exact copies are found by MD5 and SHA-256 whatever the image's quality, and rank
+above any PDQ match.
+
+**Local features.** What PDQ did not find (bigger or odd crops, stickers, small rotations,
+screenshots) is looked for by ORB keypoints, aligned by RANSAC and verified by the PDQ hash of
+an aligned crop (:mod:`haechi.hashing.geometry`); such a match is an ``orb`` match whose
+distance is that verifying crop's, with the number of agreeing keypoints and the share of the
+picture covered as evidence.
 """
 
 from __future__ import annotations
@@ -13,6 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from haechi.errors import StoreError
+from haechi.hashing.crops import Box
+from haechi.hashing.geometry import FeatureBank, LocalMatch
+from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
 from haechi.index import LinearIndex, MatchIndex, hex_to_hashes
@@ -20,14 +33,59 @@ from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
 
+# Best first: exact copies, then the whole picture's PDQ, then crops, then local features.
+_RANK = {
+    SignalKind.SHA256: 0,
+    SignalKind.MD5: 0,
+    SignalKind.PDQ: 1,
+    SignalKind.PDQ_CROP: 2,
+    SignalKind.ORB: 3,
+}
+_PDQ_BITS = 256
+
 
 @dataclass(frozen=True)
 class Match:
-    """One bank entry matched by one file, and by which signal."""
+    """One bank entry matched by one file, by which signal, and the evidence for it.
+
+    ``distance`` is in PDQ bits (0 for exact copies; for ``orb``, the distance of the aligned
+    crop that verified it). ``inliers`` and ``coverage`` are set for ``orb`` matches only.
+    ``confidence`` (0-1) ranks matches for a reviewer: it is not a probability.
+    """
 
     entry_id: int
     signal_kind: SignalKind
     distance: int
+    inliers: int | None = None
+    coverage: float | None = None
+    confidence: float = 1.0
+    region: Box | None = None
+    """For ``orb`` matches: the crop of the bank's picture that verified the match."""
+
+    @classmethod
+    def exact(cls, entry_id: int, kind: SignalKind) -> Match:
+        """An exact copy, by MD5 or SHA-256."""
+        return cls(entry_id, kind, 0)
+
+    @classmethod
+    def pdq(cls, entry_id: int, kind: SignalKind, distance: int) -> Match:
+        """A PDQ match (whole picture or crop); confidence falls linearly with distance."""
+        return cls(entry_id, kind, distance, confidence=round(1 - distance / (_PDQ_BITS / 2), 3))
+
+    @classmethod
+    def local(cls, found: LocalMatch) -> Match:
+        """A local-features match; confidence also weighs how many keypoints agree."""
+        agreement = min(1.0, found.inliers / 40)
+        confidence = (1 - found.distance / (_PDQ_BITS / 2)) * (0.75 + 0.25 * agreement)
+        return cls(
+            found.key,
+            SignalKind.ORB,
+            found.distance,
+            inliers=found.inliers,
+            coverage=round(found.coverage, 3),
+            confidence=round(confidence, 3),
+            region=found.box,
+        )
 
 
 def new_index() -> MatchIndex:
@@ -39,28 +97,54 @@ class BankMatcher:
     """Matches batches of media hashes; built once per scan from the database."""
 
     def __init__(
-        self, db: Database, index: MatchIndex, entry_of: dict[int, int], settings: Settings
+        self,
+        db: Database,
+        index: MatchIndex,
+        entry_of: dict[int, int],
+        settings: Settings,
+        kind_of: dict[int, SignalKind] | None = None,
+        local: FeatureBank | None = None,
     ) -> None:
         self.db = db
         self.index = index
         self.entry_of = entry_of
+        self.kind_of = kind_of or {}
+        self.local = local or FeatureBank()
         self.radius = settings.pdq_radius
         self.min_quality = settings.pdq_min_quality
 
     @classmethod
     def load(cls, db: Database, settings: Settings) -> BankMatcher:
-        """Index every live, reliable PDQ signal of every bank."""
+        """Index every live, reliable PDQ and PDQ-crop signal and every features record."""
         with db.session() as session:
-            rows = BankStore(session).pdq_signals()
-        usable = [r for r in rows if r[3] >= settings.pdq_min_quality]
+            store = BankStore(session)
+            rows = store.range_signals()
+            records = store.feature_records()
+        usable = [r for r in rows if r[4] >= settings.pdq_min_quality]
         index = new_index()
         if usable:
             ids = np.array([r[0] for r in usable], dtype=np.int64)
-            index.add(ids, hex_to_hashes([r[2] for r in usable]))
-        return cls(db, index, {r[0]: r[1] for r in usable}, settings)
+            index.add(ids, hex_to_hashes([r[3] for r in usable]))
+        local = FeatureBank()
+        for entry_id, record in records:
+            try:
+                local.add(entry_id, LocalFeatures.from_bytes(record))
+            except ValueError as exc:
+                raise StoreError(
+                    f"bank entry {entry_id} has a damaged local-features record ({exc}); "
+                    "withdraw it and register the file again"
+                ) from None
+        return cls(
+            db,
+            index,
+            {r[0]: r[1] for r in usable},
+            settings,
+            {r[0]: r[2] for r in usable},
+            local,
+        )
 
     def match(self, batch: Sequence[MediaHashes]) -> list[list[Match]]:
-        """Matches for each media item, best first (exact before PDQ, then by distance)."""
+        """Matches for each media item, best first (exact, PDQ, crop, local; then distance)."""
         best: list[dict[int, Match]] = [{} for _ in batch]
         with self.db.session() as session:
             store = BankStore(session)
@@ -68,11 +152,11 @@ class BankMatcher:
                 found = store.exact_matches(kind, (getattr(m, attr) for m in batch))
                 for k, media in enumerate(batch):
                     for entry_id in found.get(getattr(media, attr), []):
-                        best[k].setdefault(entry_id, Match(entry_id, kind, 0))
+                        best[k].setdefault(entry_id, Match.exact(entry_id, kind))
         self._match_pdq(batch, best)
+        self._match_local(batch, best)
         return [
-            sorted(b.values(), key=lambda m: (m.signal_kind == SignalKind.PDQ, m.distance))
-            for b in best
+            sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best
         ]
 
     def _match_pdq(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
@@ -81,7 +165,7 @@ class BankMatcher:
         for k, media in enumerate(batch):
             if media.pdq is None or not media.pdq.reliable(self.min_quality):
                 continue
-            variants = (*(media.dihedral or (media.pdq,)), *media.content)
+            variants = (*(media.dihedral or (media.pdq,)), *media.content, *media.regions)
             owners.extend([k] * len(variants))
             hexes.extend(v.hex for v in variants)
         if not hexes or len(self.index) == 0:
@@ -91,6 +175,18 @@ class BankMatcher:
             result.query.tolist(), result.ids.tolist(), result.distances.tolist(), strict=True
         ):
             entry_id = self.entry_of[signal_id]
+            kind = self.kind_of.get(signal_id, SignalKind.PDQ)
+            found = Match.pdq(entry_id, kind, distance)
             seen = best[owners[q]].get(entry_id)
-            if seen is None or (seen.signal_kind == SignalKind.PDQ and distance < seen.distance):
-                best[owners[q]][entry_id] = Match(entry_id, SignalKind.PDQ, distance)
+            if seen is None or (_RANK[seen.signal_kind], seen.distance) > (_RANK[kind], distance):
+                best[owners[q]][entry_id] = found
+
+    def _match_local(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
+        if len(self.local) == 0:
+            return
+        for k, media in enumerate(batch):
+            if media.features is None or media.view is None:
+                continue
+            skip = frozenset(best[k])
+            for found in self.local.search(media.features, media.view, skip):
+                best[k][found.key] = Match.local(found)

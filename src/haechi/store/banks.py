@@ -1,4 +1,8 @@
-"""Bank storage: banks, their entries and signals. The only place bank SQL is written."""
+"""Bank storage: banks, their entries and signals. The only place bank SQL is written.
+
+Hex signals are rows of ``signals``; an entry's ``orb`` record (a few kilobytes) is one blob in
+``entry_features``. Callers see both as the entry's signals.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 from haechi.banks.model import Bank, BankEntry, NewEntry
 from haechi.errors import BankError
 from haechi.hashing.signals import Signal, SignalKind
-from haechi.store.models import BankRow, EntryRow, SignalRow, utcnow
+from haechi.store.models import BankRow, EntryRow, FeatureRow, SignalRow, utcnow
+
+_BLOB_KINDS = frozenset({SignalKind.ORB})
 
 
 def _bank(row: BankRow, entries: int = 0) -> Bank:
@@ -21,6 +27,7 @@ def _bank(row: BankRow, entries: int = 0) -> Bank:
 
 def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     signals = tuple(Signal(SignalKind(s.kind), s.value, s.quality) for s in row.signals)
+    signals += tuple(Signal.of_record(f.data) for f in row.features)
     return BankEntry(
         row.id, bank_name, row.label, row.case_ref, row.added_at, signals, row.withdrawn_at
     )
@@ -96,11 +103,14 @@ class BankStore:
                 case_ref=new.case_ref,
                 added_at=new.added_at or utcnow(),
             )
-            unique = {(s.kind, s.value): s for s in new.signals}
+            unique = {(s.kind, s.value): s for s in new.signals if s.kind not in _BLOB_KINDS}
             row.signals = [
                 SignalRow(kind=s.kind.value, value=s.value, quality=s.quality)
                 for s in unique.values()
             ]
+            # One record per kind and entry: the last one given wins.
+            records = {s.kind: s.record() for s in new.signals if s.kind in _BLOB_KINDS}
+            row.features = [FeatureRow(kind=k.value, data=data) for k, data in records.items()]
             self.session.add(row)
             rows.append(row)
         self.session.flush()
@@ -112,7 +122,7 @@ class BankStore:
         query = (
             select(EntryRow)
             .where(EntryRow.bank_id == bank_row.id)
-            .options(selectinload(EntryRow.signals))
+            .options(selectinload(EntryRow.signals), selectinload(EntryRow.features))
             .order_by(EntryRow.id)
         )
         if not include_withdrawn:
@@ -135,6 +145,7 @@ class BankStore:
         if row.withdrawn_at is not None:
             raise BankError(f"entry {entry_id} was already withdrawn at {row.withdrawn_at:%F %T}Z")
         row.signals.clear()
+        row.features.clear()
         row.withdrawn_at = when or utcnow()
         self.session.flush()
         return _entry(row, row.bank.name)
@@ -147,6 +158,28 @@ class BankStore:
             .where(SignalRow.kind == SignalKind.PDQ.value, EntryRow.withdrawn_at.is_(None))
         )
         return [(sid, eid, value, quality or 0) for sid, eid, value, quality in rows]
+
+    def range_signals(self) -> list[tuple[int, int, SignalKind, str, int]]:
+        """``(signal id, entry id, kind, hex, quality)`` of every live PDQ and PDQ-crop signal."""
+        kinds = [k.value for k in SignalKind if k.is_pdq]
+        rows = self.session.execute(
+            select(
+                SignalRow.id, SignalRow.entry_id, SignalRow.kind, SignalRow.value, SignalRow.quality
+            )
+            .join(EntryRow, EntryRow.id == SignalRow.entry_id)
+            .where(SignalRow.kind.in_(kinds), EntryRow.withdrawn_at.is_(None))
+        )
+        return [(sid, eid, SignalKind(k), v, q or 0) for sid, eid, k, v, q in rows]
+
+    def feature_records(self, kind: SignalKind = SignalKind.ORB) -> list[tuple[int, bytes]]:
+        """``(entry id, record)`` of every live entry's local-features record."""
+        rows = self.session.execute(
+            select(FeatureRow.entry_id, FeatureRow.data)
+            .join(EntryRow, EntryRow.id == FeatureRow.entry_id)
+            .where(FeatureRow.kind == kind.value, EntryRow.withdrawn_at.is_(None))
+            .order_by(FeatureRow.entry_id)
+        )
+        return [(entry_id, bytes(data)) for entry_id, data in rows]
 
     def exact_matches(self, kind: SignalKind, values: Iterable[str]) -> dict[str, list[int]]:
         """Entry ids per value for exact signals (MD5, SHA-256) among the given values."""

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -71,6 +80,12 @@ class EntryRow(Base):
         passive_deletes=True,
         order_by="SignalRow.id",
     )
+    features: Mapped[list[FeatureRow]] = relationship(
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="FeatureRow.id",
+    )
 
 
 class SignalRow(Base):
@@ -87,6 +102,26 @@ class SignalRow(Base):
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     entry: Mapped[EntryRow] = relationship(back_populates="signals")
+
+
+class FeatureRow(Base):
+    """An entry's local-features record (ORB keypoints, crop hashes): one blob per entry.
+
+    A record holds a few hundred keypoints; one row each would be a hundred times the rows
+    for nothing, since a record is only ever read and written whole.
+    """
+
+    __tablename__ = "entry_features"
+    __table_args__ = (UniqueConstraint("entry_id", "kind", name="uq_features_per_entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("bank_entries.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    entry: Mapped[EntryRow] = relationship(back_populates="features")
 
 
 class MediaRow(Base):
