@@ -13,12 +13,19 @@ and every candidate is verified with a full popcount. A candidate that fails reg
 radius may be dropped from table ``j``: if it is a true match, another table produces it.
 
 Layout (one immutable *segment*): entries sorted by id (so the id array doubles as the id
-lookup), hashes as ``(n, 4)`` uint64 in the same order, and per table a CSR pair: ``offsets``
-(``2**key_bits + 1`` uint32 bucket starts) and ``entries`` (n uint32, row number in the low
-``row_bits`` bits and the region's next ``ext_bits`` hash bits in the spare high bits, which
-filter candidates before their hash is read). ``m`` is about ``256 / (log2 n + 1.5)``, so each
-region is about as wide as ``log2 n`` bits and a probe finds about one entry; buckets are
-addressed by ``log2 n - 1`` bits to keep ``offsets`` under two bytes per entry and table.
+lookup), hashes as ``(n, 4)`` uint64 in the same order, and the tables as two stacked CSR
+arrays: ``offsets`` (m, ``2**key_bits + 1``) uint32 bucket starts and ``entries`` (m, n) uint32,
+each a row number in the low ``row_bits`` bits with the region's next ``ext_bits`` hash bits in
+the spare high bits, which filter candidates before their hash is read. ``m`` is about
+``256 / (log2 n + 1.5)`` (11 tables at 10M entries, 12 at 1M), so a region is a little wider
+than ``log2 n`` bits and a probe finds about one entry; buckets are addressed by
+``floor(log2 n) - 1`` bits, which keeps ``offsets`` near one to two bytes per entry and table.
+
+Memory: 32 (hash) + 8 (id) + 4 m (entries) + offsets, about 100 bytes per entry at 1M and
+10M. That is above 64, and must be for an exact index at PDQ's radius: a table that can name
+each of n entries costs about ``log2 n`` bits per entry, and radius 31 needs about 11 tables
+(fewer tables mean a larger radius per table, and the number of probes grows as
+``C(key_bits, rho)``), so the tables alone need about 30 bytes per entry at 10M.
 
 Updates never rebuild the whole index: new hashes go to a small buffer that is scanned by brute
 force; a full buffer becomes a segment, and segments of similar size are merged like a binary
@@ -290,7 +297,7 @@ class _Segment:
             return
         if self.deleted is None:
             self.deleted = np.zeros(n, dtype=np.bool_)
-        rows = np.unique(rows[~self.deleted[rows]])
+        rows = _sorted_unique(rows[~self.deleted[rows]])
         self.deleted[rows] = True
         self.n_deleted += int(rows.size)
 
@@ -382,6 +389,14 @@ class _Segment:
         return qi[first_seen], rows[first_seen], dist[first_seen]
 
 
+def _sorted_unique(values: _I64) -> _I64:
+    """``np.unique`` by sorting: numpy 2's hash-based unique is several times slower here."""
+    out = np.sort(values)
+    if out.size:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
+
+
 def _as_ids(ids: Ids) -> _I64:
     arr = np.asarray(ids, dtype=np.int64).reshape(-1)
     if arr.size and int(arr.min()) < 0:
@@ -410,7 +425,7 @@ class MultiIndexHashing(MatchIndex):
         words = as_hashes(hashes).view(np.uint64)
         if ids.shape[0] != words.shape[0]:
             raise ValueError("ids and hashes differ in length")
-        if np.unique(ids).size != ids.size:
+        if _sorted_unique(ids).size != ids.size:
             # The last hash given for an id wins, as if added one by one.
             _, last = np.unique(ids[::-1], return_index=True)
             keep = np.sort(ids.size - 1 - last)
@@ -433,7 +448,7 @@ class MultiIndexHashing(MatchIndex):
         ids = _as_ids(ids)
         if ids.size == 0:
             return
-        ids_sorted = np.unique(ids)
+        ids_sorted = _sorted_unique(ids)
         for seg in self._segments:
             seg.delete(ids_sorted)
         if self._buffer_ids.size:
