@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,10 +25,13 @@ from haechi import __version__
 from haechi.banks import service as banks_service
 from haechi.banks.formats import FORMATS, guess_format
 from haechi.errors import ConfigError, HaechiError
+from haechi.evidence import EvidenceConfig
+from haechi.evidence import commands as evidence_commands
 from haechi.hashing.media import MediaHashes, hash_file
 from haechi.scan.intake import save_telegram_marks, save_validators, source_options
 from haechi.scan.model import Hit, ScanReport
 from haechi.scan.pipeline import Scanner, hash_options
+from haechi.scan.preserve import EvidenceKeeper, captures_for, ensure_key, evidence_config
 from haechi.scan.watching import parse_interval, run_due_watches, watch_json
 from haechi.settings import Settings
 from haechi.sources import SOURCES, SourceOptions, open_source
@@ -44,6 +48,8 @@ app = typer.Typer(
 )
 bank_app = typer.Typer(help="Hash banks: registered content, as hashes.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
+evidence_app = typer.Typer(help="Evidence keys and housekeeping.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
 watch_app = typer.Typer(help="Watch lists: sources re-scanned on a schedule.", no_args_is_help=True)
 app.add_typer(watch_app, name="watch")
 
@@ -176,6 +182,16 @@ def _hit_table(hits: list[Hit]) -> Table:
     return table
 
 
+@contextmanager
+def _keeper(allow_hosts: Sequence[str]) -> Iterator[EvidenceKeeper | None]:
+    """An evidence keeper for one scan, or ``None`` when capture is turned off."""
+    if not state.settings.evidence_capture:
+        yield None
+        return
+    with EvidenceKeeper(evidence_config(state.settings, allow_hosts)) as keeper:
+        yield keeper
+
+
 AllowOpt = Annotated[
     list[str] | None,
     typer.Option("--allow-host", help="Fetch this private host/address too (tests, demos)."),
@@ -193,6 +209,13 @@ def _report(report: ScanReport, as_json: bool) -> None:
         f"{report.skipped} skipped (seen before or not media), {report.failed} failed, "
         f"{len(report.hits)} new hits"
     )
+    if report.captures or report.capture_failures:
+        out.print(
+            f"evidence: {len(report.captures)} captures sealed, "
+            f"{len(report.capture_failures)} failed"
+        )
+    for hit_id, why in report.capture_failures.items():
+        err.print(f"[red]capture of hit {hit_id} failed:[/] {why}")
     for failure in report.failures[:20]:
         err.print(f"[yellow]failed[/] {failure.location}: {failure.reason}")
     if len(report.failures) > 20:
@@ -200,7 +223,7 @@ def _report(report: ScanReport, as_json: bool) -> None:
 
 
 def _scan(scanner: Scanner, target: str, kind: str | None, options: SourceOptions) -> ScanReport:
-    source = open_source(target, kind, options)
+    source = guarded(partial(open_source, target, kind, options))
     with _progress() as progress:
         task = progress.add_task(f"scanning {source.kind}", total=None)
 
@@ -231,8 +254,8 @@ def scan(
 ) -> None:
     """Fetch and hash the media of TARGET, match them against all banks, record the hits."""
     options = source_options(state.settings, allow_host or (), depth, max_pages)
-    with database() as db:
-        report = _scan(Scanner(db, state.settings), target, kind, options)
+    with database() as db, _keeper(allow_host or ()) as keeper:
+        report = _scan(Scanner(db, state.settings, keeper), target, kind, options)
     _report(report, as_json)
 
 
@@ -441,8 +464,8 @@ def watch_remove(watch_id: int) -> None:
 def watch_run(allow_host: AllowOpt = None, as_json: JsonOpt = False) -> None:
     """Re-scan every watched source that is due; hits on new media are new hits."""
     options = source_options(state.settings, allow_host or ())
-    with database() as db:
-        runs = run_due_watches(db, state.settings, options, utcnow)
+    with database() as db, _keeper(allow_host or ()) as keeper:
+        runs = run_due_watches(db, state.settings, options, utcnow, keeper)
     for run in runs:
         if run.report is not None:
             _report(run.report, as_json)
@@ -450,6 +473,64 @@ def watch_run(allow_host: AllowOpt = None, as_json: JsonOpt = False) -> None:
             err.print(f"[red]watch {run.watch.id} failed:[/] {run.error}")
     if not runs and not as_json:
         out.print("no watch is due")
+
+
+def _evidence(allow_hosts: Sequence[str] = ()) -> EvidenceConfig:
+    return evidence_config(state.settings, allow_hosts)
+
+
+@app.command("capture")
+def capture_cmd(
+    url: Annotated[str, typer.Argument(help="The page to preserve.")],
+    media: Annotated[str | None, typer.Option(help="URL of the media on it.")] = None,
+    allow_host: AllowOpt = None,
+    no_screenshot: Annotated[bool, typer.Option(help="Do not start a browser.")] = False,
+) -> None:
+    """Capture a page (and its media) now as sealed, signed evidence."""
+    config = _evidence(allow_host or ())
+    if no_screenshot:
+        config = replace(config, screenshots=False)
+    new_key = guarded(partial(ensure_key, config))
+    if new_key:
+        err.print(f"created the organisation's signing key, id {new_key}: publish this id")
+    guarded(partial(evidence_commands.capture, config, url, media, {}, out))
+
+
+@app.command("export")
+def export_cmd(
+    ids: Annotated[list[str], typer.Argument(help="Hit ids or capture ids.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The .wacz bundle to write.")],
+) -> None:
+    """Export the evidence of hits (or captures) as a WACZ bundle police can verify offline."""
+    config = _evidence()
+    capture_ids = guarded(partial(captures_for, config, ids))
+    guarded(partial(evidence_commands.export, config, capture_ids, out_file, out))
+
+
+@app.command("verify")
+def verify_cmd(
+    bundle: Annotated[Path, typer.Argument(help="A .wacz bundle from `haechi export`.")],
+    trusted_key: Annotated[
+        list[str] | None,
+        typer.Option(help="Published key id of the organisation; default: this home's key."),
+    ] = None,
+) -> None:
+    """Check a bundle offline; exit status 0 only when every check holds."""
+    config = _evidence()
+    keys = tuple(trusted_key or ()) or config.trusted_keys or config.own_key_ids()
+    report = guarded(partial(evidence_commands.verify, bundle, keys, out))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@evidence_app.command("keygen")
+def keygen_cmd() -> None:
+    """Create the organisation's signing key (0600); never overwrites one."""
+    config = _evidence()
+    new_key = guarded(partial(ensure_key, config))
+    if new_key is None:
+        err.print(f"a key already exists at {config.resolved_key_file}")
+        raise typer.Exit(1)
+    out.print(f"created {config.resolved_key_file}; key id {new_key} (publish it)")
 
 
 @app.command("telegram-login")

@@ -67,6 +67,31 @@ class Settings(BaseSettings):
     telegram_session: Path | None = Field(
         default=None, description="Telethon session file, created by logging in once."
     )
+    evidence_capture: bool = Field(
+        default=True, description="Capture page and media as sealed evidence for every web hit."
+    )
+    evidence_screenshots: bool = Field(
+        default=True, description="Take a full-page screenshot in headless Chromium too."
+    )
+    evidence_key_file: Path | None = Field(
+        default=None,
+        description="The organisation's Ed25519 key; default <home>/evidence/signing-key.pem.",
+    )
+    evidence_origin: str = Field(
+        default="haechi", description="Names the evidence log in checkpoints (your domain)."
+    )
+    evidence_checkpoint_every: int = Field(
+        default=100, ge=0, description="Log entries between signed checkpoints."
+    )
+    evidence_tsa_url: str | None = Field(
+        default=None, description="RFC 3161 time-stamping authority for checkpoints."
+    )
+    evidence_trusted_keys: list[str] = Field(
+        default_factory=list, description="Published key ids that verify trusts."
+    )
+    chromium_path: Path = Field(
+        default=Path("/usr/bin/chromium"), description="Headless Chromium for screenshots."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -91,3 +91,5 @@ class ScanReport:
     failed: int = 0
     hits: list[Hit] = field(default_factory=list)
     failures: list[FileOutcome] = field(default_factory=list)
+    captures: dict[int, str] = field(default_factory=dict)  # hit id -> sealed capture id
+    capture_failures: dict[int, str] = field(default_factory=dict)  # hit id -> why

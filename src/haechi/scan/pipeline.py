@@ -16,7 +16,8 @@ from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
 from haechi.scan.hashing_pool import HashingPool
 from haechi.scan.intake import intake
 from haechi.scan.matcher import BankMatcher
-from haechi.scan.model import FileOutcome, Found, ScanReport, Sighting
+from haechi.scan.model import FileOutcome, Found, Hit, ScanReport, Sighting
+from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import FolderSource, Source
 from haechi.store.database import Database
@@ -45,10 +46,13 @@ def _sha256(payload: Path | bytes) -> str:
 class Scanner:
     """Runs scans against one database with one matcher, built once from the banks."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, keeper: EvidenceKeeper | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.matcher = BankMatcher.load(db, settings)
+        self.keeper = keeper
 
     def scan_folder(self, root: Path, progress: Progress | None = None) -> ScanReport:
         """Scan every image or video under ``root``, recognised by content, not by name."""
@@ -128,7 +132,17 @@ class Scanner:
                 report.failures.append(FileOutcome(item.seen.location, "failed", result.error))
             else:
                 report.hashed += 1
+        before = len(report.hits)
         self.record(report, hashed)
+        if self.keeper is not None and len(report.hits) > before:
+            self._preserve(report, report.hits[before:])
+
+    def _preserve(self, report: ScanReport, hits: list[Hit]) -> None:
+        assert self.keeper is not None
+        failed = len(self.keeper.failures)
+        for hit, capture in self.keeper.preserve(hits):
+            report.captures[hit.id] = capture.id
+        report.capture_failures.update(self.keeper.failures[failed:])
 
     def record(self, report: ScanReport, items: list[tuple[Sighting, MediaHashes]]) -> None:
         """Match hashed items and store media and hits in one transaction."""

@@ -16,6 +16,7 @@ from haechi.errors import HaechiError
 from haechi.scan.intake import save_telegram_marks, save_validators
 from haechi.scan.model import ScanReport
 from haechi.scan.pipeline import Scanner
+from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import SourceOptions, open_source
 from haechi.store.database import Database
@@ -57,14 +58,18 @@ def watch_json(watch: Watch) -> dict[str, Any]:
 
 
 def run_due_watches(
-    db: Database, settings: Settings, options: SourceOptions, clock: Callable[[], datetime]
+    db: Database,
+    settings: Settings,
+    options: SourceOptions,
+    clock: Callable[[], datetime],
+    keeper: EvidenceKeeper | None = None,
 ) -> list[WatchRun]:
     """Run every watch due at ``clock()``; each run is recorded whatever its outcome."""
     with db.session() as session:
         due = WatchStore(session).due(clock())
     if not due:
         return []
-    scanner = Scanner(db, settings)
+    scanner = Scanner(db, settings, keeper)
     runs = []
     for watch in due:
         started = clock()
