@@ -176,9 +176,17 @@ class FeatureBank:
         return q[first], b[first]
 
     def search(
-        self, features: LocalFeatures, view: Pixels, skip: frozenset[int] = frozenset()
+        self,
+        features: LocalFeatures,
+        view: Pixels,
+        skip: frozenset[int] = frozenset(),
+        verify_radius: int = VERIFY_RADIUS,
     ) -> list[LocalMatch]:
-        """Entries found in the query and verified on its view, best first."""
+        """Entries found in the query and verified on its view, best first.
+
+        ``verify_radius`` is for measuring only: at 256 every aligned entry is reported, which
+        shows how many keypoints chance alignments reach.
+        """
         self._build()
         if not self._entries or len(features) < MIN_INLIERS:
             return []
@@ -192,7 +200,7 @@ class FeatureBank:
                 continue
             mine = owners == index
             match = self._verify(
-                entry, self._all_points[b[mine]], features.points[q[mine]], view
+                entry, self._all_points[b[mine]], features.points[q[mine]], view, verify_radius
             )
             if match is not None:
                 found.append(match)
@@ -204,6 +212,7 @@ class FeatureBank:
         bank_points: npt.NDArray[np.float32],
         query_points: npt.NDArray[np.float32],
         view: Pixels,
+        verify_radius: int,
     ) -> LocalMatch | None:
         transform, inliers = cv2.estimateAffinePartial2D(
             bank_points,
@@ -244,7 +253,7 @@ class FeatureBank:
                 best = (distance, region)
             if distance <= _GOOD_ENOUGH:
                 break
-        if best is None or best[0] > VERIFY_RADIUS:
+        if best is None or best[0] > verify_radius:
             return None
         return LocalMatch(
             entry.key,

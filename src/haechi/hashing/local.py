@@ -29,6 +29,10 @@ from haechi.hashing.decode import PDQ_SIDE, DecodedImage, Pixels
 from haechi.hashing.signals import PdqHash
 from haechi.index.base import HASH_BYTES
 
+# Hashing runs one process per core (haechi.scan.hashing_pool): OpenCV's own thread pool
+# would only make those processes contend.
+cv2.setNumThreads(1)
+
 MAGIC = b"HLF1"
 """Record format name and version: haechi local features, version 1."""
 
@@ -112,9 +116,7 @@ class LocalFeatures:
                 raise ValueError(f"a record's crop {box} (quality {quality}) is out of range")
             regions.append(RegionHash(box, PdqHash(bits, quality)))
         points = (quarter.astype(np.float32) / _POSITION_SCALE).reshape(n, 2)
-        return cls(
-            width, height, points, descriptors.reshape(n, HASH_BYTES).copy(), tuple(regions)
-        )
+        return cls(width, height, points, descriptors.reshape(n, HASH_BYTES).copy(), tuple(regions))
 
 
 def working_view(decoded: DecodedImage) -> Pixels:

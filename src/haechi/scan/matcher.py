@@ -155,9 +155,7 @@ class BankMatcher:
                         best[k].setdefault(entry_id, Match.exact(entry_id, kind))
         self._match_pdq(batch, best)
         self._match_local(batch, best)
-        return [
-            sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best
-        ]
+        return [sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best]
 
     def _match_pdq(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
         owners: list[int] = []

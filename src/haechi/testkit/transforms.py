@@ -1,9 +1,9 @@
 """The edits a re-upload goes through, as named functions from one PIL image to another.
 
 Uploaders and platforms resize, recompress, crop, pad, mirror, rotate, watermark and
-screenshot images. Tests, demos and benchmarks iterate :data:`TRANSFORMS`, so a robustness
-figure always names the same edit everywhere. Every function leaves its input untouched and
-returns a new image in mode ``RGB`` or ``L``.
+screenshot images, and add captions and stickers. Tests, demos and benchmarks iterate
+:data:`TRANSFORMS`, so a robustness figure always names the same edit everywhere. Every
+function leaves its input untouched and returns a new image in mode ``RGB`` or ``L``.
 """
 
 from __future__ import annotations
@@ -132,6 +132,64 @@ def screenshot(image: Image.Image) -> Image.Image:
     return screen
 
 
+def _caption(top: bool) -> Transform:
+    """A meme caption: a white band, 18 % of the height, with black text, above or below."""
+
+    def caption(image: Image.Image) -> Image.Image:
+        picture = _rgb(image)
+        w, h = picture.size
+        band = max(24, round(h * 0.18))
+        canvas = Image.new("RGB", (w, h + band), (255, 255, 255))
+        canvas.paste(picture, (0, band if top else 0))
+        font = ImageFont.load_default(size=max(10, band // 3))
+        y = band // 3 if top else h + band // 3
+        ImageDraw.Draw(canvas).text((w // 10, y), "when you see it lol", fill=_BLACK, font=font)
+        return canvas
+
+    return caption
+
+
+def sticker(image: Image.Image) -> Image.Image:
+    """A smiley sticker, a quarter of the shorter side across, pasted right of centre."""
+    out = _rgb(image).copy()
+    w, h = out.size
+    r = round(min(w, h) * 0.12)
+    cx, cy = round(w * 0.68), round(h * 0.35)
+    draw = ImageDraw.Draw(out)
+    ink = (40, 30, 20)
+    draw.ellipse(
+        (cx - r, cy - r, cx + r, cy + r),
+        fill=(255, 205, 40),
+        outline=(120, 80, 0),
+        width=max(1, r // 12),
+    )
+    e = max(2, r // 6)
+    for ex in (cx - r // 2, cx + r // 2):
+        draw.ellipse((ex - e, cy - r // 3 - e, ex + e, cy - r // 3 + e), fill=ink)
+    mouth = (cx - r // 2, cy - r // 4, cx + r // 2, cy + r // 2)
+    draw.arc(mouth, 20, 160, fill=ink, width=max(2, r // 8))
+    return out
+
+
+def _rotate(degrees: float) -> Transform:
+    """A small turn anticlockwise, same frame size, black in the corners it uncovers."""
+
+    def rotate(image: Image.Image) -> Image.Image:
+        return _rgb(image).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=False)
+
+    return rotate
+
+
+def rotate_180(image: Image.Image) -> Image.Image:
+    """Upside down."""
+    return image.transpose(Image.Transpose.ROTATE_180)
+
+
+def rotate_270(image: Image.Image) -> Image.Image:
+    """A quarter turn clockwise."""
+    return image.transpose(Image.Transpose.ROTATE_270)
+
+
 def _brightness(factor: float) -> Transform:
     def brightness(image: Image.Image) -> Image.Image:
         return ImageEnhance.Brightness(image).enhance(factor)
@@ -155,22 +213,32 @@ TRANSFORMS: dict[str, Transform] = {
     "resize-25": _resize(0.25),
     "resize-50": _resize(0.5),
     "resize-200": _resize(2.0),
+    "jpeg-20": _jpeg(20),
     "jpeg-30": _jpeg(30),
     "jpeg-50": _jpeg(50),
     "jpeg-95": _jpeg(95),
     "crop-2": _crop(2, centred=True),
     "crop-5": _crop(5, centred=True),
     "crop-10": _crop(10, centred=True),
+    "crop-25": _crop(25, centred=True),
     "crop-2-corner": _crop(2, centred=False),
     "crop-5-corner": _crop(5, centred=False),
     "crop-10-corner": _crop(10, centred=False),
+    "crop-25-corner": _crop(25, centred=False),
     "letterbox-16x9": letterbox_16x9,
     "border": border,
     "flip": flip_horizontal,
     "rotate-90": rotate_90,
+    "rotate-180": rotate_180,
+    "rotate-270": rotate_270,
+    "rotate-5": _rotate(5),
+    "rotate-minus-5": _rotate(-5),
     "grayscale": grayscale,
     "watermark": watermark,
     "screenshot": screenshot,
+    "caption-top": _caption(top=True),
+    "caption-bottom": _caption(top=False),
+    "sticker": sticker,
     "brighter": _brightness(1.3),
     "darker": _brightness(0.7),
     "contrast-up": _contrast(1.5),
