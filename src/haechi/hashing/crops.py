@@ -41,7 +41,8 @@ def _layout() -> tuple[Box, ...]:
     for s in _CORNER_SCALES:
         m = 1.0 - s
         boxes += [(0.0, 0.0, s, s), (m, 0.0, 1.0, s), (0.0, m, s, 1.0), (m, m, 1.0, 1.0)]
-    return tuple(boxes)
+    # Records keep boxes in thousandths: the layout is exactly what a record reads back.
+    return tuple((round(a, 3), round(b, 3), round(c, 3), round(d, 3)) for a, b, c, d in boxes)
 
 
 CROP_LAYOUT: tuple[Box, ...] = _layout()

@@ -75,7 +75,7 @@ class MediaHashes:
         crops = [c.pdq for c in self.crops if c.pdq not in pdqs]
         digests = [Signal(SignalKind.MD5, self.md5), Signal(SignalKind.SHA256, self.sha256)]
         local = []
-        if self.features is not None and len(self.features) > 0:
+        if self.features is not None and len(self.features) > 0 and self.features.regions:
             local.append(Signal.of_record(self.features.to_bytes()))
         return [
             *(Signal.of_pdq(p) for p in pdqs),
@@ -166,7 +166,12 @@ def _for_bank(
     box = picture_box(decoded.pixels)
     if box is not None:
         left, top, right, bottom = box
-        fraction: Box = (left / w, top / h, right / w, bottom / h)
+        fraction: Box = (
+            round(left / w, 3),
+            round(top / h, 3),
+            round(right / w, 3),
+            round(bottom / h, 3),
+        )
         inner = decoded.pixels[top:bottom, left:right]
         crops += (RegionHash(fraction, pdq_of_pixels(inner)),)
     verify = (RegionHash(FULL_FRAME, whole), *crops)

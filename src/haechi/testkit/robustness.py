@@ -25,7 +25,8 @@ from haechi.testkit.transforms import Transform
 MATCH_RADIUS = 31
 """Hamming distance at or under which two PDQ hashes are taken as the same picture."""
 
-_DIHEDRAL = HashOptions(dihedral=True)
+# PDQ alone: the second stage (regions, local features) is measured by bench/robustness.py.
+_DIHEDRAL = HashOptions(dihedral=True, regions=False, local=False)
 
 
 def lossless_bytes(image: Image.Image) -> bytes:
