@@ -212,7 +212,7 @@ def bench_faiss_flat(data: U8, queries: U8, radius: int) -> Measured:
         qi = np.repeat(np.arange(queries.shape[0]), np.diff(lims.astype(np.int64)))
         return set(zip(qi.tolist(), ids.tolist(), strict=True))
 
-    qps, found = timed_qps(run, queries.shape[0], min_seconds=0.0)
+    qps, found = timed_qps(run, queries.shape[0])
     return Measured(build, float(index.code_size), qps, sorted(found))
 
 
@@ -242,7 +242,7 @@ def bench_pdq_index(data: U8, queries: U8, radius: int) -> Measured:
     def run() -> Pairs:
         return {(i, m.metadata) for i, h in enumerate(qhex) for m in index.query(h)}
 
-    qps, found = timed_qps(run, queries.shape[0], min_seconds=0.0)
+    qps, found = timed_qps(run, queries.shape[0])
     return Measured(build, per_entry, qps, sorted(found))
 
 
