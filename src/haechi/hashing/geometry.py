@@ -44,6 +44,12 @@ MIN_PAIRS = 12
 MIN_INLIERS = 12
 """Pairs that must agree with one similarity transform."""
 
+MAX_ENTRIES_TRIED = 12
+"""Entries aligned per query, those with the most descriptor pairs first.
+
+Bounds the cost per query whatever the bank's size; a query showing more than this many bank
+pictures at once (a collage) may need PDQ to find the rest."""
+
 VERIFY_RADIUS = 40
 """Largest PDQ distance between an aligned crop of the query and the bank's hash of it.
 
@@ -52,7 +58,12 @@ query has already been aligned by a dozen or more agreeing keypoints. Unrelated 
 ~128 bits apart, and the nearest of thousands 90."""
 
 _CHUNKS = HASH_BYTES // 2
-_BUCKET_CAP = 512  # a chunk value shared by this many bank keypoints says nothing
+# A chunk value shared by many bank keypoints says little and costs much: ORB chunks are far
+# from uniform (the commonest values are ten times as frequent as they would be at random).
+# Buckets over this many times their fair share (n / 65536) are skipped; copies still share
+# plenty of rarer chunks.
+_BUCKET_SHARE = 4.0
+_BUCKET_FLOOR = 8
 _RANSAC_PIXELS = 4.0
 _MIN_SCALE, _MAX_SCALE = 0.08, 12.0
 _GOOD_ENOUGH = 24  # stop trying crops at a distance this clear; else keep the nearest
@@ -143,13 +154,14 @@ class FeatureBank:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """``(query index, bank index)`` of descriptor pairs within the distance cap."""
         chunks = _chunks(descriptors)
+        cap = max(_BUCKET_FLOOR, round(_BUCKET_SHARE * self._owner.shape[0] / 65536))
         found_q: list[npt.NDArray[np.int64]] = []
         found_b: list[npt.NDArray[np.int64]] = []
         for c in range(_CHUNKS):
             lo = np.searchsorted(self._sorted[c], chunks[:, c], side="left")
             hi = np.searchsorted(self._sorted[c], chunks[:, c], side="right")
             counts = hi - lo
-            counts[counts > _BUCKET_CAP] = 0
+            counts[counts > cap] = 0
             total = int(counts.sum())
             if total == 0:
                 continue
@@ -167,13 +179,13 @@ class FeatureBank:
         bits = np.bitwise_count(query_words[q] ^ self._words[b]).sum(axis=1)
         near = bits <= MAX_DESCRIPTOR_BITS
         q, b, bits = q[near], b[near], bits[near]
-        # One bank keypoint per query keypoint and entry: the nearest.
-        order = np.lexsort((bits, self._owner[b], q))
-        q, b = q[order], b[order]
-        key = q * len(self._entries) + self._owner[b]
-        first = np.ones(key.shape[0], dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        return q[first], b[first]
+        # One to one: each query keypoint keeps its nearest bank keypoint per entry, and each
+        # bank keypoint its nearest query keypoint. A texture (gravel, grass, a brick wall)
+        # has hundreds of near-identical patches; without this, one of them pairs with every
+        # query keypoint and a wall looks like a match to everything.
+        q, b, bits = _nearest_only(q * len(self._entries) + self._owner[b], q, b, bits)
+        b, q, bits = _nearest_only(b, b, q, bits)
+        return q, b
 
     def search(
         self,
@@ -193,11 +205,15 @@ class FeatureBank:
         q, b = self._pairs(features.descriptors)
         owners = self._owner[b]
         counts = np.bincount(owners, minlength=len(self._entries))
-        found: list[LocalMatch] = []
-        for index in np.flatnonzero(counts >= MIN_PAIRS).tolist():
-            entry = self._entries[index]
+        for index, entry in enumerate(self._entries):
             if entry.key in skip:
-                continue
+                counts[index] = 0
+        # The entries with the most pairs, at most MAX_ENTRIES_TRIED of them: RANSAC costs the
+        # same for every entry tried, and copies have several times the pairs chance gives.
+        ranked = np.argsort(-counts, kind="stable")[:MAX_ENTRIES_TRIED]
+        found: list[LocalMatch] = []
+        for index in ranked[counts[ranked] >= MIN_PAIRS].tolist():
+            entry = self._entries[index]
             mine = owners == index
             match = self._verify(
                 entry, self._all_points[b[mine]], features.points[q[mine]], view, verify_radius
@@ -265,6 +281,20 @@ class FeatureBank:
             scale,
             rotation,
         )
+
+
+def _nearest_only(
+    group: npt.NDArray[np.int64],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    bits: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Of pairs ``(a, b)`` with the same ``group``, only the one with the fewest ``bits``."""
+    order = np.lexsort((bits, group))
+    group, a, b, bits = group[order], a[order], b[order], bits[order]
+    first = np.ones(group.shape[0], dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    return a[first], b[first], bits[first]
 
 
 def _covered_area(
