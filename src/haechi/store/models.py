@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -190,3 +191,181 @@ class WatchRow(Base):
     last_scan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- acting on hits: cases, platforms, reviews, notices, re-checks, police reports ----------
+
+
+class CaseRow(Base):
+    """A victim's case under a pseudonymous reference; never her name (see haechi.cases)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CaseMemberRow(Base):
+    """Something a case holds: a bank entry, a hit or a capture, by kind and key."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "key", name="uq_case_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PoliceReportRow(Base):
+    """A report package handed to a police station, and the wait for its answer."""
+
+    __tablename__ = "police_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    station: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answer_due: Mapped[datetime] = mapped_column(UtcDateTime)
+    remind_every_seconds: Mapped[int] = mapped_column(Integer)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    package: Mapped[str] = mapped_column(Text)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PlatformRow(Base):
+    """A platform (or regulator) notices go to: contact, language, legal basis, deadline."""
+
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str | None] = mapped_column(Text, nullable=True)
+    web_form: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str] = mapped_column(String(10))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    answers: Mapped[bool] = mapped_column(Boolean)
+    deadline_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    removed_markers: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    placeholder: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    domains: Mapped[list[PlatformDomainRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="PlatformDomainRow.id"
+    )
+
+
+class PlatformDomainRow(Base):
+    """A domain a platform answers for (its subdomains too); one platform per domain."""
+
+    __tablename__ = "platform_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(
+        ForeignKey("platforms.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+
+class ReviewRow(Base):
+    """A person's decision on a hit: confirmed (a notice may cite it) or rejected."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NoticeRow(Base):
+    """One notice to one platform or regulator: its rendered text and where it stands."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id"), nullable=True, index=True
+    )
+    message_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    items: Mapped[list[NoticeItemRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="NoticeItemRow.id"
+    )
+    events: Mapped[list[NoticeEventRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="NoticeEventRow.id"
+    )
+
+
+class NoticeEventRow(Base):
+    """One status change of a notice, with its time and an optional note."""
+
+    __tablename__ = "notice_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class NoticeItemRow(Base):
+    """A hit a notice cites: its URL, SHA-256 and capture, and when it came down."""
+
+    __tablename__ = "notice_items"
+    __table_args__ = (UniqueConstraint("notice_id", "hit_id", name="uq_notice_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), index=True
+    )
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    page_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    capture_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    removal: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RecheckRow(Base):
+    """One re-fetch of a reported URL: whether the content was still there."""
+
+    __tablename__ = "rechecks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,48 @@
+"""The desk: what every action on hits needs, handed over once.
+
+A :class:`Desk` holds the database, the notice settings, the clock (injectable, so tests and
+statistics run on known times), the evidence configuration (captures are cited and notice
+events logged there) and the delivery channels. The functions of this package take a desk
+and open their own sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from haechi.evidence import EvidenceConfig
+from haechi.notices.channels import NoticeChannel, channels
+from haechi.notices.citations import Citations
+from haechi.notices.config import NoticeConfig
+from haechi.notices.model import Channel
+from haechi.notices.render import Renderer
+from haechi.store.database import Database
+from haechi.store.models import utcnow
+
+
+@dataclass
+class Desk:
+    """The database, settings, clock, evidence and channels of one invocation."""
+
+    db: Database
+    config: NoticeConfig = field(default_factory=NoticeConfig)
+    clock: Callable[[], datetime] = utcnow
+    evidence: EvidenceConfig | None = None
+    channel_overrides: Mapping[Channel, NoticeChannel] | None = None
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        """The template renderer (the organisation's folder first)."""
+        return Renderer(self.config.templates_dir)
+
+    @cached_property
+    def channels(self) -> Mapping[Channel, NoticeChannel]:
+        """Delivery channels by name."""
+        return self.channel_overrides or channels(self.config)
+
+    def citations(self) -> Citations:
+        """Captures by hit, read fresh from the evidence log."""
+        return Citations.of(self.evidence)

@@ -1,0 +1,101 @@
+"""Notice texts from Jinja2 templates, one file per kind and language.
+
+Templates are plain text named ``<family>.<language>.txt.j2`` (``takedown.ko.txt.j2``,
+``block-request.en.txt.j2``); the first line is ``Subject: …`` and the rest is the body.
+Adding a language is adding files: in the package's ``templates/``, or in a folder of the
+organisation's own (``NoticeConfig.templates_dir``), whose files win over the bundled ones. A
+platform whose language has no template gets the English text, and the notice records that.
+
+Rendering is strict (an unknown variable is an error, not an empty string) and the output is
+stored byte for byte with its SHA-256, so what was sent can be shown later exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
+
+from haechi.notices.errors import NoticeError
+
+FALLBACK_LANGUAGE = "en"
+
+
+def utc_text(moment: datetime | None) -> str:
+    """``2026-11-26 09:00:00 UTC``: how times are written in notices."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered notice: the language used, the subject and the full text with its SHA-256."""
+
+    language: str
+    subject: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the text's UTF-8 bytes (subject line included)."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+class Renderer:
+    """Renders notice templates; see the module docstring for names and lookup."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        loaders: list[Any] = []
+        if templates_dir is not None:
+            loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(PackageLoader("haechi.notices", "templates"))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text mail, never HTML
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["utc"] = utc_text
+
+    def languages(self, family: str) -> list[str]:
+        """Languages that have a template of this family."""
+        suffix = ".txt.j2"
+        found = {
+            name[len(family) + 1 : -len(suffix)]
+            for name in self.env.list_templates()
+            if name.startswith(family + ".") and name.endswith(suffix)
+        }
+        return sorted(found)
+
+    def render(self, family: str, language: str, context: Mapping[str, Any]) -> Rendered:
+        """Render ``family`` in ``language`` (English if there is none in it)."""
+        for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
+            try:
+                template = self.env.get_template(f"{family}.{lang}.txt.j2")
+            except TemplateNotFound:
+                continue
+            try:
+                text = template.render(**context)
+            except TemplateError as exc:
+                raise NoticeError(f"template {template.name} failed: {exc}") from None
+            first, _, _ = text.partition("\n")
+            if not first.startswith("Subject:"):
+                raise NoticeError(f"template {template.name} must start with a Subject: line")
+            return Rendered(lang, first.removeprefix("Subject:").strip(), text)
+        raise NoticeError(f"no {family} template in {language} or {FALLBACK_LANGUAGE}")
