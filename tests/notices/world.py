@@ -280,3 +280,25 @@ def tls_contexts(tmp: Path) -> tuple[ssl.SSLContext, Path]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context, cert_file
+
+
+def make_hits(db: Database, urls: list[str], bank: str = "victims") -> list[Hit]:
+    """Hits recorded straight through the stores (no scan, no capture), one entry each."""
+    from haechi.banks.model import NewEntry
+    from haechi.hashing import Signal, SignalKind
+    from haechi.scan.model import Sighting
+    from haechi.store.banks import BankStore
+    from haechi.store.scans import ScanStore
+
+    out = []
+    with db.session() as session:
+        banks, scans = BankStore(session), ScanStore(session)
+        banks.get_or_create(bank)
+        scan_id = scans.start("test", "url-list")
+        for n, url in enumerate(urls):
+            digest = f"{n:064x}"
+            [entry] = banks.add_entries(bank, [NewEntry((Signal(SignalKind.SHA256, digest),))])
+            hit = scans.add_hit(scan_id, entry.id, "sha256", 0, digest, Sighting(url, "web"))
+            assert hit is not None
+            out.append(hit)
+    return out

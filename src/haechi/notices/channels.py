@@ -72,8 +72,8 @@ def open_smtp(smtp: SmtpConfig) -> smtplib.SMTP:
     """A logged-in SMTP connection as configured; errors are :class:`DeliveryError`."""
     if not smtp.host:
         raise DeliveryError("no mail server: set HAECHI_SMTP_HOST (and port, user, password)")
+    client: smtplib.SMTP | None = None
     try:
-        client: smtplib.SMTP
         if smtp.security is SmtpSecurity.SSL:
             client = smtplib.SMTP_SSL(
                 smtp.host, smtp.port, timeout=smtp.timeout, context=_tls_context(smtp)
@@ -85,6 +85,8 @@ def open_smtp(smtp: SmtpConfig) -> smtplib.SMTP:
         if smtp.username:
             client.login(smtp.username, smtp.password or "")
     except (smtplib.SMTPException, OSError) as exc:
+        if client is not None:
+            client.close()
         raise DeliveryError(f"mail server {smtp.host}:{smtp.port}: {exc}") from None
     return client
 

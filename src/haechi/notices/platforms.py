@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -296,8 +296,3 @@ def starter_text() -> str:
 def starter_platforms() -> list[Platform]:
     """The bundled starter directory."""
     return parse_platforms(starter_text(), "toml")
-
-
-def names(platforms: Iterable[Platform]) -> list[str]:
-    """Their names, for messages."""
-    return [p.name for p in platforms]
