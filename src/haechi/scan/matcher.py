@@ -28,7 +28,7 @@ from haechi.hashing.geometry import FeatureBank, LocalMatch
 from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
-from haechi.index import LinearIndex, MatchIndex, hex_to_hashes
+from haechi.index import MatchIndex, MultiIndexHashing, hex_to_hashes
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
@@ -89,8 +89,8 @@ class Match:
 
 
 def new_index() -> MatchIndex:
-    """The index implementation scans use."""
-    return LinearIndex()
+    """The index scans use: exact multi-index hashing (brute force below its break-even)."""
+    return MultiIndexHashing()
 
 
 class BankMatcher:
