@@ -95,9 +95,7 @@ def show_case(desk: Desk, ref: str) -> CaseView:
         entries = tuple(banks.entry(e) for e in cases.entry_ids(ref))
         reviews = ReviewStore(session)
         hits = tuple(reviews.hits(cases.hit_ids(ref)))
-        decisions = {
-            h.id: review.decision for h in hits if (review := reviews.get(h.id)) is not None
-        }
+        decisions = reviews.decisions(h.id for h in hits)
         hit_ids = {h.id for h in hits}
         notices = tuple(
             n for n in NoticeStore(session).find() if any(i.hit_id in hit_ids for i in n.items)

@@ -3,7 +3,8 @@
 Per host platform: notices sent (first notices and repeats), items reported (distinct hits),
 items removed, median and 90th-percentile time to removal (from the first notice about the
 item to the re-check or mark that saw it gone), the share never removed, and re-uploads after
-removal (later hits of the same bank entry on the same platform). Percentiles interpolate
+removal (later hits of the same bank entry on the same platform, unless a person rejected
+them as false matches). Percentiles interpolate
 linearly between ranks, as ``numpy.percentile`` does by default. Times come from the stored
 timestamps, so an injected clock gives known figures.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from haechi.notices.desk import Desk
 from haechi.notices.drafting import platform_of
-from haechi.notices.model import NoticeKind, NoticeStatus
+from haechi.notices.model import Decision, NoticeKind, NoticeStatus
 from haechi.notices.platforms import PlatformKind
 from haechi.store.notices import NoticeStore, PlatformStore, ReviewStore
 
@@ -83,7 +84,9 @@ def platform_stats(desk: Desk) -> list[PlatformStats]:
         reviews = ReviewStore(session)
         reported_hits = reviews.hits({i.hit_id for n in notices for i in n.items})
         entries = {h.entry for h in reported_hits}
-        later_hits = reviews.hits(reviews.hit_ids_of_entries(entries))
+        later_ids = reviews.hit_ids_of_entries(entries)
+        rejected = {h for h, d in reviews.decisions(later_ids).items() if d is Decision.REJECTED}
+        later_hits = reviews.hits(h for h in later_ids if h not in rejected)
     out = []
     for name in sorted({n.platform for n in notices}):
         if platforms[name].kind is not PlatformKind.HOST:

@@ -250,6 +250,19 @@ class ReviewStore:
             )
         return sorted(found)
 
+    def decisions(self, hit_ids: Iterable[int]) -> dict[int, Decision]:
+        """The decision on each of these hits that has one."""
+        wanted = list(set(hit_ids))
+        found: dict[int, Decision] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            rows = self.session.execute(
+                select(ReviewRow.hit_id, ReviewRow.decision).where(
+                    ReviewRow.hit_id.in_(wanted[start : start + _CHUNK])
+                )
+            )
+            found.update({hit_id: Decision(decision) for hit_id, decision in rows})
+        return found
+
     def get(self, hit_id: int) -> Review | None:
         """The decision on a hit, if any."""
         row = self.session.scalar(select(ReviewRow).where(ReviewRow.hit_id == hit_id))
