@@ -114,6 +114,7 @@ class NoticeConfig:
             ca_file=Path(ca_file) if ca_file else None,
         )
         templates = get("notice_templates", None)
+        markers = get("removed_markers", base.removed_markers)
         return cls(
             organisation=str(get("notice_organisation", base.organisation)),
             from_address=get("notice_from", None),
@@ -127,7 +128,7 @@ class NoticeConfig:
             max_repeats=int(get("notice_max_repeats", base.max_repeats)),
             police_answer_days=int(get("police_answer_days", base.police_answer_days)),
             police_remind_days=int(get("police_remind_days", base.police_remind_days)),
-            removed_markers=tuple(get("removed_markers", None) or base.removed_markers),
+            removed_markers=tuple(markers or base.removed_markers),
             templates_dir=Path(templates) if templates else None,
             pdq_radius=int(settings.pdq_radius),
             allow_hosts=tuple(settings.allow_hosts),
