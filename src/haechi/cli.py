@@ -28,6 +28,8 @@ from haechi.errors import ConfigError, HaechiError
 from haechi.evidence import EvidenceConfig
 from haechi.evidence import commands as evidence_commands
 from haechi.hashing.media import MediaHashes, hash_file
+from haechi.notices.commands import CommandEnv
+from haechi.notices.commands import mount as mount_action_commands
 from haechi.scan.intake import save_telegram_marks, save_validators, source_options
 from haechi.scan.model import Hit, ScanReport
 from haechi.scan.pipeline import Scanner, hash_options
@@ -556,6 +558,9 @@ def telegram_login() -> None:
     with TelegramClient(session, settings.telegram_api_id, api_hash) as client:
         me = client.get_me()
     out.print(f"logged in as {getattr(me, 'username', None) or 'this account'}; session saved")
+
+
+mount_action_commands(app, lambda: CommandEnv.from_settings(state.settings))
 
 
 @app.command()

@@ -7,6 +7,7 @@ it to what it calls, so a test can build its own without touching ``os.environ``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,45 @@ class Settings(BaseSettings):
     )
     chromium_path: Path = Field(
         default=Path("/usr/bin/chromium"), description="Headless Chromium for screenshots."
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server that sends notices.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="How the SMTP connection is protected."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password (secret).")
+    smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP timeout, seconds.")
+    smtp_ca_file: Path | None = Field(default=None, description="CA bundle for the SMTP server.")
+    notice_from: str | None = Field(default=None, description="From address of notices.")
+    notice_reply_to: str | None = Field(default=None, description="Reply-To of notices.")
+    notice_organisation: str = Field(
+        default="haechi", description="Organisation named in notices and reports."
+    )
+    notice_country: str = Field(
+        default="KR", description="Country whose regulator receives escalations."
+    )
+    notice_deadline_hours: float = Field(
+        default=24, gt=0, description="Hours a platform has before a repeat notice."
+    )
+    recheck_every_hours: float = Field(
+        default=24, gt=0, description="Hours between re-checks of reported URLs."
+    )
+    notice_repeats_before_escalation: int = Field(
+        default=1, ge=0, description="Unheeded repeats before the regulator is asked to block."
+    )
+    notice_max_repeats: int = Field(default=7, ge=0, description="Most repeat notices per URL.")
+    police_answer_days: int = Field(
+        default=14, ge=1, description="Days the police are given to answer a report."
+    )
+    police_remind_days: int = Field(
+        default=7, ge=1, description="Days between reminders while a report waits."
+    )
+    removed_markers: list[str] | None = Field(
+        default=None, description="Texts of removed-content pages; default a built-in list."
+    )
+    notice_templates: Path | None = Field(
+        default=None, description="Folder of notice templates overriding the bundled ones."
     )
 
     @property

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from haechi.errors import ConfigError
 from haechi.settings import Settings
@@ -93,44 +93,31 @@ class NoticeConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NoticeConfig:
-        """The config from settings; fields settings do not have yet keep their defaults."""
+        """The config from settings."""
         base = cls()
-
-        def get(name: str, default: T) -> T:
-            value: Any = getattr(settings, name, None)
-            return default if value is None else value
-
-        password = get("smtp_password", None)
-        if password is not None and hasattr(password, "get_secret_value"):
-            password = password.get_secret_value()
-        ca_file = get("smtp_ca_file", None)
         smtp = SmtpConfig(
-            host=get("smtp_host", None),
-            port=int(get("smtp_port", 587)),
-            security=SmtpSecurity(get("smtp_security", SmtpSecurity.STARTTLS.value)),
-            username=get("smtp_username", None),
-            password=password,
-            timeout=float(get("smtp_timeout", 30.0)),
-            ca_file=Path(ca_file) if ca_file else None,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=SmtpSecurity(settings.smtp_security),
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
         )
-        templates = get("notice_templates", None)
-        markers = get("removed_markers", base.removed_markers)
         return cls(
-            organisation=str(get("notice_organisation", base.organisation)),
-            from_address=get("notice_from", None),
-            reply_to=get("notice_reply_to", None),
-            country=str(get("notice_country", base.country)).upper(),
-            deadline=timedelta(hours=float(get("notice_deadline_hours", 24))),
-            recheck_every=timedelta(hours=float(get("recheck_every_hours", 24))),
-            repeats_before_escalation=int(
-                get("notice_repeats_before_escalation", base.repeats_before_escalation)
-            ),
-            max_repeats=int(get("notice_max_repeats", base.max_repeats)),
-            police_answer_days=int(get("police_answer_days", base.police_answer_days)),
-            police_remind_days=int(get("police_remind_days", base.police_remind_days)),
-            removed_markers=tuple(markers or base.removed_markers),
-            templates_dir=Path(templates) if templates else None,
-            pdq_radius=int(settings.pdq_radius),
+            organisation=settings.notice_organisation,
+            from_address=settings.notice_from,
+            reply_to=settings.notice_reply_to,
+            country=settings.notice_country.upper(),
+            deadline=timedelta(hours=settings.notice_deadline_hours),
+            recheck_every=timedelta(hours=settings.recheck_every_hours),
+            repeats_before_escalation=settings.notice_repeats_before_escalation,
+            max_repeats=settings.notice_max_repeats,
+            police_answer_days=settings.police_answer_days,
+            police_remind_days=settings.police_remind_days,
+            removed_markers=tuple(settings.removed_markers or base.removed_markers),
+            templates_dir=settings.notice_templates,
+            pdq_radius=settings.pdq_radius,
             allow_hosts=tuple(settings.allow_hosts),
             smtp=smtp,
         )
