@@ -109,3 +109,27 @@ def test_process_pool_gives_the_same_hits(db: Database, tmp_path: Path) -> None:
         "turned.webp",
     }
     assert report.failed == 1
+
+
+def test_known_bytes_at_a_new_place_are_a_new_hit(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from haechi.testkit.photos import registered_photos
+
+    source = tmp_path / "orig.png"
+    registered_photos()["rocket"].save(source)
+    register_files(db, settings, "victims", [source])
+    first = tmp_path / "site-a"
+    first.mkdir()
+    registered_photos()["rocket"].save(first / "leak.jpg", quality=80)
+    [hit] = Scanner(db, settings).scan_folder(first).hits
+
+    second = tmp_path / "site-b"
+    second.mkdir()
+    (second / "same-file.jpg").write_bytes((first / "leak.jpg").read_bytes())
+    report = Scanner(db, settings).scan_folder(second)
+    assert (report.hashed, report.skipped) == (0, 1)  # not hashed again
+    [again] = report.hits
+    assert (again.entry, again.distance, again.sha256) == (hit.entry, hit.distance, hit.sha256)
+    assert again.location.endswith("same-file.jpg")
+    assert Scanner(db, settings).scan_folder(second).hits == []  # same place: nothing new

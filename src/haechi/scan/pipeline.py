@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from haechi.hashing.decode import DecodeLimits
@@ -22,6 +23,7 @@ from haechi.settings import Settings
 from haechi.sources import FolderSource, Source
 from haechi.store.database import Database
 from haechi.store.media import MediaStore
+from haechi.store.models import utcnow
 from haechi.store.scans import ScanStore
 
 BATCH = 64
@@ -47,12 +49,17 @@ class Scanner:
     """Runs scans against one database with one matcher, built once from the banks."""
 
     def __init__(
-        self, db: Database, settings: Settings, keeper: EvidenceKeeper | None = None
+        self,
+        db: Database,
+        settings: Settings,
+        keeper: EvidenceKeeper | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.settings = settings
         self.matcher = BankMatcher.load(db, settings)
         self.keeper = keeper
+        self.clock = clock
 
     def scan_folder(self, root: Path, progress: Progress | None = None) -> ScanReport:
         """Scan every image or video under ``root``, recognised by content, not by name."""
@@ -114,9 +121,11 @@ class Scanner:
         with self.db.session() as session:
             known = MediaStore(session).known(sha for _, sha in digests)
         fresh: list[Found] = []
+        again: list[tuple[Found, str]] = []
         for item, sha in digests:
             if sha in known:
                 report.skipped += 1
+                again.append((item, sha))
             else:
                 known.add(sha)  # the same bytes twice in one batch are hashed once
                 fresh.append(item)
@@ -134,6 +143,7 @@ class Scanner:
                 report.hashed += 1
         before = len(report.hits)
         self.record(report, hashed)
+        self._rehit(report, again)
         if self.keeper is not None and len(report.hits) > before:
             self._preserve(report, report.hits[before:])
 
@@ -143,6 +153,21 @@ class Scanner:
         for hit, capture in self.keeper.preserve(hits):
             report.captures[hit.id] = capture.id
         report.capture_failures.update(self.keeper.failures[failed:])
+
+    def _rehit(self, report: ScanReport, items: list[tuple[Found, str]]) -> None:
+        """Known bytes met at a new place are a new hit: a re-upload, found without hashing."""
+        if not items:
+            return
+        with self.db.session() as session:
+            scans = ScanStore(session)
+            prior = scans.prior_matches(sha for _, sha in items)
+            for item, sha in items:
+                for entry_id, kind, distance in prior.get(sha, []):
+                    hit = scans.add_hit(
+                        report.scan_id, entry_id, kind, distance, sha, item.seen, self.clock()
+                    )
+                    if hit is not None:
+                        report.hits.append(hit)
 
     def record(self, report: ScanReport, items: list[tuple[Sighting, MediaHashes]]) -> None:
         """Match hashed items and store media and hits in one transaction."""
@@ -159,6 +184,7 @@ class Scanner:
                         match.distance,
                         media.sha256,
                         seen,
+                        self.clock(),
                     )
                     if hit is not None:
                         report.hits.append(hit)

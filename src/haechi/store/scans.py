@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,6 +45,7 @@ class ScanStore:
         distance: int,
         sha256: str,
         seen: Sighting,
+        found_at: datetime | None = None,
     ) -> Hit | None:
         """Record a hit; ``None`` when this file at this place already hit this entry."""
         existing = self.session.scalar(
@@ -60,6 +64,7 @@ class ScanStore:
             distance=distance,
             location=seen.location,
             sha256=sha256,
+            found_at=found_at or utcnow(),
             source_kind=seen.source_kind,
             found_in=seen.found_in,
             container=seen.container,
@@ -69,6 +74,24 @@ class ScanStore:
         self.session.add(row)
         self.session.flush()
         return self._hit(row.id)
+
+    def prior_matches(self, sha256s: Iterable[str]) -> dict[str, list[tuple[int, str, int]]]:
+        """``(entry, signal kind, distance)`` of earlier hits per SHA-256, live entries only.
+
+        Lets a scan that meets known bytes at a new place record the hit without hashing again.
+        """
+        wanted = list(set(sha256s))
+        found: dict[str, set[tuple[int, str, int]]] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(HitRow.sha256, HitRow.entry_id, HitRow.signal_kind, HitRow.distance)
+                .join(EntryRow, EntryRow.id == HitRow.entry_id)
+                .where(HitRow.sha256.in_(wanted[start : start + 500]))
+                .where(EntryRow.withdrawn_at.is_(None))
+            )
+            for sha, entry_id, kind, distance in rows:
+                found.setdefault(sha, set()).add((entry_id, kind, distance))
+        return {sha: sorted(v) for sha, v in found.items()}
 
     def _hit(self, hit_id: int) -> Hit:
         return self.hits(hit_ids=[hit_id])[0]
