@@ -6,12 +6,14 @@ Three steps, each cheaper than the next and each run only on what the last one l
    sorted table; a query descriptor looks up its own chunks (binary search). Two descriptors
    that differ by fewer than 16 bits share a chunk for certain (pigeonhole), and matching ORB
    patches, 10-40 bits apart, mostly do; unrelated ones, ~128 bits apart, rarely. Pairs found
-   are kept when their full distance is at most :data:`MAX_DESCRIPTOR_BITS`. The cost grows
-   with the number of pairs found, not with the bank: no brute force over every descriptor.
-2. **Geometry.** For each bank entry with enough pairs, RANSAC fits one similarity transform
-   (shift, rotation, uniform scale) from the entry's keypoints to the query's
-   (``cv2.estimateAffinePartial2D``). At least :data:`MIN_INLIERS` pairs must agree with it.
-   Among unrelated images at most a dozen or so agree by chance; copies agree by the hundred.
+   are kept when their full distance is at most :data:`MAX_DESCRIPTOR_BITS`, and one to one
+   (each keypoint keeps its nearest partner per entry). Chunk values common in the bank are
+   skipped, so the cost follows the pairs found, a sliver of the bank: no brute force over
+   every descriptor (``bench/robustness.py`` measures both).
+2. **Geometry.** For the :data:`MAX_ENTRIES_TRIED` entries with the most pairs, RANSAC fits
+   one similarity transform (shift, rotation, uniform scale) from the entry's keypoints to the
+   query's (``cv2.estimateAffinePartial2D``). At least :data:`MIN_INLIERS` pairs must agree.
+   Among unrelated images about twenty at most agree by chance; copies agree by the hundred.
 3. **Verification.** The query's view is warped onto the entry's frame with that transform,
    and the PDQ hash of a crop of it that the query fully covers is compared with the hash the
    bank kept of the same crop (:mod:`haechi.hashing.crops`). Only a crop within
@@ -110,11 +112,11 @@ class FeatureBank:
         self._points: list[npt.NDArray[np.float32]] = []
         self._descriptors: list[npt.NDArray[np.uint8]] = []
         self._built = False
-        self._owner = np.empty(0, np.int64)
+        self._owner = np.empty(0, np.int32)
         self._all_points = np.empty((0, 2), np.float32)
         self._words = np.empty((0, HASH_BYTES // 8), np.uint64)
         self._sorted: list[npt.NDArray[np.uint16]] = []
-        self._order: list[npt.NDArray[np.int64]] = []
+        self._order: list[npt.NDArray[np.int32]] = []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -139,13 +141,17 @@ class FeatureBank:
             return
         if self._entries:
             descriptors = np.concatenate(self._descriptors)
+            # int32 indexes: a bank holds far fewer than 2^31 keypoints, and at 16 tables the
+            # index width is most of the memory (about 100 bytes per keypoint in all).
             self._owner = np.concatenate(
-                [np.full(p.shape[0], i, np.int64) for i, p in enumerate(self._points)]
+                [np.full(p.shape[0], i, np.int32) for i, p in enumerate(self._points)]
             )
             self._all_points = np.concatenate(self._points)
             self._words = np.ascontiguousarray(descriptors).view(np.uint64)
             chunks = _chunks(descriptors)
-            self._order = [np.argsort(chunks[:, c], kind="stable") for c in range(_CHUNKS)]
+            self._order = [
+                np.argsort(chunks[:, c], kind="stable").astype(np.int32) for c in range(_CHUNKS)
+            ]
             self._sorted = [chunks[self._order[c], c] for c in range(_CHUNKS)]
         self._built = True
 
@@ -168,7 +174,7 @@ class FeatureBank:
             q = np.repeat(np.arange(chunks.shape[0], dtype=np.int64), counts)
             starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
             found_q.append(q)
-            found_b.append(self._order[c][starts + np.arange(total)])
+            found_b.append(self._order[c][starts + np.arange(total)].astype(np.int64))
         if not found_q:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         q = np.concatenate(found_q)

@@ -115,15 +115,16 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         decoded = decode_image(data, options.limits)
     except MediaError as exc:
         return MediaHashes(sha256, md5, len(data), Outcome.FAILED, error=str(exc))
-    hashed = _hash_variants(decoded.pixels, options.dihedral)
+    hashed = _hash_variants(options.dihedral)
     variants = hashed(decoded.pixels)
     inner = unbordered(decoded.pixels) if options.content else None
     content = hashed(inner) if inner is not None else []
+    view: Pixels | None = None
     if options.register:
-        crops, features, view = _for_bank(decoded, variants[0])
+        crops, features = _for_bank(decoded, variants[0])
         regions: list[PdqHash] = []
     else:
-        crops, features, view = (), None, None
+        crops, features = (), None
         # One orientation only: local features find turned copies, at no extra hashing.
         chromeless = unchromed(decoded.pixels) if options.regions else None
         regions = [pdq_of_pixels(chromeless)] if chromeless is not None else []
@@ -146,7 +147,7 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
     )
 
 
-def _hash_variants(pixels: Pixels, dihedral: bool) -> Callable[[Pixels], list[PdqHash]]:
+def _hash_variants(dihedral: bool) -> Callable[[Pixels], list[PdqHash]]:
     def hashed(region: Pixels) -> list[PdqHash]:
         return pdq_dihedral(region) if dihedral else [pdq_of_pixels(region)]
 
@@ -155,7 +156,7 @@ def _hash_variants(pixels: Pixels, dihedral: bool) -> Callable[[Pixels], list[Pd
 
 def _for_bank(
     decoded: DecodedImage, whole: PdqHash
-) -> tuple[tuple[RegionHash, ...], LocalFeatures, None]:
+) -> tuple[tuple[RegionHash, ...], LocalFeatures]:
     """The fixed crops' hashes, the picture inside chrome if any, and the features record.
 
     The chrome box is found on the bank's side too, as flat borders are: a picture whose own
@@ -176,7 +177,7 @@ def _for_bank(
         crops += (RegionHash(fraction, pdq_of_pixels(inner)),)
     verify = (RegionHash(FULL_FRAME, whole), *crops)
     features = local_features(working_view(decoded), REGISTER_KEYPOINTS, verify)
-    return crops, features, None
+    return crops, features
 
 
 def digest_file(path: Path) -> tuple[str, str, int]:
