@@ -176,10 +176,22 @@ def hash_cmd(
 
 
 def _hit_table(hits: list[Hit]) -> Table:
-    table = Table("hit", "where", "bank", "entry", "label", "signal", "distance", box=None)
+    table = Table(
+        "hit", "where", "bank", "entry", "label", "signal", "distance", "confidence", box=None
+    )
     for h in hits:
+        evidence = f"{h.confidence:.2f}"
+        if h.inliers is not None:
+            evidence += f" ({h.inliers} keypoints, {h.coverage or 0:.0%} covered)"
         table.add_row(
-            str(h.id), h.location, h.bank, str(h.entry), h.label, h.signal_kind, str(h.distance)
+            str(h.id),
+            h.location,
+            h.bank,
+            str(h.entry),
+            h.label,
+            h.signal_kind,
+            str(h.distance),
+            evidence,
         )
     return table
 

@@ -286,7 +286,7 @@ def make_hits(db: Database, urls: list[str], bank: str = "victims") -> list[Hit]
     """Hits recorded straight through the stores (no scan, no capture), one entry each."""
     from haechi.banks.model import NewEntry
     from haechi.hashing import Signal, SignalKind
-    from haechi.scan.model import Sighting
+    from haechi.scan.model import MatchDetail, Sighting
     from haechi.store.banks import BankStore
     from haechi.store.scans import ScanStore
 
@@ -298,7 +298,9 @@ def make_hits(db: Database, urls: list[str], bank: str = "victims") -> list[Hit]
         for n, url in enumerate(urls):
             digest = f"{n:064x}"
             [entry] = banks.add_entries(bank, [NewEntry((Signal(SignalKind.SHA256, digest),))])
-            hit = scans.add_hit(scan_id, entry.id, "sha256", 0, digest, Sighting(url, "web"))
+            hit = scans.add_hit(
+                scan_id, entry.id, MatchDetail("sha256", 0), digest, Sighting(url, "web")
+            )
             assert hit is not None
             out.append(hit)
     return out

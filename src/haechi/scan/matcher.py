@@ -29,6 +29,7 @@ from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
 from haechi.index import MatchIndex, MultiIndexHashing, hex_to_hashes
+from haechi.scan.model import MatchDetail
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
@@ -61,6 +62,17 @@ class Match:
     confidence: float = 1.0
     region: Box | None = None
     """For ``orb`` matches: the crop of the bank's picture that verified the match."""
+
+    def detail(self) -> MatchDetail:
+        """The evidence of this match, as a hit records it."""
+        return MatchDetail(
+            self.signal_kind.value,
+            self.distance,
+            self.confidence,
+            self.inliers,
+            self.coverage,
+            self.region,
+        )
 
     @classmethod
     def exact(cls, entry_id: int, kind: SignalKind) -> Match:

@@ -21,6 +21,23 @@ class Sighting:
 
 
 @dataclass(frozen=True)
+class MatchDetail:
+    """Why a file matched an entry: the signal, its distance and the evidence a reviewer weighs.
+
+    ``inliers`` and ``coverage`` come from local-feature matches (geometrically consistent
+    keypoints, and the share of the bank's picture the copy covers); ``region`` is the crop of
+    the bank's picture, as fractions ``(left, top, right, bottom)``, that verified it.
+    """
+
+    signal_kind: str
+    distance: int
+    confidence: float = 1.0
+    inliers: int | None = None
+    coverage: float | None = None
+    region: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
     """A file that matched a bank entry."""
 
@@ -39,6 +56,9 @@ class Hit:
     container: str | None = None
     poster: str | None = None
     posted_at: datetime | None = None
+    confidence: float = 1.0
+    inliers: int | None = None
+    coverage: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON form scripts depend on (``path`` or ``url`` by location)."""
@@ -52,6 +72,9 @@ class Hit:
             "label": self.label,
             "signal": self.signal_kind,
             "distance": self.distance,
+            "confidence": self.confidence,
+            "inliers": self.inliers,
+            "coverage": self.coverage,
             "scan": self.scan_id,
             "found_at": self.found_at.isoformat(),
             "source": self.source_kind,

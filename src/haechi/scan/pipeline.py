@@ -162,10 +162,8 @@ class Scanner:
             scans = ScanStore(session)
             prior = scans.prior_matches(sha for _, sha in items)
             for item, sha in items:
-                for entry_id, kind, distance in prior.get(sha, []):
-                    hit = scans.add_hit(
-                        report.scan_id, entry_id, kind, distance, sha, item.seen, self.clock()
-                    )
+                for entry_id, why in prior.get(sha, []):
+                    hit = scans.add_hit(report.scan_id, entry_id, why, sha, item.seen, self.clock())
                     if hit is not None:
                         report.hits.append(hit)
 
@@ -180,8 +178,7 @@ class Scanner:
                     hit = scans.add_hit(
                         report.scan_id,
                         match.entry_id,
-                        match.signal_kind.value,
-                        match.distance,
+                        match.detail(),
                         media.sha256,
                         seen,
                         self.clock(),

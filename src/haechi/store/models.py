@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -174,6 +175,10 @@ class HitRow(Base):
     container: Mapped[str | None] = mapped_column(Text, nullable=True)
     poster: Mapped[str | None] = mapped_column(Text, nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    inliers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    coverage: Mapped[float | None] = mapped_column(Float, nullable=True)
+    region: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class WatchRow(Base):

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from haechi.scan.model import Hit, ScanReport, Sighting
+from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
+
+
+def _detail(row: HitRow) -> MatchDetail:
+    region = None
+    values = json.loads(row.region) if row.region else None
+    if isinstance(values, list) and len(values) == 4:
+        left, top, right, bottom = (float(v) for v in values)
+        region = (left, top, right, bottom)
+    return MatchDetail(
+        row.signal_kind, row.distance, row.confidence, row.inliers, row.coverage, region
+    )
 
 
 class ScanStore:
@@ -41,8 +53,7 @@ class ScanStore:
         self,
         scan_id: int,
         entry_id: int,
-        signal_kind: str,
-        distance: int,
+        why: MatchDetail,
         sha256: str,
         seen: Sighting,
         found_at: datetime | None = None,
@@ -60,8 +71,12 @@ class ScanStore:
         row = HitRow(
             scan_id=scan_id,
             entry_id=entry_id,
-            signal_kind=signal_kind,
-            distance=distance,
+            signal_kind=why.signal_kind,
+            distance=why.distance,
+            confidence=why.confidence,
+            inliers=why.inliers,
+            coverage=why.coverage,
+            region=json.dumps(why.region) if why.region else None,
             location=seen.location,
             sha256=sha256,
             found_at=found_at or utcnow(),
@@ -75,23 +90,24 @@ class ScanStore:
         self.session.flush()
         return self._hit(row.id)
 
-    def prior_matches(self, sha256s: Iterable[str]) -> dict[str, list[tuple[int, str, int]]]:
-        """``(entry, signal kind, distance)`` of earlier hits per SHA-256, live entries only.
+    def prior_matches(self, sha256s: Iterable[str]) -> dict[str, list[tuple[int, MatchDetail]]]:
+        """How each SHA-256 matched before: ``(entry, detail)`` pairs, live entries only.
 
         Lets a scan that meets known bytes at a new place record the hit without hashing again.
         """
         wanted = list(set(sha256s))
-        found: dict[str, set[tuple[int, str, int]]] = {}
+        found: dict[str, dict[int, MatchDetail]] = {}
         for start in range(0, len(wanted), 500):
-            rows = self.session.execute(
-                select(HitRow.sha256, HitRow.entry_id, HitRow.signal_kind, HitRow.distance)
+            rows = self.session.scalars(
+                select(HitRow)
                 .join(EntryRow, EntryRow.id == HitRow.entry_id)
                 .where(HitRow.sha256.in_(wanted[start : start + 500]))
                 .where(EntryRow.withdrawn_at.is_(None))
+                .order_by(HitRow.id)
             )
-            for sha, entry_id, kind, distance in rows:
-                found.setdefault(sha, set()).add((entry_id, kind, distance))
-        return {sha: sorted(v) for sha, v in found.items()}
+            for row in rows:
+                found.setdefault(row.sha256, {}).setdefault(row.entry_id, _detail(row))
+        return {sha: sorted(by_entry.items()) for sha, by_entry in found.items()}
 
     def _hit(self, hit_id: int) -> Hit:
         return self.hits(hit_ids=[hit_id])[0]
@@ -129,6 +145,9 @@ class ScanStore:
                 row.container,
                 row.poster,
                 row.posted_at,
+                row.confidence,
+                row.inliers,
+                row.coverage,
             )
             for row, label, bank in self.session.execute(query)
         ]
