@@ -20,15 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from haechi.errors import StoreError
 from haechi.hashing.crops import Box
 from haechi.hashing.geometry import FeatureBank, LocalMatch
 from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
-from haechi.index import MatchIndex, MultiIndexHashing, hex_to_hashes
+from haechi.index import MatchIndex, hex_to_hashes
+from haechi.scan.index_cache import load_range_index
 from haechi.scan.model import MatchDetail
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
@@ -100,11 +99,6 @@ class Match:
         )
 
 
-def new_index() -> MatchIndex:
-    """The index scans use: exact multi-index hashing (brute force below its break-even)."""
-    return MultiIndexHashing()
-
-
 class BankMatcher:
     """Matches batches of media hashes; built once per scan from the database."""
 
@@ -112,31 +106,22 @@ class BankMatcher:
         self,
         db: Database,
         index: MatchIndex,
-        entry_of: dict[int, int],
         settings: Settings,
-        kind_of: dict[int, SignalKind] | None = None,
         local: FeatureBank | None = None,
     ) -> None:
         self.db = db
         self.index = index
-        self.entry_of = entry_of
-        self.kind_of = kind_of or {}
         self.local = local or FeatureBank()
         self.radius = settings.pdq_radius
         self.min_quality = settings.pdq_min_quality
+        self._owners: dict[int, tuple[int, SignalKind]] = {}
 
     @classmethod
     def load(cls, db: Database, settings: Settings) -> BankMatcher:
-        """Index every live, reliable PDQ and PDQ-crop signal and every features record."""
+        """The saved PDQ/crop index (rebuilt if stale) and every local-features record."""
+        index, _ = load_range_index(db, settings)
         with db.session() as session:
-            store = BankStore(session)
-            rows = store.range_signals()
-            records = store.feature_records()
-        usable = [r for r in rows if r[4] >= settings.pdq_min_quality]
-        index = new_index()
-        if usable:
-            ids = np.array([r[0] for r in usable], dtype=np.int64)
-            index.add(ids, hex_to_hashes([r[3] for r in usable]))
+            records = BankStore(session).feature_records()
         local = FeatureBank()
         for entry_id, record in records:
             try:
@@ -146,14 +131,15 @@ class BankMatcher:
                     f"bank entry {entry_id} has a damaged local-features record ({exc}); "
                     "withdraw it and register the file again"
                 ) from None
-        return cls(
-            db,
-            index,
-            {r[0]: r[1] for r in usable},
-            settings,
-            {r[0]: r[2] for r in usable},
-            local,
-        )
+        return cls(db, index, settings, local)
+
+    def owners(self, signal_ids: Sequence[int]) -> dict[int, tuple[int, SignalKind]]:
+        """Entry and kind of matched signals, asked of the database once per signal."""
+        missing = [s for s in signal_ids if s not in self._owners]
+        if missing:
+            with self.db.session() as session:
+                self._owners.update(BankStore(session).signal_owners(missing))
+        return self._owners
 
     def match(self, batch: Sequence[MediaHashes]) -> list[list[Match]]:
         """Matches for each media item, best first (exact, PDQ, crop, local; then distance)."""
@@ -170,26 +156,26 @@ class BankMatcher:
         return [sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best]
 
     def _match_pdq(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
-        owners: list[int] = []
+        item_of: list[int] = []
         hexes: list[str] = []
         for k, media in enumerate(batch):
             if media.pdq is None or not media.pdq.reliable(self.min_quality):
                 continue
             variants = (*(media.dihedral or (media.pdq,)), *media.content, *media.regions)
-            owners.extend([k] * len(variants))
+            item_of.extend([k] * len(variants))
             hexes.extend(v.hex for v in variants)
         if not hexes or len(self.index) == 0:
             return
         result = self.index.search(hex_to_hashes(hexes), self.radius)
+        owners = self.owners(result.ids.tolist())
         for q, signal_id, distance in zip(
             result.query.tolist(), result.ids.tolist(), result.distances.tolist(), strict=True
         ):
-            entry_id = self.entry_of[signal_id]
-            kind = self.kind_of.get(signal_id, SignalKind.PDQ)
+            entry_id, kind = owners[signal_id]
             found = Match.pdq(entry_id, kind, distance)
-            seen = best[owners[q]].get(entry_id)
+            seen = best[item_of[q]].get(entry_id)
             if seen is None or (_RANK[seen.signal_kind], seen.distance) > (_RANK[kind], distance):
-                best[owners[q]][entry_id] = found
+                best[item_of[q]][entry_id] = found
 
     def _match_local(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
         if len(self.local) == 0:

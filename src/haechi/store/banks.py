@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +30,15 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     signals += tuple(Signal.of_record(f.data) for f in row.features)
     return BankEntry(
         row.id, bank_name, row.label, row.case_ref, row.added_at, signals, row.withdrawn_at
+    )
+
+
+def _live_range_signals(min_quality: int) -> tuple[ColumnElement[bool], ...]:
+    kinds = [k.value for k in SignalKind if k.is_pdq]
+    return (
+        SignalRow.kind.in_(kinds),
+        EntryRow.withdrawn_at.is_(None),
+        func.coalesce(SignalRow.quality, 0) >= min_quality,
     )
 
 
@@ -159,17 +168,43 @@ class BankStore:
         )
         return [(sid, eid, value, quality or 0) for sid, eid, value, quality in rows]
 
-    def range_signals(self) -> list[tuple[int, int, SignalKind, str, int]]:
+    def range_signals(self, min_quality: int = 0) -> list[tuple[int, int, SignalKind, str, int]]:
         """``(signal id, entry id, kind, hex, quality)`` of every live PDQ and PDQ-crop signal."""
-        kinds = [k.value for k in SignalKind if k.is_pdq]
         rows = self.session.execute(
             select(
                 SignalRow.id, SignalRow.entry_id, SignalRow.kind, SignalRow.value, SignalRow.quality
             )
             .join(EntryRow, EntryRow.id == SignalRow.entry_id)
-            .where(SignalRow.kind.in_(kinds), EntryRow.withdrawn_at.is_(None))
+            .where(*_live_range_signals(min_quality))
         )
         return [(sid, eid, SignalKind(k), v, q or 0) for sid, eid, k, v, q in rows]
+
+    def range_fingerprint(self, min_quality: int) -> tuple[int, int, int]:
+        """``(count, max id, sum of ids)`` of what :meth:`range_signals` returns.
+
+        Cheap to compute in SQL; any insert or delete changes it, so a persisted index built
+        from the same rows can be trusted when the fingerprints agree.
+        """
+        count, top, total = self.session.execute(
+            select(func.count(SignalRow.id), func.max(SignalRow.id), func.sum(SignalRow.id))
+            .join(EntryRow, EntryRow.id == SignalRow.entry_id)
+            .where(*_live_range_signals(min_quality))
+        ).one()
+        return int(count or 0), int(top or 0), int(total or 0)
+
+    def signal_owners(self, signal_ids: Iterable[int]) -> dict[int, tuple[int, SignalKind]]:
+        """``signal id -> (entry id, kind)`` for the given signals."""
+        wanted = list(set(signal_ids))
+        found: dict[int, tuple[int, SignalKind]] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(SignalRow.id, SignalRow.entry_id, SignalRow.kind).where(
+                    SignalRow.id.in_(wanted[start : start + 500])
+                )
+            )
+            for sid, eid, kind in rows:
+                found[sid] = (eid, SignalKind(kind))
+        return found
 
     def feature_records(self, kind: SignalKind = SignalKind.ORB) -> list[tuple[int, bytes]]:
         """``(entry id, record)`` of every live entry's local-features record."""
