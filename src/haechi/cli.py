@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -28,6 +29,7 @@ from haechi.errors import ConfigError, HaechiError
 from haechi.evidence import EvidenceConfig
 from haechi.evidence import commands as evidence_commands
 from haechi.hashing.media import MediaHashes, hash_file
+from haechi.hashing.signals import Signal
 from haechi.notices.commands import CommandEnv
 from haechi.notices.commands import mount as mount_action_commands
 from haechi.scan.intake import save_telegram_marks, save_validators, source_options
@@ -129,6 +131,12 @@ def _progress() -> Progress:
     )
 
 
+def signal_summary(signals: Sequence[Signal]) -> str:
+    """``pdq, pdq-crop×16, orb, md5, sha256``: kinds in order, repeats counted."""
+    counts = Counter(s.kind.value for s in signals)
+    return ", ".join(k if n == 1 else f"{k}×{n}" for k, n in counts.items())
+
+
 def media_json(path: Path, media: MediaHashes) -> dict[str, Any]:
     """The stable JSON form of ``haechi hash``."""
     return {
@@ -153,7 +161,7 @@ def hash_cmd(
     """Print the PDQ hash, quality, MD5 and SHA-256 of each file."""
     exact = exact or state.settings.exact_decode
     settings = state.settings.model_copy(update={"exact_decode": exact})
-    options = hash_options(settings, dihedral=False)
+    options = replace(hash_options(settings, dihedral=False), local=False)
     failed = 0
     table = Table("file", "pdq", "quality", "md5", "sha256", box=None)
     for path in files:
@@ -334,12 +342,12 @@ def bank_add(
                     "bank": bank,
                     "entry": r.entry.id,
                     "label": r.entry.label,
-                    "signals": [s.kind.value for s in r.entry.signals],
+                    "signals": sorted({s.kind.value for s in r.entry.signals}),
                     "warning": r.warning,
                 }
             )
         else:
-            out.print(f"entry {r.entry.id}: {r.path} ({len(r.entry.signals)} signals)")
+            out.print(f"entry {r.entry.id}: {r.path} ({signal_summary(r.entry.signals)})")
         if r.warning and not as_json:
             err.print(f"[yellow]warning[/] {r.path}: {r.warning}")
 
@@ -377,7 +385,7 @@ def bank_entries(
             e.label + gone,
             e.case_ref or "",
             f"{e.added_at:%F %H:%M}",
-            ",".join(s.kind.value for s in e.signals),
+            signal_summary(e.signals),
         )
     out.print(table)
 
@@ -400,11 +408,15 @@ def bank_export(
     out_file: Annotated[Path | None, typer.Option("--out", help="Default: stdout.")] = None,
     fmt: FormatOpt = None,
     with_case_refs: Annotated[bool, typer.Option(help="Include case references.")] = False,
+    with_local_features: Annotated[
+        bool,
+        typer.Option(help="Include ORB keypoint records (partly invertible: trusted partners)."),
+    ] = False,
 ) -> None:
     """Export a bank as an HMA signal file, JSON or CSV."""
     chosen = fmt or (guess_format(out_file.name) if out_file else "hma")
     with database() as db:
-        text = banks_service.export_bank(db, bank, chosen, with_case_refs)
+        text = banks_service.export_bank(db, bank, chosen, with_case_refs, with_local_features)
     if out_file is None or str(out_file) == "-":
         sys.stdout.write(text)
     else:

@@ -128,7 +128,9 @@ def test_new_signals_survive_export_and_import(
     assert "orb" not in hma and "pdq-crop" not in hma
     assert {line.split()[0] for line in hma.splitlines()} == {"pdq", "video_md5", "video_sha256"}
     for fmt in ("json", "csv"):
-        text = export_bank(db, "victims", fmt)
+        default = parse_entries(export_bank(db, "victims", fmt), fmt)[0]
+        assert SignalKind.ORB not in [s.kind for s in default.signals]  # stays home by default
+        text = export_bank(db, "victims", fmt, with_local_features=True)
         [first, *_] = parse_entries(text, fmt)
         kinds = [s.kind for s in first.signals]
         assert SignalKind.ORB in kinds and SignalKind.PDQ_CROP in kinds

@@ -27,6 +27,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -60,8 +61,20 @@ def guess_format(filename: str) -> str:
     return "hma"
 
 
-def export_entries(entries: Iterable[BankEntry], fmt: str, with_case_refs: bool = False) -> str:
-    """Render entries in one of :data:`FORMATS`."""
+def export_entries(
+    entries: Iterable[BankEntry],
+    fmt: str,
+    with_case_refs: bool = False,
+    with_local_features: bool = False,
+) -> str:
+    """Render entries in one of :data:`FORMATS`.
+
+    Local-features records (``orb``) stay home unless ``with_local_features``: keypoint
+    descriptors with positions can be partly inverted into a coarse picture, so they go only
+    to partners trusted with that.
+    """
+    if not with_local_features:
+        entries = [_without_local_features(e) for e in entries]
     if fmt == "hma":
         lines = [
             f"{_HMA_WRITE[s.kind]} {s.value}"
@@ -107,6 +120,11 @@ def export_entries(entries: Iterable[BankEntry], fmt: str, with_case_refs: bool 
                 writer.writerow(row)
         return out.getvalue()
     raise ImportFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _without_local_features(entry: BankEntry) -> BankEntry:
+    kept = tuple(s for s in entry.signals if s.kind is not SignalKind.ORB)
+    return replace(entry, signals=kept)
 
 
 def _signal(kind: str, value: str, quality: Any, where: str) -> Signal:

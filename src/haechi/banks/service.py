@@ -65,10 +65,17 @@ def register_files(
     ]
 
 
-def export_bank(db: Database, bank: str, fmt: str, with_case_refs: bool = False) -> str:
+def export_bank(
+    db: Database,
+    bank: str,
+    fmt: str,
+    with_case_refs: bool = False,
+    with_local_features: bool = False,
+) -> str:
     """A bank's live entries as the text of a hash-list file."""
     with db.session() as session:
-        return export_entries(BankStore(session).entries(bank), fmt, with_case_refs)
+        entries = BankStore(session).entries(bank)
+        return export_entries(entries, fmt, with_case_refs, with_local_features)
 
 
 def import_bank(db: Database, bank: str, text: str, fmt: str, label: str = "") -> list[BankEntry]:
