@@ -31,19 +31,25 @@ import os
 import platform
 import re
 import sys
+import tempfile
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
 
+from haechi.banks.service import register_files
 from haechi.hashing import hash_bytes
 from haechi.index import MultiIndexHashing
+from haechi.scan.pipeline import Scanner
+from haechi.settings import Settings
 from haechi.sources import CrawlLimits, FetchPolicy, Media, WebSource
+from haechi.store.database import open_database
 
 BANK_SIZE = 10_000
 RADIUS = 31
@@ -190,6 +196,33 @@ async def run_haechi(
     return Result("haechi: crawl + hash + match", crawl.stats.pages, images, seconds, matches)
 
 
+def run_scan(base: str, pages: int, planted: list[bytes], args: argparse.Namespace) -> Result:
+    """The real `haechi scan URL` path: Scanner, SQLite, the full query variants, hits."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(home=Path(tmp), workers=args.workers, evidence_capture=False)
+        db = open_database(settings)
+        try:
+            files = []
+            for k, data in enumerate(planted):
+                path = Path(tmp) / f"registered-{k}.png"
+                path.write_bytes(data)
+                files.append(path)
+            register_files(db, settings, "bench", files)
+            crawl = source(base, pages, args.per_host, args.crawl_workers)
+            start = time.perf_counter()
+            report = Scanner(db, settings).scan_source(crawl, base)
+            seconds = time.perf_counter() - start
+        finally:
+            db.close()
+    return Result(
+        "haechi scan (Scanner: crawl, hash new bytes, match, record in SQLite)",
+        crawl.stats.pages,
+        report.seen,
+        seconds,
+        len(report.hits),
+    )
+
+
 async def run_crawl_only(base: str, pages: int, args: argparse.Namespace) -> Result:
     crawl = source(base, pages, args.per_host, args.crawl_workers)
     images = 0
@@ -249,13 +282,16 @@ def main() -> None:
     server.start()
     base = f"http://127.0.0.1:{parent.recv()}"
     try:
-        planted = [bits for bits in hash_batch(make_images(3)) if bits]
+        planted_images = make_images(3)
+        planted = [bits for bits in hash_batch(planted_images) if bits]
         index = make_index(planted)
         results: list[Result] = []
         with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
             pool.submit(hash_batch, make_images(1)).result()  # start the workers
             for _ in range(args.repeat):
                 results.append(asyncio.run(run_haechi(base, args.pages, pool, index, args)))
+        for _ in range(args.repeat):
+            results.append(run_scan(base, args.pages, planted_images, args))
         for _ in range(args.repeat):
             results.append(asyncio.run(run_crawl_only(base, args.pages, args)))
         results.append(run_naive(base, args.naive_pages, index))

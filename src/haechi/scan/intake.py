@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from queue import Empty, Queue
 
 from haechi.errors import HaechiError
 from haechi.scan.model import FileOutcome, Found, Sighting
@@ -59,10 +61,45 @@ def to_pipeline(item: Item) -> Found | FileOutcome:
     return FileOutcome(where, status, detail)
 
 
-def intake(source: Source) -> Iterator[Found | FileOutcome]:
-    """Every item of a source, as pipeline input."""
-    for item in source.iter_sync():
-        yield to_pipeline(item)
+_DONE = object()
+
+
+def intake(source: Source, prefetch: int = 256) -> Iterator[Found | FileOutcome]:
+    """Every item of a source, as pipeline input, fetched ahead in a thread.
+
+    Fetching waits on the network and hashing on the CPU: a producer thread keeps the source
+    going (up to ``prefetch`` items ahead) while the pipeline hashes the last batch. An error
+    of the source is raised here, in the consumer, where the scan can report it.
+    """
+    queue: Queue[object] = Queue(maxsize=prefetch)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source.iter_sync():
+                if stop.is_set():
+                    return
+                queue.put(to_pipeline(item))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+        finally:
+            queue.put(_DONE)
+
+    producer = threading.Thread(target=produce, name=f"intake-{source.kind}", daemon=True)
+    producer.start()
+    try:
+        while (item := queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Found | FileOutcome)
+            yield item
+    finally:
+        stop.set()
+        while producer.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                producer.join(0.05)
 
 
 def source_options(
