@@ -264,49 +264,49 @@ def review_app(env: Callable[[], CommandEnv]) -> typer.Typer:
             for h in hits:
                 _json({**h.as_json(), "review": status})
             return
-        table = Table("hit", "where", "page", "bank", "entry", "distance", box=None)
+        table = Table(
+            "hit", "where", "page", "bank", "entry", "signal", "distance", "evidence", box=None
+        )
         for h in hits:
+            evidence = f"confidence {h.confidence:.2f}"
+            if h.inliers is not None:
+                evidence += f", {h.inliers} keypoints, {h.coverage or 0:.0%} covered"
             table.add_row(
-                str(h.id), h.location, h.found_in or "", h.bank, str(h.entry), str(h.distance)
+                str(h.id),
+                h.location,
+                h.found_in or "",
+                h.bank,
+                str(h.entry),
+                h.signal_kind,
+                str(h.distance),
+                evidence,
             )
         out.print(table)
         out.print(f"{len(hits)} hit(s) {status}")
 
-    @app.command("confirm")
-    @_guard
-    def confirm(
-        hit_ids: Annotated[list[int] | None, typer.Argument(help="Hit ids.")] = None,
-        reviewer: ReviewerOpt = "",
-        all_: Annotated[
-            bool, typer.Option("--all", help="Every pending hit the filters match.")
-        ] = False,
-        bank: BankOpt = None,
-        scan_id: ScanOpt = None,
-        platform: PlatformOpt = None,
-        max_distance: DistanceOpt = None,
-        reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
-    ) -> None:
-        """Confirm hits: the picture is the registered one, notices may cite it."""
-        filters = review.HitFilter(bank, scan_id, platform, max_distance)
-        _decide(env, Decision.CONFIRMED, hit_ids, all_, filters, reviewer, reason)
+    def decision_command(decision: Decision, doc: str) -> Callable[..., None]:
+        def decide(
+            hit_ids: Annotated[list[int] | None, typer.Argument(help="Hit ids.")] = None,
+            reviewer: ReviewerOpt = "",
+            all_: Annotated[
+                bool, typer.Option("--all", help="Every pending hit the filters match.")
+            ] = False,
+            bank: BankOpt = None,
+            scan_id: ScanOpt = None,
+            platform: PlatformOpt = None,
+            max_distance: DistanceOpt = None,
+            reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+        ) -> None:
+            filters = review.HitFilter(bank, scan_id, platform, max_distance)
+            _decide(env, decision, hit_ids, all_, filters, reviewer, reason)
 
-    @app.command("reject")
-    @_guard
-    def reject(
-        hit_ids: Annotated[list[int] | None, typer.Argument(help="Hit ids.")] = None,
-        reviewer: ReviewerOpt = "",
-        all_: Annotated[
-            bool, typer.Option("--all", help="Every pending hit the filters match.")
-        ] = False,
-        bank: BankOpt = None,
-        scan_id: ScanOpt = None,
-        platform: PlatformOpt = None,
-        max_distance: DistanceOpt = None,
-        reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
-    ) -> None:
-        """Reject hits: not the registered picture; no notice will cite them."""
-        filters = review.HitFilter(bank, scan_id, platform, max_distance)
-        _decide(env, Decision.REJECTED, hit_ids, all_, filters, reviewer, reason)
+        decide.__doc__ = doc
+        return _guard(decide)
+
+    confirmed = "Confirm hits: the picture is the registered one, notices may cite it."
+    rejected = "Reject hits: not the registered picture; no notice will cite them."
+    app.command("confirm")(decision_command(Decision.CONFIRMED, confirmed))
+    app.command("reject")(decision_command(Decision.REJECTED, rejected))
 
     return app
 
