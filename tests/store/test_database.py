@@ -60,3 +60,11 @@ def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_head_revision_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from haechi.store.database import _alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()

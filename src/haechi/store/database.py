@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from haechi.errors import StoreError
 from haechi.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,7 +32,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def head_revision() -> str:
+    """The newest migration's revision id (migration files are named ``NNNN_*.py``)."""
+    versions = resources.files("haechi.store") / "migrations" / "versions"
+    return max(p.name[:4] for p in versions.iterdir() if p.name[:4].isdigit())
+
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     location = resources.files("haechi.store") / "migrations"
     cfg.set_main_option("script_location", str(location))
@@ -55,6 +62,13 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision if it is behind."""
+        if self.revision() == head_revision():
+            return
+        # Alembic is imported only when there is work for it: a fifth of a second per command.
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         cfg = _alembic_config()
         head = ScriptDirectory.from_config(cfg).get_current_head()
         try:
@@ -66,6 +80,15 @@ class Database:
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot migrate the database at {self.url}: {exc}") from None
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at, ``None`` for a new database."""
+        try:
+            with self.engine.connect() as conn:
+                value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except SQLAlchemyError:
+            return None
+        return str(value) if value is not None else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
