@@ -21,7 +21,7 @@ def test_first_use_creates_home_and_migrates(settings: Settings) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0005"
+        assert version == "0006"
     finally:
         db.close()
 

@@ -1,19 +1,25 @@
 """Hash-list files for exchanging banks with partners.
 
-Three formats, each with a stable short name:
+Four formats, each with a stable short name:
 
 ``hma``
     One signal per line, ``<signal type> <value>``, as read by the local-file exchange of
     Meta's python-threatexchange and HMA. Our MD5 and SHA-256 are written as ``video_md5`` and
     ``video_sha256`` (HMA's names for file digests); ``md5``, ``photo_md5`` and ``sha256`` are
     also read. The format has no labels and no grouping: each line imports as its own entry.
-    HMA knows only these kinds, so ``pdq-crop`` and ``orb`` signals are left out.
+    A video's frame hashes are a ``vpdq`` line whose value is HMA's: a JSON list of
+    ``"pdq_hex,quality,timestamp"``. HMA knows only these kinds, so ``pdq-crop`` and ``orb``
+    signals are left out.
 ``json``
     ``{"format": "haechi.bank", "version": 1, "entries": [...]}`` with labels and signals,
     every kind included (an ``orb`` value is its record as base64 text).
 ``csv``
     One row per signal: ``entry,label,added_at,kind,value,quality`` (+ ``case_ref``), every
     kind included.
+``vpdq``
+    Meta's vPDQ feature file of one video (``frame_number,quality,pdq_hex,timestamp`` per
+    line), as Meta's ``vpdq`` tools and ``haechi hash --frames`` write it: it imports as one
+    entry, and a bank exports to it only when it holds exactly one video.
 
 Files written before ``pdq-crop`` and ``orb`` existed read as before: their entries simply
 have no such signals, and are matched by PDQ and digests only.
@@ -35,11 +41,12 @@ from haechi.banks.model import BankEntry, NewEntry
 from haechi.errors import ImportFormatError
 from haechi.hashing.signals import Signal, SignalKind
 
-FORMATS = ("hma", "json", "csv")
+FORMATS = ("hma", "json", "csv", "vpdq")
 JSON_FORMAT_NAME = "haechi.bank"
 JSON_VERSION = 1
 
 _HMA_WRITE = {SignalKind.PDQ: "pdq", SignalKind.MD5: "video_md5", SignalKind.SHA256: "video_sha256"}
+_HMA_KINDS = frozenset({*_HMA_WRITE, SignalKind.VPDQ})
 _HMA_READ = {
     "pdq": SignalKind.PDQ,
     "video_md5": SignalKind.MD5,
@@ -76,13 +83,16 @@ def export_entries(
     if not with_local_features:
         entries = [_without_local_features(e) for e in entries]
     if fmt == "hma":
-        lines = [
-            f"{_HMA_WRITE[s.kind]} {s.value}"
-            for e in entries
-            for s in e.signals
-            if s.kind in _HMA_WRITE
-        ]
+        lines = [_hma_line(s) for e in entries for s in e.signals if s.kind in _HMA_KINDS]
         return "".join(line + "\n" for line in lines)
+    if fmt == "vpdq":
+        videos = [s for e in entries for s in e.signals if s.kind is SignalKind.VPDQ]
+        if len(videos) != 1:
+            raise ImportFormatError(
+                f"a vpdq file holds one video, and these entries hold {len(videos)}; "
+                "use json or hma for a whole bank"
+            )
+        return videos[0].value
     if fmt == "json":
         items = []
         for e in entries:
@@ -137,6 +147,21 @@ def _signal(kind: str, value: str, quality: Any, where: str) -> Signal:
         raise ImportFormatError(f"{where}: {exc}") from None
 
 
+def _hma_line(signal: Signal) -> str:
+    if signal.kind is SignalKind.VPDQ:
+        return f"vpdq {signal.video().to_hma()}"
+    return f"{_HMA_WRITE[signal.kind]} {signal.value}"
+
+
+def _hma_video(value: str, where: str) -> Signal:
+    from haechi.hashing.video_format import VideoSignature
+
+    try:
+        return Signal.of_video(VideoSignature.from_hma(value))
+    except ValueError as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
+
+
 def _when(text: Any, where: str) -> datetime | None:
     if text in (None, ""):
         return None
@@ -158,12 +183,17 @@ def parse_entries(text: str, fmt: str, label: str = "") -> list[NewEntry]:
             if not line or line.startswith("#"):
                 continue
             kind_name, _, value = line.partition(" ")
+            if kind_name.lower() == "vpdq":
+                entries.append(NewEntry((_hma_video(value, f"line {n}"),), label))
+                continue
             kind = _HMA_READ.get(kind_name.lower())
             if kind is None:
                 known = ", ".join(sorted(_HMA_READ))
                 raise ImportFormatError(f"line {n}: unknown signal type {kind_name!r} ({known})")
             entries.append(NewEntry((_signal(kind.value, value, None, f"line {n}"),), label))
         return entries
+    if fmt == "vpdq":
+        return [NewEntry((_signal(SignalKind.VPDQ.value, text, None, "vpdq file"),), label)]
     if fmt == "json":
         return _parse_json(text, label)
     if fmt == "csv":

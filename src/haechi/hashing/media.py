@@ -1,4 +1,5 @@
-"""Hashing one media file: exact digests always, PDQ when the bytes decode as an image.
+"""Hashing one media file: exact digests always, PDQ when the bytes decode as an image, the
+PDQ of sampled frames (vPDQ, :mod:`haechi.hashing.video`) when they are a video's.
 
 A scanned file is hashed as a *query*: PDQ of the whole image (and its eight rotations and
 mirror images), of the picture inside flat borders (``content``) and inside caption bars or
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -34,8 +35,10 @@ from haechi.hashing.local import (
 from haechi.hashing.normalise import unbordered
 from haechi.hashing.pdq import pdq_dihedral, pdq_of_pixels
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
+from haechi.hashing.video import VideoHashes, VideoOptions, hash_video, looks_like_video
 
 _READ_CHUNK = 1 << 20
+_HEAD = 512  # bytes that tell a video container from an image
 
 
 class Outcome(StrEnum):
@@ -66,6 +69,8 @@ class MediaHashes:
     """ORB keypoints of the working view (for a bank, with the crops' hashes)."""
     view: Pixels | None = field(default=None, repr=False, compare=False)
     """A query's grey working view, for geometric verification in this process; never stored."""
+    video: VideoHashes | None = None
+    """A video's sampled frame hashes (``pdq`` and the image fields are then empty)."""
 
     def signals(self) -> list[Signal]:
         """The signals to register: PDQ of the image, of its unbordered picture and of its
@@ -77,6 +82,11 @@ class MediaHashes:
         local = []
         if self.features is not None and len(self.features) > 0 and self.features.regions:
             local.append(Signal.of_record(self.features.to_bytes()))
+        if self.video is not None and len(self.video.signature) > 0:
+            local.append(Signal.of_video(self.video.signature))
+            cropped = self.video.variants.get("crop")
+            if cropped is not None and len(cropped) > 0:
+                local.append(Signal.of_video(cropped, SignalKind.VPDQ_CROP))
         return [
             *(Signal.of_pdq(p) for p in pdqs),
             *(Signal.of_pdq(p, SignalKind.PDQ_CROP) for p in crops),
@@ -98,6 +108,9 @@ class HashOptions:
     """
 
     max_file_bytes: int = 256 * 1024 * 1024
+    max_video_bytes: int = 8 * 1024 * 1024 * 1024
+    """Videos are read from disk as they decode, so their cap is higher than images'."""
+    video: VideoOptions = field(default_factory=VideoOptions)
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     dihedral: bool = False
     content: bool = True
@@ -111,6 +124,8 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
     options = options or HashOptions()
     sha256 = hashlib.sha256(data).hexdigest()
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    if looks_like_video(data[:_HEAD]):
+        return _video_result(data, (sha256, md5, len(data)), options)
     try:
         decoded = decode_image(data, options.limits)
     except MediaError as exc:
@@ -191,10 +206,42 @@ def digest_file(path: Path) -> tuple[str, str, int]:
     return sha.hexdigest(), md5.hexdigest(), size
 
 
+def _video_result(
+    source: Path | bytes, digests: tuple[str, str, int], options: HashOptions
+) -> MediaHashes:
+    sha256, md5, size = digests
+    try:
+        # A scan's query (``dihedral``) also looks for mirrored and letterboxed copies, as it
+        # does for images; a bank keeps each frame's centre crop, as it keeps images' crops.
+        query = options.dihedral and not options.register
+        video = hash_video(
+            source,
+            replace(options.video, mirror=query, content=query, crop=options.register),
+        )
+    except MediaError as exc:
+        return MediaHashes(sha256, md5, size, Outcome.FAILED, error=str(exc))
+    return MediaHashes(sha256, md5, size, Outcome.OK, media_format=video.container, video=video)
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(_HEAD)
+
+
 def hash_file(path: Path, options: HashOptions | None = None) -> MediaHashes:
     """Hash a file on disk; unreadable or oversized files give a FAILED result, not an error."""
     options = options or HashOptions()
     try:
+        if looks_like_video(_head(path)):
+            # Decoded straight from the file: a video is never read into memory whole.
+            digests = digest_file(path)
+            if digests[2] > options.max_video_bytes:
+                reason = MediaTooLarge(
+                    f"video of {digests[2]:,} bytes is over the cap of "
+                    f"{options.max_video_bytes:,}; only exact digests were taken"
+                )
+                return MediaHashes(*digests, Outcome.FAILED, error=str(reason))
+            return _video_result(path, digests, options)
         size = path.stat().st_size
         if size > options.max_file_bytes:
             sha256, md5, size = digest_file(path)

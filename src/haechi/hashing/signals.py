@@ -6,6 +6,9 @@ into the picture: ``pdq-crop`` is the PDQ hash of one fixed crop of the picture 
 corner at 55-90 %), and ``orb`` is one record per entry of ORB keypoint positions and binary
 descriptors with the PDQ hashes of the crops they verify against
 (:mod:`haechi.hashing.local`), written as base64 text wherever a signal travels as text.
+A video's signal is ``vpdq``: the PDQ hashes of its sampled frames, written as Meta's vPDQ
+feature-file text and kept as one versioned record (:mod:`haechi.hashing.video_format`);
+``vpdq-crop`` holds the same frames' centre 95 %, so a re-upload cropped by about 5 % is found.
 
 PDQ values carry their quality, because a hash of a flat or tiny image is not reliable: such a
 hash is kept, flagged by :attr:`PdqHash.reliable`, and not matched by default.
@@ -18,10 +21,14 @@ import binascii
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from haechi.index.base import HASH_BYTES, Hashes
+
+if TYPE_CHECKING:
+    from haechi.hashing.video_format import VideoSignature
 
 PDQ_RELIABLE_QUALITY = 50
 
@@ -34,6 +41,13 @@ class SignalKind(StrEnum):
     SHA256 = "sha256"
     PDQ_CROP = "pdq-crop"
     ORB = "orb"
+    VPDQ = "vpdq"
+    VPDQ_CROP = "vpdq-crop"
+
+    @property
+    def is_video(self) -> bool:
+        """Whether values of this kind are a video's frame hashes (vPDQ feature text)."""
+        return self in (SignalKind.VPDQ, SignalKind.VPDQ_CROP)
 
     @property
     def is_pdq(self) -> bool:
@@ -49,6 +63,8 @@ _HEX_LENGTH = {
 }
 # Sanity cap on a local-features record as text: 4,096 keypoints would be ~200 KB.
 MAX_RECORD_TEXT = 256 * 1024
+# Sanity cap on a vpdq value as text: about 90 characters a frame, 200,000 frames.
+MAX_VIDEO_TEXT = 18 * 1024 * 1024
 
 
 def _normalise_record(value: str) -> str:
@@ -69,15 +85,27 @@ def _normalise_record(value: str) -> str:
 def normalise_value(kind: SignalKind, value: str) -> str:
     """Normalise and check a signal's value; raise ``ValueError`` naming what is wrong.
 
-    Hex kinds are lower-cased; an ``orb`` record is base64 text that must parse.
+    Hex kinds are lower-cased; an ``orb`` record is base64 text that must parse; a ``vpdq``
+    value is a vPDQ feature file that must parse, written back in its canonical form.
     """
     if kind is SignalKind.ORB:
         return _normalise_record(value)
+    if kind.is_video:
+        return _video(value).to_vpdq()
     text = value.strip().lower()
     length = _HEX_LENGTH[kind]
     if not re.fullmatch(f"[0-9a-f]{{{length}}}", text):
         raise ValueError(f"{value!r} is not a {kind} value ({length} hex digits)")
     return text
+
+
+def _video(value: str) -> VideoSignature:
+    if len(value) > MAX_VIDEO_TEXT:
+        raise ValueError(f"a vpdq value of {len(value):,} characters is over {MAX_VIDEO_TEXT:,}")
+    # Imported here: video_format builds on PdqHash, defined below.
+    from haechi.hashing.video_format import VideoSignature
+
+    return VideoSignature.from_vpdq(value)
 
 
 @dataclass(frozen=True)
@@ -140,12 +168,32 @@ class Signal:
         return cls(kind, pdq.hex, pdq.quality)
 
     @classmethod
-    def of_record(cls, record: bytes) -> Signal:
-        """The signal form of a local-features record (see :mod:`haechi.hashing.local`)."""
+    def of_record(cls, record: bytes, kind: SignalKind = SignalKind.ORB) -> Signal:
+        """The signal form of a stored record: local features (see
+        :mod:`haechi.hashing.local`) or a video's frame hashes (``vpdq``)."""
+        if kind.is_video:
+            from haechi.hashing.video_format import VideoSignature
+
+            return cls(kind, VideoSignature.from_bytes(record).to_vpdq())
+        if kind is not SignalKind.ORB:
+            raise ValueError(f"a {kind} signal has no record")
         return cls(SignalKind.ORB, base64.b64encode(record).decode("ascii"))
 
+    @classmethod
+    def of_video(cls, signature: VideoSignature, kind: SignalKind = SignalKind.VPDQ) -> Signal:
+        """The signal form of a video's frame hashes (or of its frames' centre crops)."""
+        return cls(kind, signature.to_vpdq())
+
     def record(self) -> bytes:
-        """The bytes of an ``orb`` signal's record; ``ValueError`` for other kinds."""
+        """The bytes of an ``orb`` or ``vpdq`` signal's record; ``ValueError`` for others."""
+        if self.kind.is_video:
+            return _video(self.value).to_bytes()
         if self.kind is not SignalKind.ORB:
             raise ValueError(f"a {self.kind} signal has no record")
         return base64.b64decode(self.value)
+
+    def video(self) -> VideoSignature:
+        """The frame hashes of a ``vpdq`` signal; ``ValueError`` for other kinds."""
+        if not self.kind.is_video:
+            raise ValueError(f"a {self.kind} signal holds no video")
+        return _video(self.value)

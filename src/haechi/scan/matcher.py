@@ -13,6 +13,10 @@ screenshots) is looked for by ORB keypoints, aligned by RANSAC and verified by t
 an aligned crop (:mod:`haechi.hashing.geometry`); such a match is an ``orb`` match whose
 distance is that verifying crop's, with the number of agreeing keypoints and the share of the
 picture covered as evidence.
+
+**Video frames.** A video's sampled frame hashes go to one index of every registered video's
+frames (:mod:`haechi.scan.video_matcher`); a ``vpdq`` match's distance is the median over the
+query frames that agree, and its evidence the shares of frames and the time ranges matched.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from haechi.hashing.geometry import FeatureBank, LocalMatch
 from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
+from haechi.hashing.video_match import FrameEvidence, VideoThresholds
 from haechi.index import MatchIndex, hex_to_hashes
 from haechi.scan.index_cache import load_range_index
 from haechi.scan.model import MatchDetail
+from haechi.scan.video_matcher import VideoBank
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
@@ -40,6 +46,7 @@ _RANK = {
     SignalKind.PDQ: 1,
     SignalKind.PDQ_CROP: 2,
     SignalKind.ORB: 3,
+    SignalKind.VPDQ: 1,
 }
 _PDQ_BITS = 256
 
@@ -61,6 +68,8 @@ class Match:
     confidence: float = 1.0
     region: Box | None = None
     """For ``orb`` matches: the crop of the bank's picture that verified the match."""
+    frames: FrameEvidence | None = None
+    """For ``vpdq`` matches: which frames agree, and where they are in both videos."""
 
     def detail(self) -> MatchDetail:
         """The evidence of this match, as a hit records it."""
@@ -71,6 +80,7 @@ class Match:
             self.inliers,
             self.coverage,
             self.region,
+            self.frames,
         )
 
     @classmethod
@@ -82,6 +92,15 @@ class Match:
     def pdq(cls, entry_id: int, kind: SignalKind, distance: int) -> Match:
         """A PDQ match (whole picture or crop); confidence falls linearly with distance."""
         return cls(entry_id, kind, distance, confidence=round(1 - distance / (_PDQ_BITS / 2), 3))
+
+    @classmethod
+    def video(cls, entry_id: int, evidence: FrameEvidence, distance: int) -> Match:
+        """A video match; confidence weighs the distance and the larger share of frames."""
+        share = max(evidence.query_share, evidence.bank_share)
+        confidence = (1 - distance / (_PDQ_BITS / 2)) * (0.5 + 0.5 * share)
+        return cls(
+            entry_id, SignalKind.VPDQ, distance, confidence=round(confidence, 3), frames=evidence
+        )
 
     @classmethod
     def local(cls, found: LocalMatch) -> Match:
@@ -108,10 +127,12 @@ class BankMatcher:
         index: MatchIndex,
         settings: Settings,
         local: FeatureBank | None = None,
+        videos: VideoBank | None = None,
     ) -> None:
         self.db = db
         self.index = index
         self.local = local or FeatureBank()
+        self.videos = videos or VideoBank(min_quality=settings.pdq_min_quality)
         self.radius = settings.pdq_radius
         self.min_quality = settings.pdq_min_quality
         self._owners: dict[int, tuple[int, SignalKind]] = {}
@@ -131,7 +152,10 @@ class BankMatcher:
                     f"bank entry {entry_id} has a damaged local-features record ({exc}); "
                     "withdraw it and register the file again"
                 ) from None
-        return cls(db, index, settings, local)
+        videos = VideoBank.load(
+            db, VideoThresholds(radius=settings.pdq_radius), settings.pdq_min_quality
+        )
+        return cls(db, index, settings, local, videos)
 
     def owners(self, signal_ids: Sequence[int]) -> dict[int, tuple[int, SignalKind]]:
         """Entry and kind of matched signals, asked of the database once per signal."""
@@ -153,6 +177,7 @@ class BankMatcher:
                         best[k].setdefault(entry_id, Match.exact(entry_id, kind))
         self._match_pdq(batch, best)
         self._match_local(batch, best)
+        self._match_video(batch, best)
         return [sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best]
 
     def _match_pdq(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
@@ -176,6 +201,18 @@ class BankMatcher:
             seen = best[item_of[q]].get(entry_id)
             if seen is None or (_RANK[seen.signal_kind], seen.distance) > (_RANK[kind], distance):
                 best[item_of[q]][entry_id] = found
+
+    def _match_video(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
+        if len(self.videos) == 0:
+            return
+        for k, media in enumerate(batch):
+            if media.video is None:
+                continue
+            video = media.video
+            for entry_id, evidence, distance in self.videos.search(
+                video.signature, video.variants.values()
+            ):
+                best[k].setdefault(entry_id, Match.video(entry_id, evidence, distance))
 
     def _match_local(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
         if len(self.local) == 0:

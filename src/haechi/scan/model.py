@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from haechi.hashing.video_match import FrameEvidence
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class MatchDetail:
     ``inliers`` and ``coverage`` come from local-feature matches (geometrically consistent
     keypoints, and the share of the bank's picture the copy covers); ``region`` is the crop of
     the bank's picture, as fractions ``(left, top, right, bottom)``, that verified it.
+    ``frames`` is a video match's evidence: the shares of frames that agree and where they
+    are in both videos.
     """
 
     signal_kind: str
@@ -35,6 +40,7 @@ class MatchDetail:
     inliers: int | None = None
     coverage: float | None = None
     region: tuple[float, float, float, float] | None = None
+    frames: FrameEvidence | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Hit:
     confidence: float = 1.0
     inliers: int | None = None
     coverage: float | None = None
+    frames: FrameEvidence | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON form scripts depend on (``path`` or ``url`` by location)."""
@@ -82,6 +89,7 @@ class Hit:
             "container": self.container,
             "poster": self.poster,
             "posted_at": self.posted_at.isoformat() if self.posted_at else None,
+            "frames": json.loads(self.frames.to_json()) if self.frames else None,
         }
 
 

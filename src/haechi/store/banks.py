@@ -1,7 +1,8 @@
 """Bank storage: banks, their entries and signals. The only place bank SQL is written.
 
-Hex signals are rows of ``signals``; an entry's ``orb`` record (a few kilobytes) is one blob in
-``entry_features``. Callers see both as the entry's signals.
+Hex signals are rows of ``signals``; an entry's ``orb`` record (a few kilobytes) and a video's
+``vpdq`` frame hashes (about 41 bytes a sampled frame) are one blob each in ``entry_features``.
+Callers see both as the entry's signals.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from haechi.errors import BankError
 from haechi.hashing.signals import Signal, SignalKind
 from haechi.store.models import BankRow, EntryRow, FeatureRow, SignalRow, utcnow
 
-_BLOB_KINDS = frozenset({SignalKind.ORB})
+_BLOB_KINDS = frozenset({SignalKind.ORB, SignalKind.VPDQ, SignalKind.VPDQ_CROP})
 
 
 def _bank(row: BankRow, entries: int = 0) -> Bank:
@@ -27,7 +28,7 @@ def _bank(row: BankRow, entries: int = 0) -> Bank:
 
 def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     signals = tuple(Signal(SignalKind(s.kind), s.value, s.quality) for s in row.signals)
-    signals += tuple(Signal.of_record(f.data) for f in row.features)
+    signals += tuple(Signal.of_record(f.data, SignalKind(f.kind)) for f in row.features)
     return BankEntry(
         row.id, bank_name, row.label, row.case_ref, row.added_at, signals, row.withdrawn_at
     )

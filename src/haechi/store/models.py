@@ -179,6 +179,8 @@ class HitRow(Base):
     inliers: Mapped[int | None] = mapped_column(Integer, nullable=True)
     coverage: Mapped[float | None] = mapped_column(Float, nullable=True)
     region: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    frames: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """A video match's evidence as versioned JSON: shares of frames and matched time ranges."""
 
 
 class WatchRow(Base):

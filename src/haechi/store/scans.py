@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from haechi.hashing.video_match import FrameEvidence
 from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
 
@@ -20,8 +21,24 @@ def _detail(row: HitRow) -> MatchDetail:
         left, top, right, bottom = (float(v) for v in values)
         region = (left, top, right, bottom)
     return MatchDetail(
-        row.signal_kind, row.distance, row.confidence, row.inliers, row.coverage, region
+        row.signal_kind,
+        row.distance,
+        row.confidence,
+        row.inliers,
+        row.coverage,
+        region,
+        _frames(row),
     )
+
+
+def _frames(row: HitRow) -> FrameEvidence | None:
+    """A video hit's frame evidence; a damaged text reads as none rather than failing a list."""
+    if not row.frames:
+        return None
+    try:
+        return FrameEvidence.from_json(row.frames)
+    except ValueError:
+        return None
 
 
 class ScanStore:
@@ -77,6 +94,7 @@ class ScanStore:
             inliers=why.inliers,
             coverage=why.coverage,
             region=json.dumps(why.region) if why.region else None,
+            frames=why.frames.to_json() if why.frames else None,
             location=seen.location,
             sha256=sha256,
             found_at=found_at or utcnow(),
@@ -148,6 +166,7 @@ class ScanStore:
                 row.confidence,
                 row.inliers,
                 row.coverage,
+                _frames(row),
             )
             for row, label, bank in self.session.execute(query)
         ]
