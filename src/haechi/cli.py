@@ -30,6 +30,7 @@ from haechi.evidence import EvidenceConfig
 from haechi.evidence import commands as evidence_commands
 from haechi.hashing.media import MediaHashes, hash_file
 from haechi.hashing.signals import Signal
+from haechi.hashing.video import VideoHashes
 from haechi.notices.commands import CommandEnv
 from haechi.notices.commands import mount as mount_action_commands
 from haechi.scan.intake import save_telegram_marks, save_validators, source_options
@@ -147,18 +148,62 @@ def media_json(path: Path, media: MediaHashes) -> dict[str, Any]:
         "sha256": media.sha256,
         "outcome": media.outcome.value,
         "error": media.error,
+        "video": _video_json(media.video) if media.video else None,
     }
+
+
+def _video_json(video: VideoHashes, frames: bool = False) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "container": video.container,
+        "codec": video.codec,
+        "width": video.width,
+        "height": video.height,
+        "frame_rate": video.frame_rate,
+        "duration": video.duration,
+        "sampled": video.sampled,
+        "kept": len(video.frames),
+        "low_quality": video.low_quality,
+        "folded": video.folded,
+        "limited": video.limited,
+    }
+    if frames:
+        doc["frames"] = [
+            {"frame": f.frame, "quality": f.pdq.quality, "pdq": f.pdq.hex, "timestamp": f.timestamp}
+            for f in video.frames
+        ]
+    return doc
+
+
+def _video_summary(video: VideoHashes) -> str:
+    kept = f"{len(video.frames)} of {video.sampled} sampled frames kept"
+    if video.low_quality or video.folded:
+        kept += f" ({video.low_quality} low quality, {video.folded} repeats folded)"
+    summary = (
+        f"video {video.width}x{video.height} {video.codec}, {video.duration:.1f} s: {kept}"
+    )
+    if video.limited:
+        summary += f"; [yellow]{video.limited}[/]"
+    return summary
 
 
 @app.command("hash")
 def hash_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Image files to hash.")],
+    files: Annotated[list[Path], typer.Argument(help="Image or video files to hash.")],
     as_json: JsonOpt = False,
     exact: Annotated[
         bool, typer.Option(help="Full-size JPEG decode, bit-exact with Meta's reference tool.")
     ] = False,
+    frames: Annotated[
+        bool,
+        typer.Option(
+            "--frames",
+            help="Videos: print every kept frame as Meta's vPDQ feature file "
+            "(frame_number,quality,pdq_hex,timestamp; '# file' heads each video).",
+        ),
+    ] = False,
 ) -> None:
-    """Print the PDQ hash, quality, MD5 and SHA-256 of each file."""
+    """Print the PDQ hash, quality, MD5 and SHA-256 of each file; for a video, a summary of
+    its frame hashes (``--frames``: the frames themselves)."""
     exact = exact or state.settings.exact_decode
     settings = state.settings.model_copy(update={"exact_decode": exact})
     options = replace(hash_options(settings, dihedral=False), local=False)
@@ -169,7 +214,14 @@ def hash_cmd(
         if media.error:
             failed += 1
         if as_json:
-            _print_json(media_json(path, media))
+            doc = media_json(path, media)
+            if media.video is not None and frames:
+                doc["video"] = _video_json(media.video, frames=True)
+            _print_json(doc)
+        elif frames and media.video is not None:
+            sys.stdout.write(f"# {path}\n" + media.video.signature.to_vpdq())
+        elif media.video is not None:
+            table.add_row(str(path), _video_summary(media.video), "", media.md5, media.sha256)
         elif media.pdq is None:
             table.add_row(str(path), f"[red]{media.error}[/]", "", media.md5, media.sha256)
         else:
@@ -177,7 +229,7 @@ def hash_cmd(
             if not media.pdq.reliable(settings.pdq_min_quality):
                 q = f"[yellow]{q} (low)[/]"
             table.add_row(str(path), media.pdq.hex, q, media.md5, media.sha256)
-    if not as_json:
+    if not as_json and table.row_count:
         out.print(table)
     if failed:
         raise typer.Exit(1)

@@ -52,9 +52,19 @@ def shots_of(photos: Sequence[Image.Image], seconds: float, seed: int = 0) -> li
 def render(
     shots: Sequence[Shot], size: tuple[int, int], fps: float, noise: float = 3.0, seed: int = 0
 ) -> Iterator[Rgb]:
-    """The frames of the shots at ``size`` and ``fps``, with Gaussian noise of ``noise`` levels."""
+    """The frames of the shots at ``size`` and ``fps``, with Gaussian noise of ``noise`` levels.
+
+    The noise cycles through a few fields made once (fresh noise for each 1080p frame would
+    cost more than drawing the frame).
+    """
     rng = np.random.default_rng(seed)
     w, h = size
+    grain = (
+        [np.rint(rng.normal(0, noise, size=(h, w, 3))).astype(np.int16) for _ in range(5)]
+        if noise > 0
+        else []
+    )
+    count = 0
     for shot in shots:
         pw, ph = shot.photo.size
         n = max(1, round(shot.seconds * fps))
@@ -66,11 +76,13 @@ def render(
             vh = vw * h / w
             x = max(0.0, pw - vw) * (shot.pan[0] + (shot.pan[1] - shot.pan[0]) * a)
             y = max(0.0, ph - vh) / 2
-            frame = shot.photo.resize((w, h), Image.Resampling.BILINEAR, box=(x, y, x + vw, y + vh))
-            arr = np.asarray(frame, dtype=np.float32)
-            if noise > 0:
-                arr = arr + rng.normal(0, noise, size=arr.shape).astype(np.float32)
-            yield np.clip(arr, 0, 255).astype(np.uint8)
+            frame = np.asarray(
+                shot.photo.resize((w, h), Image.Resampling.BILINEAR, box=(x, y, x + vw, y + vh))
+            )
+            if grain:
+                frame = np.clip(frame + grain[count % len(grain)], 0, 255).astype(np.uint8)
+            count += 1
+            yield frame
 
 
 def encode(
