@@ -278,7 +278,7 @@ class _Sampler:
     def _over(self) -> bool:
         if self.limited is not None:
             return True
-        if len(self.frames) >= self.limits.max_frames:
+        if len(self.done) >= self.limits.max_frames:
             self.limited = f"stopped after {self.limits.max_frames:,} sampled frames (the cap)"
         elif time.monotonic() > self.deadline:
             self.limited = (
@@ -313,6 +313,8 @@ class _Sampler:
         k = self._window(t)
         if k in self.done or k < 0 or t - self.start > self.limits.max_seconds:
             return
+        if len(self.done) >= self.limits.max_frames:
+            return  # frames still in the decoder when the cap was reached
         if frame.width * frame.height > self.limits.max_pixels:
             raise MediaTooLarge(
                 f"video frame of {frame.width}x{frame.height} pixels is over the cap of "
@@ -443,6 +445,8 @@ def _hash_container(container: Any, options: VideoOptions) -> VideoHashes:
         sampler = _Sampler(container, stream, options)
         sampler.run()
     if not sampler.frames:
+        if sampler.limited:
+            raise MediaTooLarge(f"no frame hashed: {sampler.limited}")
         if sampler.errors:
             raise UnsupportedMedia(
                 f"damaged video: no frame could be decoded ({sampler.errors} damaged packets)"

@@ -1,0 +1,267 @@
+"""Video hashing: speed against Meta's vpdq, frame agreement, recall per edit, false matches.
+
+One run, on clips the bench makes itself from the testkit's real photos
+(:mod:`haechi.hashing.video_clips`: pans and zooms, sensor noise, hard cuts):
+
+* **Speed.** A 720p and a 1080p H.264 clip of a few minutes, keyframes every 2 s (as
+  streaming sites encode), and the 720p clip again with x264's default keyframe interval of
+  250 frames. Each is hashed at one frame a second by ``hash_video`` and by ``vpdq`` with the
+  same number of threads (one, then two), after one warm-up; the figure is the better of two
+  runs, in multiples of real time.
+* **Agreement.** For each frame vpdq hashed, the frame haechi hashed in the same one-second
+  window (unfolded, all qualities): the mean Hamming distance between the two.
+* **Recall and false matches.** Registered: one short clip per testkit photo (several shots
+  of it), through ``register_files``. Queries: every registered clip put through each edit,
+  compilations of three registered clips and an unrelated one, and unrelated clips made the
+  same way from other pictures (``unrelated_images``) put through the same edits; all scanned
+  as one folder by ``Scanner``. A hit on an unrelated query, or on the wrong registered clip,
+  is a false match.
+
+    .venv/bin/python bench/video.py > bench/RESULTS-video.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from haechi.banks.service import register_files
+from haechi.hashing import video_clips as vc
+from haechi.hashing.video import VideoOptions, hash_video
+from haechi.scan.pipeline import Scanner
+from haechi.settings import Settings
+from haechi.store.database import open_database
+from haechi.testkit import registered_photos, unrelated_images
+
+try:
+    import vpdq
+except ImportError as exc:  # measured without it, and the results say why
+    vpdq = None
+    VPDQ_MISSING = f"`import vpdq` failed: {exc}"
+else:
+    VPDQ_MISSING = ""
+
+EDITS: dict[str, Callable[[Path, Path], Path]] = {
+    "re-encoded at low bitrate (crf 40)": lambda s, d: vc.transcode(s, d, crf=40),
+    "resized to half": lambda s, d: vc.transcode(s, d, edit=vc.scaled(0.5)),
+    "15 frames/s (from 24)": lambda s, d: vc.transcode(s, d, fps=15),
+    "trimmed (first 4 s, last 5 s cut)": lambda s, d: vc.transcode(s, d, start=4, end=19),
+    "cropped 5 %": lambda s, d: vc.transcode(s, d, edit=vc.cropped(5)),
+    "letterboxed": lambda s, d: vc.transcode(s, d, edit=vc.letterboxed),
+    "logo overlaid": lambda s, d: vc.transcode(s, d, edit=vc.with_logo),
+    "mirrored": lambda s, d: vc.transcode(s, d, edit=vc.mirrored),
+}
+SMALL = (320, 240)
+SMALL_FPS = 24
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def make_long(folder: Path, size: tuple[int, int], seconds: int, gop: int | None) -> Path:
+    photos = list(registered_photos().values())
+    shots = vc.shots_of(photos * (seconds // (8 * len(photos)) + 1), 8.0, seed=size[0])
+    shots = shots[: seconds // 8]
+    name = f"{size[1]}p-{'gop' + str(gop) if gop else 'x264default'}.mp4"
+    return vc.encode(vc.render(shots, size, 30), folder / name, 30, crf=23, gop=gop)
+
+
+def speed(clips: list[Path], runs: int) -> list[str]:
+    rows = [
+        "| clip | threads | haechi s | haechi x real time | vpdq s | vpdq x real time"
+        " | haechi / vpdq | frames decoded (haechi) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for clip in clips:
+        length = hash_video(clip).duration
+        for threads in (1, 2):
+            options = VideoOptions(threads=threads)
+            hash_video(clip, options)  # warm-up: page cache, FFmpeg's first allocations
+            ours = best_of(runs, lambda c=clip, o=options: hash_video(c, o))
+            decoded = hash_video(clip, options).decoded
+            if vpdq is not None:
+                theirs = best_of(
+                    runs,
+                    lambda c=clip, t=threads: vpdq.computeHash(
+                        str(c), seconds_per_hash=1.0, thread_count=t
+                    ),
+                )
+                ref = f"{theirs:.2f} | {length / theirs:.1f} | {theirs / ours:.2f}x"
+            else:
+                ref = "n/a | n/a | n/a"
+            rows.append(
+                f"| {clip.stem} ({length:.0f} s) | {threads} | {ours:.2f} | "
+                f"{length / ours:.1f} | {ref} | {decoded:,} |"
+            )
+            log(rows[-1])
+    return rows
+
+
+def agreement(clips: list[Path]) -> list[str]:
+    if vpdq is None:
+        return ["vpdq is not installed: no agreement measured."]
+    rows = [
+        "| clip | frames compared | mean distance | median | max | share <= 31 bits |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for clip in clips:
+        ours = hash_video(clip, VideoOptions(fold_distance=-1, min_quality=0))
+        by_window = {int(f.timestamp + 1e-6): f.pdq for f in ours.frames}
+        distances = []
+        for feature in vpdq.computeHash(str(clip), seconds_per_hash=1.0):
+            mine = by_window.get(int(feature.timestamp + 1e-6))
+            if mine is not None:
+                distances.append(mine.distance(type(mine).from_hex(feature.hex, 100)))
+        near = sum(1 for d in distances if d <= 31) / max(1, len(distances))
+        rows.append(
+            f"| {clip.stem} | {len(distances)} | {statistics.mean(distances):.1f} | "
+            f"{statistics.median(distances):.0f} | {max(distances)} | {near:.3f} |"
+        )
+        log(rows[-1])
+    return rows
+
+
+def recall(folder: Path, clips_per_side: int) -> list[str]:
+    registered_dir, queries = folder / "registered", folder / "queries"
+    registered_dir.mkdir()
+    queries.mkdir()
+    photos = registered_photos()
+    originals: dict[str, Path] = {}
+    for k, (name, photo) in enumerate(photos.items()):
+        shots = vc.shots_of([photo, photo, photo], 8.0, seed=k)
+        path = registered_dir / f"{name}.mp4"
+        originals[name] = vc.encode(vc.render(shots, SMALL, SMALL_FPS, seed=k), path, SMALL_FPS)
+    others = [n.image for n in unrelated_images(3 * clips_per_side, seed=7)]
+    unrelated: list[Path] = []
+    for k in range(clips_per_side):
+        shots = vc.shots_of(others[3 * k : 3 * k + 3], 8.0, seed=100 + k)
+        path = folder / f"unrelated-{k}.mp4"
+        unrelated.append(vc.encode(vc.render(shots, SMALL, SMALL_FPS, seed=k), path, SMALL_FPS))
+    expected: dict[str, tuple[str, set[str]]] = {}  # query file -> (edit, registered names)
+    for e, (edit_name, edit) in enumerate(EDITS.items()):
+        for name, src in originals.items():
+            dst = edit(src, queries / f"{name}--e{e}.mp4")
+            expected[dst.name] = (edit_name, {name})
+        for k, src in enumerate(unrelated):
+            dst = edit(src, queries / f"unrelated-{k}--e{e}.mp4")
+            expected[dst.name] = (edit_name, set())
+        log(f"made {edit_name}")
+    names = list(originals)
+    for k in range(len(names)):
+        parts = [names[k], names[(k + 1) % len(names)], names[(k + 3) % len(names)]]
+        paths = [
+            originals[parts[0]],
+            unrelated[k % len(unrelated)],
+            *(originals[p] for p in parts[1:]),
+        ]
+        dst = vc.concatenate(paths, queries / f"compilation-{k}.mp4", SMALL, SMALL_FPS)
+        expected[dst.name] = ("compilation of 3 registered + 1 unrelated", set(parts))
+    for k, src in enumerate(unrelated):
+        dst = queries / f"unrelated-{k}--e-none.mp4"
+        dst.write_bytes(src.read_bytes())
+        expected[dst.name] = ("(unedited)", set())
+    settings = Settings(home=folder / "home", workers=2)
+    db = open_database(settings)
+    try:
+        done = register_files(db, settings, "bench", list(originals.values()))
+        entry_of = {}
+        for name, result in zip(originals, done, strict=True):
+            assert result.entry is not None
+            entry_of[result.entry.id] = name
+        t0 = time.perf_counter()
+        report = Scanner(db, settings).scan_folder(queries)
+        scan_seconds = time.perf_counter() - t0
+    finally:
+        db.close()
+    got: dict[str, set[str]] = {q: set() for q in expected}
+    rules: dict[str, list[str]] = {}
+    for hit in report.hits:
+        got[Path(hit.location).name].add(entry_of.get(hit.entry, f"entry {hit.entry}"))
+        if hit.frames is not None:
+            rules.setdefault(expected[Path(hit.location).name][0], []).append(hit.frames.rule)
+    rows = [
+        "| edit | queries | found | recall | false matches | rules that matched |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    total_false = 0
+    for edit_name in [*EDITS, "compilation of 3 registered + 1 unrelated", "(unedited)"]:
+        items = [q for q, (e, _) in expected.items() if e == edit_name]
+        wanted = sum(len(expected[q][1]) for q in items)
+        found = sum(len(expected[q][1] & got[q]) for q in items)
+        false = sum(len(got[q] - expected[q][1]) for q in items)
+        total_false += false
+        counts = {
+            r: rules.get(edit_name, []).count(r) for r in sorted(set(rules.get(edit_name, [])))
+        }
+        rec = f"{found / wanted:.3f}" if wanted else "-"
+        rows.append(
+            f"| {edit_name} | {len(items)} | {found}/{wanted} | {rec} | {false} | "
+            f"{', '.join(f'{r} {n}' for r, n in counts.items())} |"
+        )
+    rows.append("")
+    rows.append(
+        f"{len(expected)} queries ({sum(1 for q in expected if not expected[q][1])} unrelated), "
+        f"{report.hashed} hashed, {report.failed} failed; scan of the folder "
+        f"{scan_seconds:.1f} s; false matches in all: {total_false}."
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=160, help="length of the speed clips")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--unrelated", type=int, default=8, help="unrelated clips")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="haechi-video-bench-") as tmp:
+        folder = Path(tmp)
+        log("making the speed clips")
+        clips = [
+            make_long(folder, (1280, 720), args.seconds, 60),
+            make_long(folder, (1280, 720), args.seconds, None),
+            make_long(folder, (1920, 1080), args.seconds, 60),
+        ]
+        speed_rows = speed(clips, args.runs)
+        agree_rows = agreement(clips)
+        recall_rows = recall(folder, args.unrelated)
+    try:
+        vpdq_version = version("vpdq")
+    except PackageNotFoundError:
+        vpdq_version = "not installed"
+    print("# Video hashing (vPDQ): speed, agreement with Meta's vpdq, recall, false matches\n")
+    print("    .venv/bin/python bench/video.py > bench/RESULTS-video.md\n")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
+        f"{platform.python_version()}; PyAV {version('av')}; vpdq {vpdq_version}. "
+        "One frame a second on both sides."
+    )
+    if VPDQ_MISSING:
+        print(f"\nvpdq could not be used: {VPDQ_MISSING}")
+    print("\n## Speed\n")
+    print("\n".join(speed_rows))
+    print("\n## Frame agreement with vpdq\n")
+    print("\n".join(agree_rows))
+    print("\n## Recall per edit and false matches (real register and scan path)\n")
+    print("\n".join(recall_rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Videos through the real paths: register, scan a folder, read the hits and their frames.
+
+Every edit re-uploaders make to a video must be found on clips made from real photos;
+unrelated clips edited the same way must match nothing; a compilation is a hit for each
+registered video in it; the frame hashes survive export, import and withdrawal.
+``bench/video.py`` measures the same on more clips, with figures per edit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haechi.banks.formats import parse_entries
+from haechi.banks.service import export_bank, import_bank, register_files
+from haechi.cli import app
+from haechi.hashing import video_clips as vc
+from haechi.hashing.signals import SignalKind
+from haechi.scan.pipeline import Scanner
+from haechi.settings import Settings
+from haechi.store.banks import BankStore
+from haechi.store.database import Database
+from haechi.store.scans import ScanStore
+from haechi.testkit import registered_photos, unrelated_images
+
+SIZE = (320, 240)
+FPS = 24
+EDITS = {
+    "low-bitrate": lambda s, d: vc.transcode(s, d, crf=40),
+    "half-size": lambda s, d: vc.transcode(s, d, edit=vc.scaled(0.5)),
+    "fps-15": lambda s, d: vc.transcode(s, d, fps=15),
+    "trimmed": lambda s, d: vc.transcode(s, d, start=3, end=10),
+    "crop-5": lambda s, d: vc.transcode(s, d, edit=vc.cropped(5)),
+    "letterbox": lambda s, d: vc.transcode(s, d, edit=vc.letterboxed),
+    "logo": lambda s, d: vc.transcode(s, d, edit=vc.with_logo),
+    "mirror": lambda s, d: vc.transcode(s, d, edit=vc.mirrored),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two registered clips, an unrelated one, and the edited copies in ``inbox``."""
+    folder = tmp_path_factory.mktemp("videos")
+    photos = list(registered_photos().values())
+    others = [n.image for n in unrelated_images(30, seed=3)][-3:]
+    clips = {
+        "a": vc.encode(vc.render(vc.shots_of(photos[:3], 4, 1), SIZE, FPS), folder / "a.mp4", FPS),
+        "b": vc.encode(vc.render(vc.shots_of(photos[3:6], 4, 2), SIZE, FPS), folder / "b.mp4", FPS),
+        "u": vc.encode(vc.render(vc.shots_of(others, 4, 3), SIZE, FPS), folder / "u.mp4", FPS),
+    }
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    for name, edit in EDITS.items():
+        edit(clips["a"], inbox / f"a-{name}.mp4")
+    for name in ("low-bitrate", "mirror", "letterbox"):
+        EDITS[name](clips["u"], inbox / f"u-{name}.mp4")
+    (inbox / "u.bin").write_bytes(clips["u"].read_bytes())
+    vc.concatenate([clips["b"], clips["u"], clips["a"]], inbox / "compilation.mp4", SIZE, FPS)
+    (inbox / "broken.mp4").write_bytes(clips["a"].read_bytes()[:3000])
+    return {**clips, "inbox": inbox}
+
+
+def _register(db: Database, settings: Settings, world: dict[str, Path]) -> dict[str, int]:
+    done = register_files(db, settings, "victims", [world["a"], world["b"]])
+    ids = {}
+    for name, result in zip("ab", done, strict=True):
+        assert result.entry is not None and result.warning is None
+        kinds = {s.kind for s in result.entry.signals}
+        assert kinds == {SignalKind.MD5, SignalKind.SHA256, SignalKind.VPDQ, SignalKind.VPDQ_CROP}
+        ids[name] = result.entry.id
+    return ids
+
+
+def test_every_edit_is_found_and_nothing_unrelated(
+    db: Database, settings: Settings, world: dict[str, Path]
+) -> None:
+    ids = _register(db, settings, world)
+    report = Scanner(db, settings).scan_folder(world["inbox"])
+    assert report.failed == 1 and "damaged" in (report.failures[0].reason or "")
+    found: dict[str, set[int]] = {}
+    for hit in report.hits:
+        found.setdefault(Path(hit.location).name, set()).add(hit.entry)
+    wanted = {f"a-{name}.mp4": {ids["a"]} for name in EDITS}
+    wanted["compilation.mp4"] = {ids["a"], ids["b"]}
+    assert found == wanted
+    by_name = {Path(h.location).name: h for h in report.hits if h.entry == ids["a"]}
+    assert all(h.signal_kind == "vpdq" and h.frames is not None for h in by_name.values())
+    trimmed = by_name["a-trimmed.mp4"].frames
+    assert trimmed is not None and trimmed.rule == "part"
+    [span] = trimmed.bank_spans
+    assert span.start == pytest.approx(3, abs=1) and span.end == pytest.approx(10, abs=1)
+    compiled = by_name["compilation.mp4"].frames
+    assert compiled is not None and compiled.rule == "contains"
+    # a is the third of three 12 s clips in the compilation: 0:24-0:36 of it.
+    assert compiled.query_spans[0].start == pytest.approx(24, abs=1.5)
+    assert "of the registered video" in compiled.describe()
+    with db.session() as session:
+        stored = {h.id: h for h in ScanStore(session).hits(scan_id=report.scan_id)}
+    assert all(stored[h.id].frames == h.frames for h in report.hits)
+    assert stored[by_name["a-trimmed.mp4"].id].as_json()["frames"]["rule"] == "part"
+
+
+def test_frames_survive_export_import_and_withdrawal(
+    db: Database, settings: Settings, world: dict[str, Path]
+) -> None:
+    ids = _register(db, settings, world)
+    text = export_bank(db, "victims", "json")
+    copied = import_bank(db, "partner", text, "json")
+    with db.session() as session:
+        store = BankStore(session)
+        originals = {e.id: e for e in store.entries("victims")}
+    for entry in copied:
+        source = originals[next(i for i in ids.values() if i in originals)]
+        assert {s.kind for s in entry.signals} == {s.kind for s in source.signals}
+    hma = export_bank(db, "victims", "hma")
+    video_lines = [line for line in hma.splitlines() if line.startswith("vpdq ")]
+    assert len(video_lines) == 2 and "vpdq-crop" not in hma
+    [entry] = parse_entries(video_lines[0] + "\n", "hma")
+    assert json.loads(video_lines[0].partition(" ")[2])[0].count(",") == 2
+    assert entry.signals[0].kind is SignalKind.VPDQ
+    with db.session() as session:
+        for entry in [
+            *BankStore(session).entries("victims"),
+            *BankStore(session).entries("partner"),
+        ]:
+            BankStore(session).withdraw(entry.id)
+    report = Scanner(db, settings).scan_folder(world["inbox"])
+    assert report.hits == []
+
+
+def test_a_vpdq_file_from_hash_frames_registers_the_video(
+    db: Database, settings: Settings, world: dict[str, Path], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    home = ["--home", str(settings.home)]
+    shown = runner.invoke(app, [*home, "hash", str(world["a"])])
+    assert shown.exit_code == 0, shown.output
+    assert "video 320x240" in shown.output and "h264" in shown.output
+    frames = runner.invoke(app, [*home, "hash", "--frames", str(world["a"])])
+    assert frames.exit_code == 0, frames.output
+    lines = frames.output.splitlines()
+    assert lines[0] == f"# {world['a']}" and len(lines) == 13
+    assert lines[1].split(",")[0] == "0" and lines[1].endswith(",0.000")
+    feature_file = tmp_path / "a.vpdq.txt"
+    feature_file.write_text(frames.output)
+    [entry] = import_bank(db, "partner", feature_file.read_text(), "vpdq", label="from a partner")
+    assert [s.kind for s in entry.signals] == [SignalKind.VPDQ]
+    assert export_bank(db, "partner", "vpdq") == "\n".join(lines[1:]) + "\n"
+    report = Scanner(db, settings).scan_folder(world["inbox"])
+    assert {Path(h.location).name for h in report.hits} >= {"a-low-bitrate.mp4", "a-mirror.mp4"}
+    as_json = runner.invoke(app, [*home, "hash", "--json", "--frames", str(world["a"])])
+    doc = json.loads(as_json.output)
+    assert doc["video"]["kept"] == len(doc["video"]["frames"]) == 12
