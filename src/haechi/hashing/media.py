@@ -84,9 +84,10 @@ class MediaHashes:
             local.append(Signal.of_record(self.features.to_bytes()))
         if self.video is not None and len(self.video.signature) > 0:
             local.append(Signal.of_video(self.video.signature))
-            cropped = self.video.variants.get("crop")
-            if cropped is not None and len(cropped) > 0:
-                local.append(Signal.of_video(cropped, SignalKind.VPDQ_CROP))
+            for name, kind in (("crop", SignalKind.VPDQ_CROP), ("centre", SignalKind.VPDQ_CENTRE)):
+                variant = self.video.variants.get(name)
+                if variant is not None and len(variant) > 0:
+                    local.append(Signal.of_video(variant, kind))
         return [
             *(Signal.of_pdq(p) for p in pdqs),
             *(Signal.of_pdq(p, SignalKind.PDQ_CROP) for p in crops),
@@ -216,7 +217,13 @@ def _video_result(
         query = options.dihedral and not options.register
         video = hash_video(
             source,
-            replace(options.video, mirror=query, content=query, crop=options.register),
+            replace(
+                options.video,
+                mirror=query,
+                content=query,
+                crop=options.register,
+                centre=query or options.register,
+            ),
         )
     except MediaError as exc:
         return MediaHashes(sha256, md5, size, Outcome.FAILED, error=str(exc))

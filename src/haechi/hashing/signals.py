@@ -8,7 +8,8 @@ descriptors with the PDQ hashes of the crops they verify against
 (:mod:`haechi.hashing.local`), written as base64 text wherever a signal travels as text.
 A video's signal is ``vpdq``: the PDQ hashes of its sampled frames, written as Meta's vPDQ
 feature-file text and kept as one versioned record (:mod:`haechi.hashing.video_format`);
-``vpdq-crop`` holds the same frames' centre 95 %, so a re-upload cropped by about 5 % is found.
+``vpdq-crop`` holds the same frames' centre 95 %, so a re-upload cropped by about 5 % is found,
+and ``vpdq-centre`` their centre 70 %, clear of the corners where sites stamp their logos.
 
 PDQ values carry their quality, because a hash of a flat or tiny image is not reliable: such a
 hash is kept, flagged by :attr:`PdqHash.reliable`, and not matched by default.
@@ -43,11 +44,12 @@ class SignalKind(StrEnum):
     ORB = "orb"
     VPDQ = "vpdq"
     VPDQ_CROP = "vpdq-crop"
+    VPDQ_CENTRE = "vpdq-centre"
 
     @property
     def is_video(self) -> bool:
         """Whether values of this kind are a video's frame hashes (vPDQ feature text)."""
-        return self in (SignalKind.VPDQ, SignalKind.VPDQ_CROP)
+        return self in (SignalKind.VPDQ, SignalKind.VPDQ_CROP, SignalKind.VPDQ_CENTRE)
 
     @property
     def is_pdq(self) -> bool:

@@ -15,10 +15,12 @@ runs of near-identical consecutive frames are folded into their first.
 **Decoding only what sampling needs.** Demuxing is nearly free; decoding is what costs. Packets
 of a group of pictures (a keyframe and what depends on it) are held, not decoded, until a
 window inside it needs a frame; a group with no such window, or the tail of one after its last
-needed window, is never decoded. H.264 and HEVC frames that no other frame refers to are
-skipped by the decoder (``skip_frame = NONREF``): they are never needed, since any decoded
-frame of the window will do. The decoder runs on several threads. ``bench/video.py`` measures
-the effect against Meta's ``vpdq``, which decodes every frame.
+needed window, is never decoded; when keyframes come regularly, a window waits for one only
+if it is due. H.264 and HEVC B-frames are skipped by the decoder (``skip_frame = BIDIR``): any
+decoded frame of a window will do, and P-frames do not refer to B-frames in what x264 and most
+encoders write. Frames are hashed on a thread pool while decoding goes on (PDQ releases the
+GIL). ``bench/video.py`` measures the effect against Meta's ``vpdq``, which decodes every
+frame.
 
 **Defensive decoding.** Files come from hostile places: empty, truncated, corrupt, audio only,
 absurd resolutions, hours long, a video named ``.jpg``. Each gives frame hashes or a
@@ -38,7 +40,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import av
 import av.error
@@ -52,10 +54,11 @@ from haechi.hashing.pdq import pdq_dihedral, pdq_of_pixels
 from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, PdqHash
 from haechi.hashing.video_format import FrameHash, VideoSignature, fold
 
-# Decoders whose non-reference frames can be skipped without harming the frames we keep.
-_NONREF_CODECS = frozenset({"h264", "hevc"})
+# Decoders that can skip B-frames without harming the frames we keep (see VideoOptions.skip).
+_SKIPPING_CODECS = frozenset({"h264", "hevc"})
 _MIRROR = 5
 CENTRE_95: Box = (0.025, 0.025, 0.975, 0.975)
+CENTRE_70: Box = (0.15, 0.15, 0.85, 0.85)
 _MAX_HELD_BYTES = 64 * 1024 * 1024  # a group of pictures held undecoded, at most
 _FFMPEG_ERRORS = (av.error.FFmpegError, OSError, ValueError, EOFError, MemoryError)
 
@@ -90,14 +93,19 @@ class VideoOptions:
     """Frames whose PDQ quality is below this are dropped, as vPDQ's matcher does."""
     keyframe_slack: float = 0.25
     """A keyframe this far (as a share of the sampling step) into a window stands for it."""
-    skip_nonref: bool = True
-    """Let H.264/HEVC decoders skip frames nothing refers to."""
+    skip: Literal["none", "nonref", "bidir"] = "bidir"
+    """Frames H.264/HEVC decoders may skip: ``nonref`` those no frame refers to, ``bidir``
+    every B-frame (x264 and most encoders refer to B-frames from B-frames only, so the P-frames
+    and keyframes sampled are intact; ``bench/video.py`` measures agreement with a full
+    decode), ``none`` nothing."""
     mirror: bool = False
     """Queries: also hash each frame's mirror image (flipped re-uploads are common)."""
     content: bool = False
     """Queries: also hash the picture inside flat borders (letterboxed re-uploads)."""
     crop: bool = False
     """Banks: also hash each frame's centre 95 % (re-uploads cropped by about 5 %)."""
+    centre: bool = False
+    """Banks and queries: also hash each frame's centre 70 %, clear of corner logos."""
     limits: VideoLimits = field(default_factory=VideoLimits)
 
 
@@ -214,6 +222,8 @@ class _Sampler:
         held_bytes = 0
         waiting: set[int] = set()  # windows of held packets
         feeding = False  # whether the decoder holds the current group up to ``held``
+        last_key: float | None = None
+        interval: float | None = None  # between the last two keyframes
         for packet in self._packets():
             t = _seconds(packet.pts if packet.pts is not None else packet.dts, packet.time_base)
             if t is not None and t - self.start > self.limits.max_seconds:
@@ -223,6 +233,10 @@ class _Sampler:
                 )
                 break
             if packet.is_keyframe:
+                if t is not None:
+                    if last_key is not None and t > last_key:
+                        interval = t - last_key
+                    last_key = t
                 if feeding:
                     self._drain()
                 # What is held of the last group was never needed: it is never decoded.
@@ -234,7 +248,12 @@ class _Sampler:
             else:
                 k = self._window(t)
                 waiting.add(k)
-                early = t - (self.start + k * self.step) <= self.slack + 1e-9
+                opens = self.start + k * self.step
+                early = t - opens <= self.slack + 1e-9
+                if early and not packet.is_keyframe and interval and last_key is not None:
+                    # Keyframes come regularly: wait for one only if it is due now.
+                    due = last_key + interval
+                    early = opens - 1e-6 <= due <= opens + self.slack + 1e-6
                 need = (
                     # a keyframe early in an open window is its sample, for one frame's work
                     (packet.is_keyframe and early and k not in self.done)
@@ -356,7 +375,7 @@ def _frame_pdq(frame: Any, options: VideoOptions) -> _Hashes:
     """PDQ of a decoded frame through the image path (RGB, nearest-sampled to 512, PDQ), and
     of the variants asked for: its mirror image (from the same DCT: pdqhash's dihedral
     variant 5 is the left-right mirror, measured), the picture inside flat borders, the
-    centre 95 %."""
+    centre 95 % and 70 %."""
     rgb = frame.to_ndarray(format="rgb24")
     h, w = rgb.shape[:2]
     if h > PDQ_SIDE or w > PDQ_SIDE:
@@ -378,6 +397,8 @@ def _frame_pdq(frame: Any, options: VideoOptions) -> _Hashes:
             others["content"] = pdq_of_pixels(inner)
     if options.crop:
         others["crop"] = pdq_of_pixels(crop(pixels, CENTRE_95))
+    if options.centre:
+        others["centre"] = pdq_of_pixels(crop(pixels, CENTRE_70))
     return whole, others
 
 
@@ -431,8 +452,8 @@ def _hash_container(container: Any, options: VideoOptions) -> VideoHashes:
             other.discard = "all"  # the demuxer then drops their packets unread
     codec.thread_type = "AUTO"
     codec.thread_count = options.threads
-    if options.skip_nonref and codec.name in _NONREF_CODECS:
-        codec.skip_frame = "NONREF"
+    if options.skip != "none" and codec.name in _SKIPPING_CODECS:
+        codec.skip_frame = options.skip.upper()
     workers = options.threads or os.cpu_count() or 1
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="vpdq") as pool:

@@ -139,8 +139,7 @@ class VideoBank:
         """Every live registered video of every bank."""
         with db.session() as session:
             store = BankStore(session)
-            records = store.feature_records(SignalKind.VPDQ)
-            records += store.feature_records(SignalKind.VPDQ_CROP)
+            records = [r for k in SignalKind if k.is_video for r in store.feature_records(k)]
         bank = cls(thresholds, min_quality)
         bank.add_records(records)
         return bank
