@@ -86,7 +86,7 @@ class VideoOptions:
     fps: float = 1.0
     """Sampled frames per second of video (vPDQ's default is one)."""
     threads: int = 0
-    """Decoder threads; 0 lets FFmpeg use every core."""
+    """Threads for decoding and hashing together; 0 means one per core."""
     fold_distance: int = 6
     """Consecutive frames within this many bits of the last kept frame are folded into it."""
     min_quality: int = PDQ_RELIABLE_QUALITY
@@ -450,11 +450,14 @@ def _hash_container(container: Any, options: VideoOptions) -> VideoHashes:
     for other in container.streams:
         if other.index != stream.index:
             other.discard = "all"  # the demuxer then drops their packets unread
+    workers = options.threads or os.cpu_count() or 1
+    # Frame threads pay off on long runs of frames; decoding a group only as far as a window
+    # needs, one decoder thread with the others hashing was measured fastest on two cores
+    # (1.55 s against 1.81 s with two decoder threads, 144 s of 720p H.264).
     codec.thread_type = "AUTO"
-    codec.thread_count = options.threads
+    codec.thread_count = max(1, workers // 2)
     if options.skip != "none" and codec.name in _SKIPPING_CODECS:
         codec.skip_frame = options.skip.upper()
-    workers = options.threads or os.cpu_count() or 1
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="vpdq") as pool:
             sampler = _Sampler(container, stream, options, pool)
