@@ -2,8 +2,9 @@
 
 Registration hashes the files and stores signals only: PDQ of the whole picture, of its
 unbordered picture and of fixed crops, the exact digests, and one local-features record (ORB
-keypoints and descriptors), none of which can be turned back into the picture. A file's name
-is never used as a label: names of victims' files often carry names of victims.
+keypoints and descriptors), none of which can be turned back into the picture. A video keeps
+the PDQ hashes of its sampled frames (and of their centre crops) instead of the picture's. A
+file's name is never used as a label: names of victims' files often carry names of victims.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def register_files(
                 f"PDQ quality {media.pdq.quality} is below {settings.pdq_min_quality}: "
                 "kept but not matched; exact copies are still found"
             )
+        elif media.video is not None and len(media.video.frames) == 0:
+            warning = "no video frame of reliable quality: only exact copies will be found"
+        elif media.video is not None and media.video.limited:
+            warning = f"video only partly registered: {media.video.limited}"
         prepared.append((path, media, warning))
     with db.session() as session:
         store = BankStore(session)
