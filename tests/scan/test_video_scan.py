@@ -154,3 +154,16 @@ def test_a_vpdq_file_from_hash_frames_registers_the_video(
     as_json = runner.invoke(app, [*home, "hash", "--json", "--frames", str(world["a"])])
     doc = json.loads(as_json.output)
     assert doc["video"]["kept"] == len(doc["video"]["frames"]) == 12
+
+
+def test_a_video_without_reliable_frames_registers_digests_with_a_warning(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    flat = [vc.Shot(Image.new("RGB", (64, 48), (40, 40, 40)), 3.0)]
+    path = vc.encode(vc.render(flat, SIZE, FPS, noise=0), tmp_path / "flat.mp4", FPS)
+    [result] = register_files(db, settings, "victims", [path])
+    assert result.entry is not None
+    assert {s.kind for s in result.entry.signals} == {SignalKind.MD5, SignalKind.SHA256}
+    assert "no video frame of reliable quality" in (result.warning or "")
