@@ -167,3 +167,28 @@ def test_a_video_without_reliable_frames_registers_digests_with_a_warning(
     assert result.entry is not None
     assert {s.kind for s in result.entry.signals} == {SignalKind.MD5, SignalKind.SHA256}
     assert "no video frame of reliable quality" in (result.warning or "")
+
+
+def test_a_video_on_a_web_page_is_found_with_its_frames(
+    db: Database, settings: Settings, world: dict[str, Path]
+) -> None:
+    from tests.sources.sitekit import serve
+
+    ids = _register(db, settings, world)
+    with serve() as site:
+        site.image(
+            "/v/reupload.mp4",
+            (world["inbox"] / "a-low-bitrate.mp4").read_bytes(),
+            content_type="video/mp4",
+        )
+        site.image("/v/other.mp4", world["u"].read_bytes(), content_type="video/mp4")
+        site.page("/", '<video src="/v/reupload.mp4"></video><video><source src="/v/other.mp4">')
+        home = ["--home", str(settings.home)]
+        args = ["scan", site.url("/"), "--allow-host", "127.0.0.1", "--json"]
+        result = CliRunner().invoke(app, [*home, *args])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    [hit] = hits
+    assert hit["url"] == site.url("/v/reupload.mp4") and hit["entry"] == ids["a"]
+    assert hit["signal"] == "vpdq" and hit["frames"]["rule"] == "full"
+    assert hit["frames"]["bank_spans"][0][0] == 0
