@@ -204,7 +204,8 @@ class _Sampler:
         self.errors = 0
         self.limited: str | None = None
         self.deadline = time.monotonic() + self.limits.max_decode_seconds
-        self.last_time = 0.0
+        self.last_time = 0.0  # of the last frame decoded
+        self.read_to = 0.0  # time of the furthest packet read
         self.codec = stream.codec_context
         self.width = self.height = 0
         self.workers = options.threads or os.cpu_count() or 1
@@ -226,6 +227,8 @@ class _Sampler:
         interval: float | None = None  # between the last two keyframes
         for packet in self._packets():
             t = _seconds(packet.pts if packet.pts is not None else packet.dts, packet.time_base)
+            if t is not None:
+                self.read_to = max(self.read_to, t - self.start)
             if t is not None and t - self.start > self.limits.max_seconds:
                 self.limited = (
                     f"only the first {self.limits.max_seconds:,.0f} s were hashed "
@@ -281,10 +284,14 @@ class _Sampler:
             except StopIteration:
                 return
             except _FFMPEG_ERRORS as exc:
+                # The demuxer cannot go past a damaged part: what came before still counts.
                 self._error(exc)
-                if self.errors > self.limits.max_errors:
-                    return
-                continue
+                if self.limited is None:
+                    self.limited = (
+                        f"the file is damaged after {self.read_to:,.0f} s ({_reason(exc)}); "
+                        "only what comes before was hashed"
+                    )
+                return
             if packet.size == 0:
                 continue
             yield packet
@@ -482,6 +489,15 @@ def _hash_container(container: Any, options: VideoOptions) -> VideoHashes:
     duration = _seconds(stream.duration, stream.time_base)
     if duration is None and container.duration is not None:
         duration = container.duration / 1_000_000
+    if (
+        sampler.limited is None
+        and duration is not None
+        and sampler.read_to + 2 * sampler.step + 1 < duration
+    ):
+        sampler.limited = (
+            f"the file ends at {sampler.read_to:,.0f} s of the {duration:,.0f} s it declares "
+            "(cut short?); only that much was hashed"
+        )
     return VideoHashes(
         signature=VideoSignature(tuple(kept)),
         container=fmt,

@@ -93,10 +93,13 @@ def encode(
     preset: str = "veryfast",
     gop: int | None = None,
     threads: int = 0,
+    faststart: bool = False,
 ) -> Path:
-    """Encode RGB frames as H.264 in MP4 (even sizes; the first frame sets the size)."""
+    """Encode RGB frames as H.264 in MP4 (even sizes; the first frame sets the size), with the
+    index at the end of the file, or at its start with ``faststart`` (as sites stream it)."""
     rate = Fraction(fps).limit_denominator(1001)
-    with av.open(str(path), "w") as out:
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as out:
         stream = None
         for k, rgb in enumerate(frames):
             h, w = rgb.shape[:2]
@@ -104,11 +107,11 @@ def encode(
                 stream = out.add_stream("libx264", rate=rate)
                 stream.width, stream.height = w - w % 2, h - h % 2
                 stream.pix_fmt = "yuv420p"
-                options: dict[str, str] = {"preset": preset, "crf": str(crf)}
+                codec: dict[str, str] = {"preset": preset, "crf": str(crf)}
                 if gop is not None:
-                    options["g"] = str(gop)
-                    options["keyint_min"] = str(min(gop, 25))
-                stream.codec_context.options = options
+                    codec["g"] = str(gop)
+                    codec["keyint_min"] = str(min(gop, 25))
+                stream.codec_context.options = codec
                 stream.codec_context.thread_count = threads
             frame = av.VideoFrame.from_ndarray(
                 np.ascontiguousarray(rgb[: stream.height, : stream.width]), format="rgb24"
