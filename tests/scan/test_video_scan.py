@@ -192,3 +192,23 @@ def test_a_video_on_a_web_page_is_found_with_its_frames(
     assert hit["url"] == site.url("/v/reupload.mp4") and hit["entry"] == ids["a"]
     assert hit["signal"] == "vpdq" and hit["frames"]["rule"] == "full"
     assert hit["frames"]["bank_spans"][0][0] == 0
+
+
+def test_a_still_of_a_registered_video_is_found_at_its_time(
+    db: Database, settings: Settings, world: dict[str, Path], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    ids = _register(db, settings, world)
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    t, rgb = next((t, rgb) for t, rgb in vc.decoded(world["a"]) if t >= 5.5)
+    Image.fromarray(rgb).resize((480, 360)).save(folder / "screenshot.jpg", quality=70)
+    Image.fromarray(next(rgb for _, rgb in vc.decoded(world["u"]))).save(folder / "other.png")
+    report = Scanner(db, settings).scan_folder(folder)
+    [hit] = report.hits
+    assert Path(hit.location).name == "screenshot.jpg" and hit.entry == ids["a"]
+    assert hit.frames is not None and hit.frames.rule == "frame"
+    [span] = hit.frames.bank_spans
+    assert abs(span.start - t) <= 1 and span.end > span.start
+    assert hit.frames.describe().startswith("a still of 0:0")

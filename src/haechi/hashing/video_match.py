@@ -19,6 +19,10 @@ different re-upload, so each rule here asks for the share that the edit leaves i
     Neither share, but one unbroken stretch of at least ten seconds (and five frames) of the
     registered video: a trimmed clip inside a compilation.
 
+``frame``
+    A picture, not a video, within the PDQ radius of one registered frame: a screenshot or
+    thumbnail of the video (no query share; the registered share is that one frame's).
+
 A share of a handful of frames is noise (a two-frame clip that matches is "100 %"), so the
 one-sided rules also need ``min_frames`` matched frames on that side; ``full`` does not, so a
 registered three-second clip is still found whole. Frame hashes below quality 50 and folded
@@ -36,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-RULES = ("full", "part", "contains", "excerpt")
+RULES = ("full", "part", "contains", "excerpt", "frame")
 FORMAT_VERSION = 1
 
 
@@ -99,6 +103,8 @@ class FrameEvidence:
         bank = ", ".join(s.label() for s in self.bank_spans[:limit])
         if len(self.bank_spans) > limit:
             bank += f" and {len(self.bank_spans) - limit} more"
+        if self.rule == "frame":
+            return f"a still of {bank} of the registered video"
         query = ", ".join(s.label() for s in self.query_spans[:limit])
         if len(self.query_spans) > limit:
             query += " …"

@@ -206,12 +206,16 @@ class BankMatcher:
         if len(self.videos) == 0:
             return
         for k, media in enumerate(batch):
-            if media.video is None:
+            if media.video is not None:
+                video = media.video
+                found = self.videos.search(video.signature, video.variants.values())
+            elif media.pdq is not None and media.pdq.reliable(self.min_quality):
+                # A still of a registered video (a screenshot, a thumbnail) is one of its frames.
+                variants = (*(media.dihedral or (media.pdq,)), *media.content, *media.regions)
+                found = self.videos.still(variants)
+            else:
                 continue
-            video = media.video
-            for entry_id, evidence, distance in self.videos.search(
-                video.signature, video.variants.values()
-            ):
+            for entry_id, evidence, distance in found:
                 best[k].setdefault(entry_id, Match.video(entry_id, evidence, distance))
 
     def _match_local(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:

@@ -6,21 +6,22 @@ quadratic. Instead every reliable, folded frame of every live registered video i
 :class:`~haechi.index.MultiIndexHashing` index, and a query video's frames go to it in one
 batch; the rows that come back are grouped by registered video and judged by the rules of
 :mod:`haechi.hashing.video_match`. A compilation of several registered videos is a match for
-each of them.
+each of them. A picture is searched in the same index: a still of a registered video (a
+screenshot, a thumbnail) matches the frame it shows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from haechi.errors import StoreError
-from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, SignalKind
+from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, PdqHash, SignalKind
 from haechi.hashing.video_format import VideoSignature, fold
-from haechi.hashing.video_match import FrameEvidence, VideoPairing, VideoThresholds
+from haechi.hashing.video_match import FrameEvidence, TimeSpan, VideoPairing, VideoThresholds
 from haechi.index import MatchIndex, MultiIndexHashing
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
@@ -86,6 +87,33 @@ class VideoBank:
                 if best is None or best[0].query_matched < evidence.query_matched:
                     found[entry] = (evidence, d)
         return [(entry, evidence, d) for entry, (evidence, d) in found.items()]
+
+    def still(self, pdqs: Sequence[PdqHash]) -> list[tuple[int, FrameEvidence, int]]:
+        """Registered videos that have a frame within the radius of a picture (any of the
+        given variants of one picture), with that frame's time as the evidence."""
+        usable = [p for p in pdqs if p.reliable(self.min_quality)]
+        if not usable or self._rows == 0:
+            return []
+        hashes = np.concatenate([p.as_array() for p in usable])
+        result = self.index.search(hashes, self.thresholds.radius)
+        owner = np.searchsorted(np.asarray(self._starts), result.ids, side="right") - 1
+        best: dict[int, tuple[int, int, int]] = {}  # entry -> (distance, video, row)
+        for v, row, d in zip(
+            owner.tolist(), result.ids.tolist(), result.distances.tolist(), strict=True
+        ):
+            entry = self._entries[v]
+            if entry not in best or d < best[entry][0]:
+                best[entry] = (d, v, row - self._starts[v])
+        found = []
+        for entry, (d, v, i) in best.items():
+            times = self._times[v]
+            end = times[i + 1] if i + 1 < len(times) else times[i] + self._steps[v]
+            span = TimeSpan(times[i], round(end, 3))
+            evidence = FrameEvidence(
+                "frame", 1.0, round(1 / len(times), 3), 1, 1, 1, len(times), (span,), ()
+            )
+            found.append((entry, evidence, d))
+        return found
 
     def _search(self, query: VideoSignature) -> list[tuple[int, FrameEvidence, int]]:
         kept = self.prepare(query)
