@@ -14,8 +14,9 @@ One run, on clips the bench makes itself from the testkit's real photos
   of it), through ``register_files``. Queries: every registered clip put through each edit,
   compilations of three registered clips and an unrelated one, and unrelated clips made the
   same way from other pictures (``unrelated_images``) put through the same edits; all scanned
-  as one folder by ``Scanner``. A hit on an unrelated query, or on the wrong registered clip,
-  is a false match.
+  as one folder by ``Scanner``; so are a still of each registered clip (a screenshot) and
+  unrelated pictures, which are searched among the registered frames. A hit on an unrelated
+  query, or on the wrong registered clip, is a false match.
 
     .venv/bin/python bench/video.py > bench/RESULTS-video.md
 """
@@ -32,6 +33,8 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from PIL import Image
 
 from haechi.banks.service import register_files
 from haechi.hashing import video_clips as vc
@@ -59,6 +62,8 @@ EDITS: dict[str, Callable[[Path, Path], Path]] = {
     "logo overlaid": lambda s, d: vc.transcode(s, d, edit=vc.with_logo),
     "mirrored": lambda s, d: vc.transcode(s, d, edit=vc.mirrored),
 }
+STILL = "still of a frame (3/4 size, JPEG 70)"
+PICTURES = "unrelated pictures against the frames"
 SMALL = (320, 240)
 SMALL_FPS = 24
 
@@ -147,7 +152,7 @@ def agreement(clips: list[Path]) -> list[str]:
     return rows
 
 
-def recall(folder: Path, clips_per_side: int) -> list[str]:
+def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
     registered_dir, queries = folder / "registered", folder / "queries"
     registered_dir.mkdir()
     queries.mkdir()
@@ -186,6 +191,14 @@ def recall(folder: Path, clips_per_side: int) -> list[str]:
         dst = queries / f"unrelated-{k}--e-none.mp4"
         dst.write_bytes(src.read_bytes())
         expected[dst.name] = ("(unedited)", set())
+    for name, src in originals.items():
+        rgb = next(rgb for t, rgb in vc.decoded(src) if t >= 10.5)
+        still = Image.fromarray(vc.scaled(0.75)(rgb))
+        still.save(queries / f"{name}--still.jpg", quality=70)
+        expected[f"{name}--still.jpg"] = (STILL, {name})
+    for k, named in enumerate(unrelated_images(pictures, seed=11)):
+        named.image.convert("RGB").save(queries / f"picture-{k}.jpg", quality=85)
+        expected[f"picture-{k}.jpg"] = (PICTURES, set())
     settings = Settings(home=folder / "home", workers=2)
     db = open_database(settings)
     try:
@@ -210,7 +223,7 @@ def recall(folder: Path, clips_per_side: int) -> list[str]:
         "|---|---:|---:|---:|---:|---|",
     ]
     total_false = 0
-    for edit_name in [*EDITS, "compilation of 3 registered + 1 unrelated", "(unedited)"]:
+    for edit_name in [*EDITS, "compilation of 3 registered + 1 unrelated", "(unedited)", STILL]:
         items = [q for q, (e, _) in expected.items() if e == edit_name]
         wanted = sum(len(expected[q][1]) for q in items)
         found = sum(len(expected[q][1] & got[q]) for q in items)
@@ -224,6 +237,11 @@ def recall(folder: Path, clips_per_side: int) -> list[str]:
             f"| {edit_name} | {len(items)} | {found}/{wanted} | {rec} | {false} | "
             f"{', '.join(f'{r} {n}' for r, n in counts.items())} |"
         )
+    rows.append(
+        f"| {PICTURES} | {pictures} | - | - | "
+        f"{sum(len(got[q]) for q, (e, _) in expected.items() if e == PICTURES)} | |"
+    )
+    total_false += sum(len(got[q]) for q, (e, _) in expected.items() if e == PICTURES)
     rows.append("")
     rows.append(
         f"{len(expected)} queries ({sum(1 for q in expected if not expected[q][1])} unrelated), "
@@ -238,6 +256,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=160, help="length of the speed clips")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--unrelated", type=int, default=20, help="unrelated clips")
+    parser.add_argument("--pictures", type=int, default=300, help="unrelated pictures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="haechi-video-bench-") as tmp:
         folder = Path(tmp)
@@ -249,7 +268,7 @@ def main() -> None:
         ]
         speed_rows = speed(clips, args.runs)
         agree_rows = agreement(clips)
-        recall_rows = recall(folder, args.unrelated)
+        recall_rows = recall(folder, args.unrelated, args.pictures)
     try:
         vpdq_version = version("vpdq")
     except PackageNotFoundError:
