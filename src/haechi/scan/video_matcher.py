@@ -20,13 +20,15 @@ import numpy.typing as npt
 
 from haechi.errors import StoreError
 from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, PdqHash, SignalKind
+from haechi.hashing.video import VideoOptions
 from haechi.hashing.video_format import VideoSignature, fold
 from haechi.hashing.video_match import FrameEvidence, TimeSpan, VideoPairing, VideoThresholds
 from haechi.index import MatchIndex, MultiIndexHashing
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
 
-DEFAULT_FOLD = 6
+DEFAULT_FOLD = VideoOptions.fold_distance
+"""Fold registered and query frames alike, as hashing does."""
 
 
 class VideoBank:
@@ -42,14 +44,16 @@ class VideoBank:
         self.min_quality = min_quality
         self.fold_distance = fold_distance
         self.index: MatchIndex = MultiIndexHashing()
-        self._entries: list[int] = []  # one per indexed record: an entry may have two
-        self._starts: list[int] = []  # first row of each entry, ascending
+        # One per indexed record: an entry has up to three (its frames, and their centre 95 %
+        # and 70 %), each judged on its own; the best judgement per entry wins.
+        self._entries: list[int] = []
+        self._starts: list[int] = []  # first row of each record, ascending
         self._times: list[list[float]] = []
         self._steps: list[float] = []
         self._rows = 0
 
     def __len__(self) -> int:
-        """Registered videos held."""
+        """Records held (up to three per registered video)."""
         return len(self._entries)
 
     @property
