@@ -240,9 +240,6 @@ def _hit_table(hits: list[Hit]) -> Table:
         "hit", "where", "bank", "entry", "label", "signal", "distance", "confidence", box=None
     )
     for h in hits:
-        evidence = f"{h.confidence:.2f}"
-        if h.inliers is not None:
-            evidence += f" ({h.inliers} keypoints, {h.coverage or 0:.0%} covered)"
         table.add_row(
             str(h.id),
             h.location,
@@ -251,7 +248,7 @@ def _hit_table(hits: list[Hit]) -> Table:
             h.label,
             h.signal_kind,
             str(h.distance),
-            evidence,
+            h.evidence_text(),
         )
     return table
 

@@ -268,9 +268,6 @@ def review_app(env: Callable[[], CommandEnv]) -> typer.Typer:
             "hit", "where", "page", "bank", "entry", "signal", "distance", "evidence", box=None
         )
         for h in hits:
-            evidence = f"confidence {h.confidence:.2f}"
-            if h.inliers is not None:
-                evidence += f", {h.inliers} keypoints, {h.coverage or 0:.0%} covered"
             table.add_row(
                 str(h.id),
                 h.location,
@@ -279,7 +276,7 @@ def review_app(env: Callable[[], CommandEnv]) -> typer.Typer:
                 str(h.entry),
                 h.signal_kind,
                 str(h.distance),
-                evidence,
+                h.evidence_text(),
             )
         out.print(table)
         out.print(f"{len(hits)} hit(s) {status}")

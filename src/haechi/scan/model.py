@@ -67,6 +67,13 @@ class Hit:
     coverage: float | None = None
     frames: FrameEvidence | None = None
 
+    def evidence_text(self) -> str:
+        """How sure the match is, in words a reviewer reads: confidence, keypoints, coverage."""
+        text = f"confidence {self.confidence:.2f}"
+        if self.inliers is not None:
+            text += f", {self.inliers} keypoints, {self.coverage or 0:.0%} covered"
+        return text
+
     def as_json(self) -> dict[str, Any]:
         """The stable JSON form scripts depend on (``path`` or ``url`` by location)."""
         where = "url" if self.location.startswith(("http://", "https://")) else "path"
