@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 
 from haechi.errors import StoreError
 from haechi.settings import Settings
-from haechi.store.database import Database, open_database
+from haechi.store.database import Database, head_revision, open_database
 
 
 def test_first_use_creates_home_and_migrates(settings: Settings) -> None:
@@ -21,7 +21,7 @@ def test_first_use_creates_home_and_migrates(settings: Settings) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0006"
+        assert version == head_revision()
     finally:
         db.close()
 

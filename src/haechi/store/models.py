@@ -181,6 +181,25 @@ class HitRow(Base):
     region: Mapped[str | None] = mapped_column(String(100), nullable=True)
     frames: Mapped[str | None] = mapped_column(Text, nullable=True)
     """A video match's evidence as versioned JSON: shares of frames and matched time ranges."""
+    evidence_state: Mapped[str] = mapped_column(
+        String(20), default="not-needed", server_default="not-needed", index=True
+    )
+    """Where the hit's evidence stands: pending, sealed, gone or not-needed (see EvidenceState)."""
+    evidence_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    evidence_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class HitCaptureRow(Base):
+    """A sealed capture of a hit (``web``, ``message`` or ``file``), by its evidence-log id."""
+
+    __tablename__ = "hit_captures"
+    __table_args__ = (UniqueConstraint("hit_id", "capture_id", name="uq_hit_capture"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id"), index=True)
+    capture_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class WatchRow(Base):
