@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from haechi.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -139,3 +141,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'haechi.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a :class:`ConfigError` naming it."""
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        raise ConfigError(f"bad setting: {exc}") from None

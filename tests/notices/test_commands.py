@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from haechi.notices.commands import CommandEnv, mount
+from haechi.cli import mount
+from haechi.cli.common import CommandEnv
 from tests.notices.world import CASE, PAGES, World, fetch_policy
 
 runner = CliRunner()

@@ -1,0 +1,128 @@
+"""The ``haechi`` command: one module per command group, each mounted on :data:`app`.
+
+Commands parse their options, call a plain service function and print; every action is a
+function other code (the web app, tests) calls directly. Every listing command takes ``--json``
+and then prints one JSON object per line with stable keys. A
+:class:`~haechi.errors.HaechiError` becomes a message and an exit code in
+:mod:`haechi.cli.common`, in one place.
+
+Start-up stays fast: ``haechi --help`` imports every module here, so the heavy libraries
+(OpenCV, PyAV, matplotlib, Playwright, the scan pipeline, ...) are imported only inside the
+commands that use them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from haechi import __version__
+from haechi.cli import (
+    banks,
+    cases,
+    demo,
+    evidence,
+    hashing,
+    notices,
+    platforms,
+    recheck,
+    reports,
+    review,
+    scans,
+    stats,
+    telegram,
+    watches,
+)
+from haechi.cli.common import CommandEnv, EnvFactory, guarded, out
+
+if TYPE_CHECKING:
+    from haechi.settings import Settings
+
+EXIT_CODES = (
+    "Exit codes: 0 ok; 1 some items failed (or a check did not hold); "
+    "2 usage or settings error; 3 the target itself failed (scan)."
+)
+
+app = typer.Typer(
+    help="haechi: register content as hashes, find re-uploads, keep the evidence.",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class State:
+    """Settings for this invocation, read once in the callback."""
+
+    settings: Settings | None = None
+
+
+state = State()
+
+
+def current_env() -> CommandEnv:
+    """The environment of the running command, from the settings the callback read."""
+    if state.settings is None:
+        from haechi.settings import load_settings
+
+        state.settings = guarded(load_settings)
+    return CommandEnv.from_settings(state.settings)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"haechi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Folder of all state (env HAECHI_HOME).", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """Read settings once; every command gets them from here."""
+    from haechi.settings import load_settings
+
+    settings = guarded(load_settings)
+    if home is not None:
+        settings = settings.model_copy(update={"home": home})
+    state.settings = settings
+
+
+def mount(target: typer.Typer, env: EnvFactory) -> None:
+    """Add every command group to ``target``, reading their environment through ``env``."""
+    for group in (
+        hashing,
+        scans,
+        banks,
+        watches,
+        evidence,
+        telegram,
+        cases,
+        review,
+        notices,
+        platforms,
+        reports,
+        recheck,
+        stats,
+        demo,
+    ):
+        group.mount(target, env)
+
+
+mount(app, current_env)
+
+__all__ = ["EXIT_CODES", "CommandEnv", "app", "current_env", "mount", "state"]

@@ -1,0 +1,168 @@
+"""``haechi scan`` and ``haechi hits``: find re-uploads and list what was found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from haechi.cli.common import (
+    AllowOpt,
+    EnvFactory,
+    JsonOpt,
+    database,
+    err,
+    guarded,
+    out,
+    print_json,
+    progress,
+)
+
+if TYPE_CHECKING:
+    from haechi.scan.model import Hit, ScanReport
+    from haechi.scan.pipeline import Scanner
+    from haechi.scan.preserve import EvidenceKeeper
+    from haechi.settings import Settings
+    from haechi.sources import SourceOptions
+
+# The names of haechi.sources.SOURCES, spelled out so that help needs no source import;
+# tests/cli/test_startup.py checks that they agree.
+SOURCE_KINDS = (
+    "folder",
+    "web",
+    "url-list",
+    "telegram-export",
+    "discord-export",
+    "chat-csv",
+    "telegram-live",
+)
+
+
+def hit_table(hits: Sequence[Hit]) -> Table:
+    """The table of hits that ``scan`` and ``hits`` print."""
+    table = Table(
+        "hit", "where", "bank", "entry", "label", "signal", "distance", "confidence", box=None
+    )
+    for h in hits:
+        table.add_row(
+            str(h.id),
+            h.location,
+            h.bank,
+            str(h.entry),
+            h.label,
+            h.signal_kind,
+            str(h.distance),
+            h.evidence_text(),
+        )
+    return table
+
+
+@contextmanager
+def keeper(settings: Settings, allow_hosts: Sequence[str]) -> Iterator[EvidenceKeeper | None]:
+    """An evidence keeper for one scan, or ``None`` when capture is turned off."""
+    if not settings.evidence_capture:
+        yield None
+        return
+    from haechi.scan.preserve import EvidenceKeeper, evidence_config
+
+    with EvidenceKeeper(evidence_config(settings, allow_hosts)) as kept:
+        yield kept
+
+
+def print_report(report: ScanReport, as_json: bool) -> None:
+    """A scan's hits and its summary (``--json``: the hits only, one per line)."""
+    if as_json:
+        for hit in report.hits:
+            print_json(hit.as_json())
+        return
+    out.print(hit_table(report.hits))
+    out.print(
+        f"scan {report.scan_id}: {report.seen} items, {report.hashed} hashed, "
+        f"{report.skipped} skipped (seen before or not media), {report.failed} failed, "
+        f"{len(report.hits)} new hits"
+    )
+    if report.captures or report.capture_failures:
+        out.print(
+            f"evidence: {len(report.captures)} captures sealed, "
+            f"{len(report.capture_failures)} failed"
+        )
+    for hit_id, why in report.capture_failures.items():
+        err.print(f"[red]capture of hit {hit_id} failed:[/] {why}")
+    for failure in report.failures[:20]:
+        err.print(f"[yellow]failed[/] {failure.location}: {failure.reason}")
+    if len(report.failures) > 20:
+        err.print(f"… and {len(report.failures) - 20} more failures")
+
+
+def _scan(
+    scanner: Scanner, settings: Settings, target: str, kind: str | None, options: SourceOptions
+) -> ScanReport:
+    from haechi.scan.intake import save_telegram_marks, save_validators
+    from haechi.sources import open_source
+
+    source = guarded(partial(open_source, target, kind, options))
+    with progress() as bar:
+        task = bar.add_task(f"scanning {source.kind}", total=None)
+
+        def tick(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = scanner.scan_source(source, target, tick)
+    save_validators(options)
+    save_telegram_marks(settings, source)
+    return report
+
+
+def mount(app: typer.Typer, env: EnvFactory) -> None:
+    """Add ``haechi scan`` and ``haechi hits`` to ``app``."""
+
+    @app.command()
+    def scan(
+        target: Annotated[
+            str,
+            typer.Argument(
+                help="A folder, a Telegram export folder, a Discord export or URL list file, "
+                "or a URL."
+            ),
+        ],
+        kind: Annotated[
+            str | None,
+            typer.Option(help=f"Source kind instead of detecting it: {', '.join(SOURCE_KINDS)}."),
+        ] = None,
+        allow_host: AllowOpt = None,
+        depth: Annotated[int | None, typer.Option(help="Web: link depth from the seed.")] = None,
+        max_pages: Annotated[int | None, typer.Option(help="Web: most pages to fetch.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Fetch and hash the media of TARGET, match them against all banks, record the hits."""
+        from haechi.scan.intake import source_options
+        from haechi.scan.pipeline import Scanner
+
+        settings = env().settings
+        options = source_options(settings, allow_host or (), depth, max_pages)
+        with database(settings) as db, keeper(settings, allow_host or ()) as kept:
+            report = _scan(Scanner(db, settings, kept), settings, target, kind, options)
+        print_report(report, as_json)
+
+    @app.command()
+    def hits(
+        as_json: JsonOpt = False,
+        scan_id: Annotated[
+            int | None, typer.Option("--scan", help="Only this scan's hits.")
+        ] = None,
+        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 1000,
+    ) -> None:
+        """List recorded hits, newest first."""
+        from haechi.store.scans import ScanStore
+
+        with database(env().settings) as db, db.session() as session:
+            found = ScanStore(session).hits(scan_id=scan_id, limit=limit)
+        if as_json:
+            for hit in found:
+                print_json(hit.as_json())
+        else:
+            out.print(hit_table(found))
