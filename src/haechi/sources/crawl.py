@@ -30,6 +30,7 @@ from haechi.sources.records import (
     MediaFailure,
     MediaSkipped,
     SkipReason,
+    error_text,
 )
 from haechi.sources.safety import FetchPolicy, Resolver, system_resolver
 from haechi.sources.sniff import SNIFF_BYTES, looks_like_html, sniff
@@ -114,11 +115,6 @@ class _Job:
     expect: Expect
     context: Context
     discovered: bool  # found on a page (deduplicated) rather than given as a target
-
-
-@dataclass(frozen=True)
-class _Crash:
-    error: BaseException
 
 
 _DONE = object()
@@ -207,8 +203,6 @@ class Crawler:
                 entry = await run.out.get()
                 if entry is _DONE:
                     break
-                if isinstance(entry, _Crash):
-                    raise entry.error
                 assert isinstance(entry, Media | MediaFailure | MediaSkipped)
                 yield entry
         finally:
@@ -229,8 +223,8 @@ class Crawler:
             try:
                 if not run.stopped:
                     await self._process(run, fetcher, job)
-            except Exception as exc:  # a bug, not a per-item problem: end the crawl loudly
-                await run.out.put(_Crash(exc))
+            except Exception as exc:  # one item ends with a recorded failure; the crawl goes on
+                await self._emit(run, self._failure(job, FailureReason.ERROR, error_text(exc)))
             finally:
                 run.frontier.task_done()
 

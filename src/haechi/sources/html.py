@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 from posixpath import splitext
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from haechi.sources.charset import decode_html as decode_html  # re-exported: its old home
+
 MEDIA_EXTENSIONS = frozenset(
     {
         *(".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"),
@@ -36,7 +38,6 @@ MAX_LINKS = 10_000
 _CSS_URL = re.compile(
     r"""url\(\s*(?:"([^"()\n]{1,4096})"|'([^'()\n]{1,4096})'|([^()'"\s]{1,4096}))\s*\)"""
 )
-_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 _LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-url", "data-lazy")
 _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _MEDIA_META = frozenset(
@@ -89,27 +90,6 @@ def is_media_url(url: str) -> bool:
         return splitext(urlsplit(url).path.lower())[1] in MEDIA_EXTENSIONS
     except ValueError:
         return False
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML body using the header charset, then ``<meta charset>``, then UTF-8.
-
-    Undecodable bytes become U+FFFD; a page of binary junk decodes to junk text, not an error.
-    """
-    candidates: list[str] = []
-    if content_type:
-        match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", content_type, re.I)
-        if match:
-            candidates.append(match.group(1))
-    meta = _CHARSET.search(body[:4096])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii"))
-    for name in candidates:
-        try:
-            return body.decode(name, errors="replace")
-        except LookupError:
-            continue
-    return body.decode("utf-8", errors="replace")
 
 
 class _LinkParser(HTMLParser):

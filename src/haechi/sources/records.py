@@ -37,6 +37,22 @@ class FailureReason(StrEnum):
     UNSAFE_PATH = "unsafe-path"  # a path that escapes the export or source folder
     BAD_RECORD = "bad-record"  # an export entry that does not have the expected shape
     DOWNLOAD = "download"  # a live download that failed
+    ERROR = "error"  # an unexpected error on this item (hostile input or a bug): type and reason
+
+
+MAX_REASON_CHARS = 300
+
+
+def error_text(exc: BaseException) -> str:
+    """An unexpected exception as a short recorded reason: its type, then its message.
+
+    Used wherever one item's failure is caught so that the scan goes on: the type says what
+    kind of bug or hostile input it was, the message is cut so a hostile page cannot fill
+    the database through it.
+    """
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
 class SkipReason(StrEnum):
@@ -44,6 +60,7 @@ class SkipReason(StrEnum):
 
     NOT_MODIFIED = "not-modified"  # a conditional request answered 304: nothing new
     NOT_MEDIA = "not-media"  # a file or attachment that is not an image or video
+    NOT_FILE = "not-file"  # a FIFO, socket or device in a folder: never opened
     LIMIT = "limit"  # a crawl limit (pages, media, bytes, time) was reached
 
 
