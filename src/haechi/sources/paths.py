@@ -7,7 +7,10 @@ files from the volunteer's own machine.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from haechi.sources.errors import UnsafePath
@@ -42,3 +45,37 @@ def find_inside(root: Path, relative: str) -> Path:
         if decoded.exists():
             return decoded
     return path
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words: ``"a FIFO"``, ``"a socket"``..."""
+    return next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading without ever blocking on a FIFO or a device.
+
+    Opening a FIFO waits for a writer forever, so the file is opened non-blocking and its type
+    checked on the open descriptor (a file swapped for a FIFO after a listing is refused, not
+    waited on). Raises ``OSError``, with the kind of file when it is not a regular one.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"{file_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

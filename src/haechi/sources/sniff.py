@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from haechi.sources.paths import open_regular
+
 SNIFF_BYTES = 64
 
 _IMAGE = "image"
@@ -60,9 +62,9 @@ def sniff(head: bytes) -> str | None:
 
 
 def sniff_file(path: Path) -> str | None:
-    """:func:`sniff` on the first bytes of a file (``None`` if it cannot be read)."""
+    """:func:`sniff` on the first bytes of a file (``None`` if it cannot be read or is a FIFO)."""
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             return sniff(handle.read(SNIFF_BYTES))
     except OSError:
         return None
