@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,8 +19,9 @@ from haechi.sources.base import Source
 from haechi.sources.chat_csv import ChatCsvSource
 from haechi.sources.crawl import CrawlLimits
 from haechi.sources.discord_export import DiscordExportSource, is_discord_export
-from haechi.sources.errors import UnknownSource
+from haechi.sources.errors import SourceError, UnknownSource
 from haechi.sources.folder import FolderSource
+from haechi.sources.jsondoc import load_json
 from haechi.sources.registry import SOURCES
 from haechi.sources.safety import FetchPolicy, Resolver, system_resolver
 from haechi.sources.telegram_export import RESULT_FILE, TelegramExportSource
@@ -50,10 +50,8 @@ class SourceOptions:
 
 def _json_shape(path: Path) -> str | None:
     try:
-        if path.stat().st_size > _SNIFF_JSON_BYTES:
-            return None
-        doc: Any = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+        doc: Any = load_json(path, max_bytes=_SNIFF_JSON_BYTES)
+    except SourceError:
         return None
     if is_discord_export(doc):
         return "discord-export"

@@ -2,19 +2,20 @@
 
 Discord servers are one of the places re-uploads move to once Telegram rooms are reported.
 DiscordChatExporter writes ``guild``, ``channel`` and ``messages[]``; each message has an
-``author``, a ``timestamp`` and ``attachments[]`` (``url``, ``fileName``, ``fileSizeBytes``) and
-``embeds[]`` whose ``image``/``thumbnail`` carry URLs. When exported with ``--media``, attachment
-URLs are paths relative to the JSON file; otherwise they are https URLs, which are fetched
-through the safe fetcher like any web media.
+``author``, a ``timestamp``, ``attachments[]`` (``url``, ``fileName``, ``fileSizeBytes``),
+``embeds[]`` whose ``image``/``thumbnail`` carry URLs, and ``stickers[]`` (``sourceUrl``: a
+picture pasted as a sticker is a re-upload too; Lottie stickers are vector JSON and skipped).
+When exported with ``--media``, these URLs are paths relative to the JSON file; otherwise they
+are https URLs, which are fetched through the safe fetcher like any web media.
 
 The message link (``https://discord.com/channels/<guild>/<channel>/<message>``) is what a
-takedown notice to Discord needs, so it is each item's ``found_at``.
+takedown notice to Discord needs, so it is each item's ``found_at``. The file is read within
+size and nesting limits, and a message that breaks the reader is one failed item.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +23,9 @@ from typing import Any
 
 from haechi.sources.base import Source
 from haechi.sources.crawl import Context, Crawler, CrawlLimits, Expect, Target
-from haechi.sources.errors import SourceError, SourceFormatError, UnsafePath
+from haechi.sources.errors import SourceFormatError, UnsafePath
 from haechi.sources.html import is_media_url
+from haechi.sources.jsondoc import load_json
 from haechi.sources.paths import find_inside
 from haechi.sources.records import (
     FailureReason,
@@ -32,6 +34,7 @@ from haechi.sources.records import (
     MediaFailure,
     MediaSkipped,
     SkipReason,
+    error_text,
     utc,
 )
 from haechi.sources.safety import FetchPolicy, Resolver, system_resolver
@@ -59,6 +62,13 @@ def _timestamp(value: object) -> datetime | None:
         return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         return None
+
+
+def _sticker_name(sticker: dict[str, Any], url: str) -> str:
+    """A sticker's file name: Discord serves them as ``<id>.png`` (APNG too) or ``.gif``."""
+    suffix = ".gif" if str(sticker.get("format", "")).lower() == "gif" else ".png"
+    base = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    return base if is_media_url("/" + base) else f"sticker-{_text(sticker.get('id'))}{suffix}"
 
 
 def _embed_urls(embed: object) -> list[str]:
@@ -97,12 +107,7 @@ class DiscordExportSource(Source):
         )
 
     def _load(self) -> dict[str, Any]:
-        try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise SourceError(f"{self.path}: no such file") from exc
-        except (OSError, ValueError) as exc:
-            raise SourceFormatError(f"{self.path}: not readable JSON ({exc})") from exc
+        doc = load_json(self.path)
         if not is_discord_export(doc):
             raise SourceFormatError(
                 f"{self.path}: not a DiscordChatExporter JSON export (needs guild, channel, "
@@ -118,48 +123,83 @@ class DiscordExportSource(Source):
         channel_id = _text(channel.get("id")) or "0"
         place = "@me" if guild_id == "0" else guild_id
         container = f"{guild.get('name', '')} / #{channel.get('name', '')}".strip(" /")
+        where = self.path.absolute().as_uri()
         remote: list[Target] = []
-        for message in doc["messages"]:
+        for number, message in enumerate(doc["messages"]):
             if not isinstance(message, dict):
                 continue
-            mid = _text(message.get("id"))
-            link = f"https://discord.com/channels/{place}/{channel_id}/{mid}"
-            author = message.get("author") if isinstance(message.get("author"), dict) else {}
-            assert isinstance(author, dict)
-            attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
-            urls: list[tuple[str, str | None]] = [
-                (a["url"], _text(a.get("fileName")))
-                for a in attachments
-                if isinstance(a.get("url"), str)
-            ]
-            for embed in message.get("embeds") or []:
-                urls.extend((u, None) for u in _embed_urls(embed))
-            context = Context(
-                found_at=link,
-                container=container or None,
-                container_id=channel_id,
-                poster=_text(author.get("name")),
-                poster_id=_text(author.get("id")),
-                posted_at=_timestamp(message.get("timestamp")),
-                message_id=mid,
-                group_id=mid if len(urls) > 1 else None,
-                note=f"nickname: {author['nickname']}" if author.get("nickname") else None,
-            )
-            for url, filename in urls:
-                named = replace(context, filename=filename)
-                if url.startswith(("http://", "https://")):
-                    if filename and not is_media_url("/" + filename):
-                        yield MediaSkipped(
-                            self.kind, link, SkipReason.NOT_MEDIA,
-                            f"attachment {filename} is not an image or video", url=url,
-                            message_id=mid,
-                        )  # fmt: skip
-                    else:
-                        remote.append(Target(url, Expect.MEDIA, named))
-                else:
-                    yield self._local(url, named)
+            try:
+                found = list(self._message(message, place, channel_id, container, remote))
+            except Exception as exc:  # one message ends with a recorded failure; the rest go on
+                found = [
+                    MediaFailure(
+                        self.kind, f"{where}#message={number}", FailureReason.ERROR,
+                        error_text(exc),
+                    )
+                ]  # fmt: skip
+            for item in found:
+                yield item
         async for item in self._crawler.run(remote):
             yield item
+
+    def _message(
+        self,
+        message: dict[str, Any],
+        place: str,
+        channel_id: str,
+        container: str,
+        remote: list[Target],
+    ) -> Iterator[Item]:
+        """The local items of one message; its remote media are added to ``remote``."""
+        mid = _text(message.get("id"))
+        link = f"https://discord.com/channels/{place}/{channel_id}/{mid}"
+        author = message.get("author") if isinstance(message.get("author"), dict) else {}
+        assert isinstance(author, dict)
+        attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+        urls: list[tuple[str, str | None]] = [
+            (a["url"], _text(a.get("fileName")))
+            for a in attachments
+            if isinstance(a.get("url"), str)
+        ]
+        for embed in message.get("embeds") or []:
+            urls.extend((u, None) for u in _embed_urls(embed))
+        stickers = [s for s in message.get("stickers") or [] if isinstance(s, dict)]
+        for sticker in stickers:
+            url = sticker.get("sourceUrl")
+            if not isinstance(url, str):
+                continue
+            if str(sticker.get("format", "")).lower() == "lottie":  # vector JSON, not a picture
+                yield MediaSkipped(
+                    self.kind, link, SkipReason.NOT_MEDIA, "a Lottie sticker is not an image",
+                    url=url if url.startswith(("http://", "https://")) else None,
+                    message_id=mid,
+                )  # fmt: skip
+                continue
+            urls.append((url, _sticker_name(sticker, url)))
+        context = Context(
+            found_at=link,
+            container=container or None,
+            container_id=channel_id,
+            poster=_text(author.get("name")),
+            poster_id=_text(author.get("id")),
+            posted_at=_timestamp(message.get("timestamp")),
+            message_id=mid,
+            group_id=mid if len(urls) > 1 else None,
+            note=f"nickname: {author['nickname']}" if author.get("nickname") else None,
+        )
+        for url, filename in urls:
+            named = replace(context, filename=filename)
+            if url.startswith(("http://", "https://")):
+                if filename and not is_media_url("/" + filename):
+                    yield MediaSkipped(
+                        self.kind, link, SkipReason.NOT_MEDIA,
+                        f"attachment {filename} is not an image or video", url=url,
+                        message_id=mid,
+                    )  # fmt: skip
+                else:
+                    remote.append(Target(url, Expect.MEDIA, named))
+            else:
+                yield self._local(url, named)
 
     def _local(self, relative: str, ctx: Context) -> Item:
         found_at = ctx.found_at or relative

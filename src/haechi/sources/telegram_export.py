@@ -14,11 +14,12 @@ same sender and the same second are taken as one album and share a ``group_id``.
 
 Entries that say the file was not included, files missing from the folder and paths that lead
 outside it become failure records, never crashes and never reads outside the export.
+``result.json`` is read within size and nesting limits, and a message that breaks the reader is
+one failed item.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 from haechi.sources.base import LocalSource
 from haechi.sources.errors import SourceError, SourceFormatError, UnsafePath
+from haechi.sources.jsondoc import load_json
 from haechi.sources.paths import resolve_inside
 from haechi.sources.records import (
     FailureReason,
@@ -34,6 +36,7 @@ from haechi.sources.records import (
     MediaFailure,
     MediaSkipped,
     SkipReason,
+    error_text,
 )
 from haechi.sources.sniff import sniff_file
 
@@ -50,10 +53,7 @@ def load_export(path: Path) -> tuple[Path, list[dict[str, Any]]]:
     result = path / RESULT_FILE if path.is_dir() else path
     if not result.is_file():
         raise SourceError(f"{path}: no {RESULT_FILE}; export the chat as JSON in Telegram Desktop")
-    try:
-        doc = json.loads(result.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceFormatError(f"{result}: not readable JSON ({exc})") from exc
+    doc = load_json(result)
     if not isinstance(doc, dict):
         raise SourceFormatError(f"{result}: not a Telegram export (top level is not an object)")
     if isinstance(doc.get("messages"), list):
@@ -155,58 +155,76 @@ class TelegramExportSource(LocalSource):
         messages = chat.get("messages")
         if not isinstance(messages, list):
             return
-        albums = _albums(chat_id, messages)
-        for message in messages:
+        try:
+            albums = _albums(chat_id, messages)
+        except Exception:  # a hostile export spoils album grouping only, never the media
+            albums = {}
+        for number, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("type") != "message":
                 continue
-            entry = _media_entry(message)
-            if entry is None:
-                continue
-            raw_path, mime = entry
-            mid = message.get("id")
-            link = message_link(chat_type, chat_id, mid)
-            if not isinstance(mid, int):
-                yield MediaFailure(
-                    self.kind, link, FailureReason.BAD_RECORD, "message without an integer id",
-                    container=name,
-                )  # fmt: skip
-                continue
-            common: dict[str, Any] = {"container": name, "message_id": str(mid)}
-            if raw_path.startswith("(") and raw_path.endswith(")"):
-                yield MediaFailure(
-                    self.kind, link, FailureReason.NOT_EXPORTED, raw_path.strip("()"), **common
-                )
-                continue
             try:
-                path = resolve_inside(root, raw_path)
-            except UnsafePath as exc:
-                yield MediaFailure(self.kind, link, FailureReason.UNSAFE_PATH, str(exc), **common)
-                continue
-            if not path.is_file():
-                yield MediaFailure(
-                    self.kind, link, FailureReason.MISSING_FILE,
-                    f"{raw_path} is not in the export folder", path=path, **common,
+                item = self._message(root, chat_id, chat_type, name, albums, message)
+            except Exception as exc:  # one message ends with a recorded failure; the rest go on
+                item = MediaFailure(
+                    self.kind, f"telegram-export:{_text(chat_id)}#message={number}",
+                    FailureReason.ERROR, error_text(exc), container=name,
                 )  # fmt: skip
-                continue
-            sniffed = sniff_file(path)
-            if mime is None and sniffed is None:
-                yield MediaSkipped(
-                    self.kind, link, SkipReason.NOT_MEDIA,
-                    f"{raw_path} is not an image or video", path=path, message_id=str(mid),
-                )  # fmt: skip
-                continue
-            yield Media(
-                source_kind=self.kind,
-                found_at=link,
-                path=path,
+            if item is not None:
+                yield item
+
+    def _message(
+        self,
+        root: Path,
+        chat_id: object,
+        chat_type: str,
+        name: str,
+        albums: dict[int, str],
+        message: dict[str, Any],
+    ) -> Item | None:
+        """The record of one message's photo or video; ``None`` for a message without one."""
+        entry = _media_entry(message)
+        if entry is None:
+            return None
+        raw_path, mime = entry
+        mid = message.get("id")
+        link = message_link(chat_type, chat_id, mid)
+        if not isinstance(mid, int):
+            return MediaFailure(
+                self.kind, link, FailureReason.BAD_RECORD, "message without an integer id",
                 container=name,
-                container_id=_text(chat_id),
-                poster=_text(message.get("from")),
-                poster_id=_text(message.get("from_id")),
-                posted_at=_posted_at(message),
-                message_id=str(mid),
-                group_id=albums.get(mid),
-                forwarded_from=_text(message.get("forwarded_from")),
-                filename=_text(message.get("file_name")) or path.name,
-                media_type=sniffed or mime,
+            )  # fmt: skip
+        common: dict[str, Any] = {"container": name, "message_id": str(mid)}
+        if raw_path.startswith("(") and raw_path.endswith(")"):
+            return MediaFailure(
+                self.kind, link, FailureReason.NOT_EXPORTED, raw_path.strip("()"), **common
             )
+        try:
+            path = resolve_inside(root, raw_path)
+        except UnsafePath as exc:
+            return MediaFailure(self.kind, link, FailureReason.UNSAFE_PATH, str(exc), **common)
+        if not path.is_file():
+            return MediaFailure(
+                self.kind, link, FailureReason.MISSING_FILE,
+                f"{raw_path} is not in the export folder", path=path, **common,
+            )  # fmt: skip
+        sniffed = sniff_file(path)
+        if mime is None and sniffed is None:
+            return MediaSkipped(
+                self.kind, link, SkipReason.NOT_MEDIA,
+                f"{raw_path} is not an image or video", path=path, message_id=str(mid),
+            )  # fmt: skip
+        return Media(
+            source_kind=self.kind,
+            found_at=link,
+            path=path,
+            container=name,
+            container_id=_text(chat_id),
+            poster=_text(message.get("from")),
+            poster_id=_text(message.get("from_id")),
+            posted_at=_posted_at(message),
+            message_id=str(mid),
+            group_id=albums.get(mid),
+            forwarded_from=_text(message.get("forwarded_from")),
+            filename=_text(message.get("file_name")) or path.name,
+            media_type=sniffed or mime,
+        )

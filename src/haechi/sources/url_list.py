@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any
 from haechi.sources.base import Source
 from haechi.sources.crawl import Context, Crawler, CrawlLimits, CrawlStats, Expect, Target
 from haechi.sources.errors import SourceError, SourceFormatError
+from haechi.sources.jsondoc import parse_json
 from haechi.sources.records import FailureReason, Item, MediaFailure, utc
 from haechi.sources.safety import FetchPolicy, Resolver, system_resolver
 from haechi.sources.validators import ValidatorCache
@@ -107,7 +107,7 @@ def read_url_list(path: Path) -> list[ListedUrl]:
         if suffix == ".csv":
             return list(_rows_csv(text))
         if suffix == ".json":
-            return list(_rows_json(json.loads(text)))
+            return list(_rows_json(parse_json(text.encode("utf-8"), str(path))))
     except ValueError as exc:
         raise SourceFormatError(f"{path}: {exc}") from exc
     return list(_rows_txt(text))
