@@ -1,9 +1,11 @@
 """The PDF summary of a police report package, in Korean with English in brackets.
 
-Drawn with reportlab. Korean needs a CJK font; reportlab's built-in CID font
-``HYSMyeongJo-Medium`` (Adobe's Korean CID set, resolved by the PDF viewer) needs no font file,
-so nothing has to be installed for the report or its tests. Long URLs and SHA-256 values wrap
-anywhere (``wordWrap="CJK"``). The victim appears only by the case reference.
+Drawn with reportlab. Korean text is set in NanumSquare (a TrueType font under the SIL Open
+Font License, shipped in ``fonts/`` beside its licence) and the glyphs used are embedded as a
+subset: a station's computer without a Korean font must still show every word, which a CID font
+left to the viewer (reportlab's ``HYSMyeongJo``) does not do. Long URLs and SHA-256 values wrap
+anywhere (``wordWrap="CJK"``). The victim appears only by the case reference; files are named,
+never given with the analyst's folders. The PDF's creation date is the report's own time.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
+from importlib.resources import files
+from typing import Any
 
 from reportlab.lib import colors  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     Paragraph,
     SimpleDocTemplate,
@@ -30,7 +35,8 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 
 from haechi.notices.render import utc_text
 
-FONT = "HYSMyeongJo-Medium"
+FONT = "NanumSquare"
+FONT_FILE = "NanumSquareR.ttf"
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,21 @@ class ReportContent:
 
 def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        data = files("haechi.cases").joinpath("fonts", FONT_FILE).read_bytes()
+        pdfmetrics.registerFont(TTFont(FONT, io.BytesIO(data)))
     return FONT
+
+
+def _dated_canvas(made_at: datetime) -> Any:
+    """A canvas maker whose PDF says it was created (and modified) at ``made_at``, in UTC."""
+    stamp = made_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+    def make(*args: Any, **kwargs: Any) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        canvas.setDateFormatter(lambda *_: stamp)
+        return canvas
+
+    return make
 
 
 def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
@@ -96,6 +115,7 @@ def _table(rows: list[list[Paragraph]], widths: Sequence[float]) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), _font()),  # cells default to Helvetica
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -110,7 +130,7 @@ def report_pdf(content: ReportContent) -> bytes:
     title, heading, body, cell = _styles()
 
     def p(text: str, style: ParagraphStyle = cell) -> Paragraph:
-        return Paragraph(escape(text), style)
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -122,7 +142,8 @@ def report_pdf(content: ReportContent) -> bytes:
         bottomMargin=15 * mm,
         title=f"Police report {content.case_ref}",
         author=content.organisation,
-        invariant=1,
+        invariant=0,
+        initialFontName=FONT,  # the page's first font: no unembedded Helvetica
     )
     story: list[object] = [
         p("디지털 성범죄 피해 수사 의뢰 자료 (Police report)", title),
@@ -208,5 +229,5 @@ def report_pdf(content: ReportContent) -> bytes:
         )
     else:
         story.append(p("보존된 캡처 없음 (no captures to bundle)", body))
-    doc.build(story)
+    doc.build(story, canvasmaker=_dated_canvas(content.made_at))
     return out.getvalue()

@@ -4,7 +4,9 @@ A package is a folder a support worker hands to a police station (on a USB stick
 the station's upload): ``report.pdf`` (the summary, :mod:`haechi.cases.pdf`), ``evidence.wacz``
 (every capture of the case, exported with :func:`haechi.evidence.export_bundle`, verifiable
 offline), ``hits.json`` (the same facts for machines) and ``SHA256SUMS``. The victim is the
-case reference, never her name.
+case reference, never her name; bank labels stay home. A file found on the analyst's computer
+(a folder scan, a Telegram or Discord export) is named by its file name and SHA-256 only: the
+analyst's folders say nothing to the police and may say who the analyst is.
 
 Police answers take weeks and get lost. Each package is recorded with the date an answer is
 expected; from then on a reminder falls due every ``police_remind_days`` until the answer is
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from haechi.cases.model import PoliceReport
 from haechi.cases.pdf import HitLine, NoticeLine, ReportContent, report_pdf
@@ -27,6 +31,9 @@ from haechi.notices.desk import Desk
 from haechi.notices.errors import ReportError
 from haechi.notices.model import NoticeKind
 from haechi.store.cases import CaseStore
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: C:\ is a path
+_LOCATIONS = frozenset({"path", "url", "page"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,26 @@ class ReportPackage:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def public_location(location: str) -> str:
+    """A hit's location as the package shows it: a URL as it is, a local file by its name."""
+    if _SCHEME.match(location) and not location.lower().startswith("file:"):
+        return location
+    return re.split(r"[\\/]", location.rstrip("\\/"))[-1] or location
+
+
+def _public_facts(value: Any) -> Any:
+    """The package's JSON facts without local folders or labels (see the module docstring)."""
+    if isinstance(value, dict):
+        return {
+            k: public_location(v) if k in _LOCATIONS and isinstance(v, str) else _public_facts(v)
+            for k, v in value.items()
+            if k != "label"
+        }
+    if isinstance(value, list):
+        return [_public_facts(v) for v in value]
+    return value
 
 
 def _takedown(view: CaseView, hit_id: int) -> str:
@@ -99,8 +126,8 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
         hits=[
             HitLine(
                 h.id,
-                h.location,
-                h.found_in if h.found_in != h.location else None,
+                public_location(h.location),
+                public_location(h.found_in) if h.found_in and h.found_in != h.location else None,
                 h.found_at,
                 h.sha256,
                 f"{h.signal_kind} {h.distance}",
@@ -120,14 +147,18 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
         captures=len(captures),
     )
     (folder / "report.pdf").write_bytes(report_pdf(content))
-    facts = {
-        "format": "haechi-police-report/v1",
-        **{k: v for k, v in view.as_json().items() if k != "police_reports"},
-        "hits": [{**h.as_json(), "capture": c.id if (c := by_hit[h.id]) else None} for h in hits],
-        "station": station.strip(),
-        "made_at": now.isoformat(),
-        "answer_due": due.isoformat(),
-    }
+    facts = _public_facts(
+        {
+            "format": "haechi-police-report/v1",
+            **{k: v for k, v in view.as_json().items() if k != "police_reports"},
+            "hits": [
+                {**h.as_json(), "capture": c.id if (c := by_hit[h.id]) else None} for h in hits
+            ],
+            "station": station.strip(),
+            "made_at": now.isoformat(),
+            "answer_due": due.isoformat(),
+        }
+    )
     (folder / "hits.json").write_text(
         json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -59,6 +59,39 @@ class CapturedEvidence:
     manifest: Mapping[str, Any] = field(repr=False)
 
 
+GONE_STATUSES = frozenset({404, 410})
+
+
+class NothingArrived(CaptureFailed):
+    """Neither the page nor the media answered; ``gone`` says why that looks final, if it does."""
+
+    def __init__(self, message: str, gone: str | None) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+def _may_come_back(retrieval: Retrieval) -> bool:
+    """A refusal by our own policy or a timeout says nothing about whether the content lives."""
+    error = retrieval.error or ""
+    return retrieval.refused or "no answer within" in error or "Timeout" in error
+
+
+def vanished(page: Retrieval, media: Retrieval | None) -> str | None:
+    """Why the matched content is gone for good (404, 410, no server), else ``None``.
+
+    The content is the media when there is one (the page around it may live on), else the page.
+    """
+    content = media if media is not None else page
+    final = content.final
+    if final is not None:
+        if final.status in GONE_STATUSES:
+            return f"{final.url} answered {final.status}"
+        return None
+    if content.error is None or _may_come_back(content):
+        return None
+    return content.error
+
+
 def new_capture_id() -> str:
     """A unique, time-ordered id: ``cap-YYYYMMDDTHHMMSSZ-<12 hex>``."""
     return f"cap-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(6)}"
@@ -152,7 +185,9 @@ async def capture(
     media = await recorder.retrieve(request.media_url) if request.media_url else None
     if not page.exchanges and (media is None or not media.exchanges):
         reasons = "; ".join(r.error or "no answer" for r in (page, media) if r is not None)
-        raise CaptureFailed(f"nothing could be captured for {request.url}: {reasons}")
+        raise NothingArrived(
+            f"nothing could be captured for {request.url}: {reasons}", vanished(page, media)
+        )
     document = page.final
     if document is not None and page.ok:
         shot = await screenshotter.shoot(request.url, document, recorder)

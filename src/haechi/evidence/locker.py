@@ -32,6 +32,7 @@ from haechi.evidence.errors import SigningKeyError, UnknownCapture
 from haechi.evidence.log import EntryKind, EvidenceLog, LogEntry, canonical_json
 from haechi.evidence.model import CAPTURE_FORMAT, Capture, ScreenshotStatus
 from haechi.evidence.recorder import HttpRecorder
+from haechi.evidence.resource import ResourceEvidence
 from haechi.evidence.screenshot import Screenshotter
 from haechi.evidence.signing import Checkpoint, SigningKey
 from haechi.evidence.store import EvidenceStore, FolderStore
@@ -106,13 +107,18 @@ class EvidenceLocker:
 
     # -- sealing ---------------------------------------------------------------------
 
-    def seal(self, evidence: CapturedEvidence) -> Capture:
-        """Store the capture's bytes, then log it. When this returns, the capture is sealed."""
+    def seal(self, evidence: CapturedEvidence | ResourceEvidence) -> Capture:
+        """Store the capture's bytes, then log it. When this returns, the capture is sealed.
+
+        A web capture and a message or file capture (:mod:`haechi.evidence.resource`) are
+        sealed alike: same store, same log entry, same checkpoints.
+        """
         manifest = dict(evidence.manifest)
         warc_sha = self.store.put(evidence.warc)
         artifacts = [warc_sha]
-        if evidence.screenshot.png is not None:
-            artifacts.append(self.store.put(evidence.screenshot.png))
+        png = evidence.screenshot.png if isinstance(evidence, CapturedEvidence) else None
+        if png is not None:
+            artifacts.append(self.store.put(png))
         manifest_sha = self.store.put(canonical_json(manifest))
         entry = self.log.append(
             EntryKind.CAPTURED,

@@ -59,6 +59,7 @@ class Retrieval:
     url: str
     exchanges: tuple[HttpExchange, ...]
     error: str | None = None  # refused, unreachable, too many redirects: said plainly
+    refused: bool = False  # the safety policy refused an address: nothing was sent there
 
     @property
     def final(self) -> HttpExchange | None:

@@ -27,7 +27,7 @@ import httpx
 
 from haechi.evidence.log import utc_now
 from haechi.evidence.model import HttpExchange, Retrieval
-from haechi.sources.errors import FetchError
+from haechi.sources.errors import FetchError, FetchRefused
 from haechi.sources.safety import FetchPolicy, GuardedBackend, Resolver, check_url, system_resolver
 
 ACCEPT_ENCODING = "gzip, deflate"  # only codings the screenshot step can undo itself
@@ -132,7 +132,8 @@ class HttpRecorder:
                     url, tuple(exchanges), f"more than {self.limits.max_redirects} redirects"
                 )
         except FetchError as exc:
-            return Retrieval(url, tuple(exchanges), f"{current}: {exc}")
+            refused = isinstance(exc, FetchRefused)
+            return Retrieval(url, tuple(exchanges), f"{current}: {exc}", refused)
         except TimeoutError:
             return Retrieval(
                 url, tuple(exchanges), f"{current}: no answer within {self.limits.timeout:g} s"

@@ -9,6 +9,8 @@ gzipped WARC (one gzip member per record, so captures can be concatenated into a
 - ``request`` and ``response`` for every hop of the page, of the media and of each subresource
   the browser needed, linked by ``WARC-Concurrent-To``, with ``WARC-IP-Address``;
 - ``resource`` ``urn:fullPageScreenshot:<url>``: the PNG, when one was taken;
+- for a chat message or a local file (:mod:`haechi.evidence.resource`), ``resource`` records
+  of the message as JSON and of the media bytes, instead of HTTP exchanges;
 - ``metadata``: haechi's context (hit, bank entry, distance, source, poster, scan) and the
   capture's facts (redirect chains, TLS certificate, screenshot outcome), as JSON.
 
@@ -131,14 +133,17 @@ class CaptureWarc:
 
     def add_screenshot(self, url: str, png: bytes, taken_at: str) -> str:
         """Write the full-page screenshot as a resource record."""
-        uri = f"urn:fullPageScreenshot:{url}"
+        return self.add_resource(f"urn:fullPageScreenshot:{url}", png, "image/png", taken_at)
+
+    def add_resource(self, uri: str, payload: bytes, content_type: str, when: str) -> str:
+        """Write bytes that did not come over HTTP (a screenshot, a chat message, a file)."""
         record = self._writer.create_warc_record(
             uri,
             "resource",
-            payload=BytesIO(png),
-            length=len(png),
-            warc_content_type="image/png",
-            warc_headers_dict={"WARC-Date": _warc_date(taken_at)},
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": _warc_date(when)},
         )
         return self._write(record, uri)
 

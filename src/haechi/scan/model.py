@@ -117,6 +117,20 @@ class FileOutcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class EvidenceOutcome:
+    """What became of one hit's evidence: ``sealed`` (its captures), ``gone`` or ``pending``.
+
+    ``reason`` says why a hit is gone or still pending; ``at`` is when that was decided.
+    """
+
+    hit_id: int
+    state: str
+    captures: tuple[str, ...] = ()
+    reason: str | None = None
+    at: datetime | None = None
+
+
 @dataclass
 class ScanReport:
     """Counts and results of one scan."""
@@ -131,3 +145,5 @@ class ScanReport:
     failures: list[FileOutcome] = field(default_factory=list)
     captures: dict[int, str] = field(default_factory=dict)  # hit id -> sealed capture id
     capture_failures: dict[int, str] = field(default_factory=dict)  # hit id -> why
+    # hits of earlier runs whose pending evidence this scan settled first (see scan.preserve)
+    repaired: list[EvidenceOutcome] = field(default_factory=list)

@@ -18,7 +18,7 @@ from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
 from haechi.scan.hashing_pool import HashingPool
 from haechi.scan.intake import intake
 from haechi.scan.matcher import BankMatcher
-from haechi.scan.model import FileOutcome, Found, Hit, ScanReport, Sighting
+from haechi.scan.model import FileOutcome, Found, ScanReport, Sighting
 from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import FolderSource, Source
@@ -61,6 +61,7 @@ class Scanner:
         self.matcher = BankMatcher.load(db, settings)
         self.keeper = keeper
         self.clock = clock
+        self._files = keeper is not None and keeper.preserve_files  # seal folder hits too
 
     def scan_folder(self, root: Path, progress: Progress | None = None) -> ScanReport:
         """Scan every image or video under ``root``, recognised by content, not by name."""
@@ -84,6 +85,8 @@ class Scanner:
         with self.db.session() as session:
             scan_id = ScanStore(session).start(target, kind)
         report = ScanReport(scan_id, target)
+        if self.keeper is not None:  # hits a killed run left without evidence come first
+            report.repaired = self.keeper.repair_due(self.db)
         batch: list[Found] = []
         # Local features cost a third of a query's time: skip them when no bank has any.
         options = replace(hash_options(self.settings, True), local=len(self.matcher.local) > 0)
@@ -148,14 +151,8 @@ class Scanner:
         self.record(report, hashed)
         self._rehit(report, again)
         if self.keeper is not None and len(report.hits) > before:
-            self._preserve(report, report.hits[before:])
-
-    def _preserve(self, report: ScanReport, hits: list[Hit]) -> None:
-        assert self.keeper is not None
-        failed = len(self.keeper.failures)
-        for hit, capture in self.keeper.preserve(hits):
-            report.captures[hit.id] = capture.id
-        report.capture_failures.update(self.keeper.failures[failed:])
+            payloads = {sha: item.payload for item, sha in digests}
+            self.keeper.keep(self.db, report, report.hits[before:], payloads)
 
     def _rehit(self, report: ScanReport, items: list[tuple[Found, str]]) -> None:
         """Known bytes met at a new place are a new hit: a re-upload, found without hashing."""
@@ -166,7 +163,9 @@ class Scanner:
             prior = scans.prior_matches(sha for _, sha in items)
             for item, sha in items:
                 for entry_id, why in prior.get(sha, []):
-                    hit = scans.add_hit(report.scan_id, entry_id, why, sha, item.seen, self.clock())
+                    hit = scans.add_hit(
+                        report.scan_id, entry_id, why, sha, item.seen, self.clock(), self._files
+                    )
                     if hit is not None:
                         report.hits.append(hit)
 
@@ -185,6 +184,7 @@ class Scanner:
                         media.sha256,
                         seen,
                         self.clock(),
+                        self._files,
                     )
                     if hit is not None:
                         report.hits.append(hit)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from haechi.hashing.video_match import FrameEvidence
 from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
+from haechi.store.hit_evidence import EvidenceState, capture_kinds
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
 
 
@@ -74,8 +75,14 @@ class ScanStore:
         sha256: str,
         seen: Sighting,
         found_at: datetime | None = None,
+        preserve_files: bool = False,
     ) -> Hit | None:
-        """Record a hit; ``None`` when this file at this place already hit this entry."""
+        """Record a hit; ``None`` when this file at this place already hit this entry.
+
+        The hit is written with its evidence ``pending`` when it needs a capture (web and chat
+        hits; folder hits with ``preserve_files``), in this same transaction: a scan killed
+        before the capture is sealed leaves a hit that says so (see :mod:`~.hit_evidence`).
+        """
         existing = self.session.scalar(
             select(HitRow.id).where(
                 HitRow.entry_id == entry_id,
@@ -103,6 +110,11 @@ class ScanStore:
             container=seen.container,
             poster=seen.poster,
             posted_at=seen.posted_at,
+            evidence_state=(
+                EvidenceState.PENDING
+                if capture_kinds(seen.source_kind, seen.location, preserve_files)
+                else EvidenceState.NOT_NEEDED
+            ).value,
         )
         self.session.add(row)
         self.session.flush()
