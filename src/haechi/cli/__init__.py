@@ -36,6 +36,7 @@ from haechi.cli import (
     watches,
 )
 from haechi.cli.common import CommandEnv, EnvFactory, guarded, out
+from haechi.cli.display import tidy_help
 
 if TYPE_CHECKING:
     from haechi.settings import Settings
@@ -50,6 +51,9 @@ app = typer.Typer(
     epilog=EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help, like other Unix tools': it prints without loading rich's Markdown renderer,
+    # which would cost more start-up time than everything else together.
+    rich_markup_mode=None,
 )
 
 
@@ -123,6 +127,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         group.mount(target, env)
 
 
+tidy_help()
 mount(app, current_env)
 
 __all__ = ["EXIT_CODES", "CommandEnv", "app", "current_env", "mount", "state"]

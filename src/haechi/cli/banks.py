@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, database, err, out, print_json
+from haechi.cli.common import EnvFactory, JsonOpt, command_group, database, err, out, print_json
 
 if TYPE_CHECKING:
     from haechi.hashing.signals import Signal
@@ -32,7 +32,7 @@ def signal_summary(signals: Sequence[Signal]) -> str:
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi bank`` to ``app``."""
-    bank_app = typer.Typer(help="Hash banks: registered content, as hashes.", no_args_is_help=True)
+    bank_app = command_group("Hash banks: registered content, as hashes.")
     app.add_typer(bank_app, name="bank")
 
     @bank_app.command("create")

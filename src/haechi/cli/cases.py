@@ -7,14 +7,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, guard, open_desk, print_json, time_text
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    guard,
+    open_desk,
+    print_json,
+    time_text,
+)
 from haechi.cli.common import soft_out as out
 from haechi.cli.notices import notice_table
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi case`` to ``app``."""
-    case_app = typer.Typer(help="Cases under pseudonymous references.", no_args_is_help=True)
+    case_app = command_group("Cases under pseudonymous references.")
     app.add_typer(case_app, name="case")
 
     @case_app.command("new")

@@ -54,6 +54,11 @@ AllowOpt = Annotated[
 ]
 
 
+def command_group(help: str) -> typer.Typer:
+    """A group of commands (``haechi bank ...``), with plain help like the main app's."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
 def _now() -> datetime:
     from haechi.store.models import utcnow
 

@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from haechi.cli.common import AllowOpt, EnvFactory, err, guarded, out
+from haechi.cli.common import AllowOpt, EnvFactory, command_group, err, guarded, out
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add the evidence commands to ``app``."""
-    evidence_app = typer.Typer(help="Evidence keys and housekeeping.", no_args_is_help=True)
+    evidence_app = command_group("Evidence keys and housekeeping.")
     app.add_typer(evidence_app, name="evidence")
 
     @app.command("capture")
@@ -22,14 +22,21 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         url: Annotated[str, typer.Argument(help="The page to preserve.")],
         media: Annotated[str | None, typer.Option(help="URL of the media on it.")] = None,
         allow_host: AllowOpt = None,
-        no_screenshot: Annotated[bool, typer.Option(help="Do not start a browser.")] = False,
+        screenshot: Annotated[
+            bool,
+            typer.Option(
+                "--screenshot/--no-screenshot",
+                help="Take a full-page screenshot in headless Chromium (--no-screenshot: "
+                "start no browser).",
+            ),
+        ] = True,
     ) -> None:
         """Capture a page (and its media) now as sealed, signed evidence."""
         from haechi.evidence import commands as evidence_commands
         from haechi.scan.preserve import ensure_key, evidence_config
 
         config = evidence_config(env().settings, allow_host or ())
-        if no_screenshot:
+        if not screenshot:
             config = replace(config, screenshots=False)
         new_key = guarded(partial(ensure_key, config))
         if new_key:

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, guard, open_desk, print_json
+from haechi.cli.common import EnvFactory, JsonOpt, command_group, guard, open_desk, print_json
 from haechi.cli.common import soft_err as err
 from haechi.cli.common import soft_out as out
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi platforms`` to ``app``."""
-    platforms_app = typer.Typer(help="The platform directory.", no_args_is_help=True)
+    platforms_app = command_group("The platform directory.")
     app.add_typer(platforms_app, name="platforms")
 
     @platforms_app.command("list")

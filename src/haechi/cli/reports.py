@@ -7,13 +7,21 @@ from typing import Annotated
 
 import typer
 
-from haechi.cli.common import EnvFactory, JsonOpt, guard, open_desk, print_json, time_text
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    guard,
+    open_desk,
+    print_json,
+    time_text,
+)
 from haechi.cli.common import soft_out as out
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi report`` to ``app``."""
-    report_app = typer.Typer(help="Police report packages and their answers.", no_args_is_help=True)
+    report_app = command_group("Police report packages and their answers.")
     app.add_typer(report_app, name="report")
 
     @report_app.command("make")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, guard, open_desk, print_json
+from haechi.cli.common import EnvFactory, JsonOpt, command_group, guard, open_desk, print_json
 from haechi.cli.common import soft_out as out
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _decision_command(env: EnvFactory, decision: str, doc: str) -> Callable[...,
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi review`` to ``app``."""
-    review_app = typer.Typer(help="Review hits before any notice cites them.", no_args_is_help=True)
+    review_app = command_group("Review hits before any notice cites them.")
     app.add_typer(review_app, name="review")
 
     @review_app.command("list")

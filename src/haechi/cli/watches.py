@@ -8,15 +8,23 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import AllowOpt, EnvFactory, JsonOpt, database, err, guarded, out, print_json
+from haechi.cli.common import (
+    AllowOpt,
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    database,
+    err,
+    guarded,
+    out,
+    print_json,
+)
 from haechi.cli.scans import keeper, print_report
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi watch`` to ``app``."""
-    watch_app = typer.Typer(
-        help="Watch lists: sources re-scanned on a schedule.", no_args_is_help=True
-    )
+    watch_app = command_group("Watch lists: sources re-scanned on a schedule.")
     app.add_typer(watch_app, name="watch")
 
     @watch_app.command("add")
