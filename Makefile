@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The whole flow in ./haechi-data/demo; it waits for Enter at the end only when stdin is a
+# terminal (CI runs `make demo </dev/null`).
 demo: $(STAMP)
 	$(BIN)/haechi demo
 
