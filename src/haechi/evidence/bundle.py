@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
@@ -56,6 +56,26 @@ ENTRIES_PATH = "haechi/log-entries.jsonl"
 PROOFS_PATH = "haechi/proofs.json"
 CHECKPOINT_PATH = "haechi/checkpoint.json"
 PUBLIC_KEY_PATH = "haechi/public-key.pem"
+DATAPACKAGE_PATH = "datapackage.json"
+DIGEST_PATH = "datapackage-digest.json"
+MEMBERS = frozenset(
+    {
+        WARC_PATH,
+        INDEX_PATH,
+        PAGES_PATH,
+        BUNDLE_PATH,
+        MANIFESTS_PATH,
+        ENTRIES_PATH,
+        PROOFS_PATH,
+        CHECKPOINT_PATH,
+        PUBLIC_KEY_PATH,
+        DATAPACKAGE_PATH,
+        DIGEST_PATH,
+    }
+)
+"""Every member a bundle has; verify refuses any other (nothing else is covered by a signature)."""
+REQUIRED_MEMBERS = MEMBERS - {INDEX_PATH, PAGES_PATH, DIGEST_PATH}
+"""Members without which nothing can be checked (the others are checked and fail if absent)."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +109,22 @@ def _timestamp14(warc_date: str) -> str:
     return "".join(ch for ch in warc_date if ch.isdigit())[:14]
 
 
-def cdxj_lines(warc: bytes, filename: str = "data.warc.gz") -> list[str]:
-    """A sorted CDXJ index of the response and resource records of ``warc``."""
+class Readable(Protocol):
+    """Anything with ``read(size)``: a file, or a window on part of one."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes."""
+        ...
+
+
+def cdxj_lines(warc: bytes | Readable, filename: str = "data.warc.gz", base: int = 0) -> list[str]:
+    """A sorted CDXJ index of the response and resource records of ``warc``.
+
+    ``warc`` may be a stream holding one part of a larger WARC that starts at byte ``base``
+    of it: offsets are then of the larger file (the verifier indexes sealed parts one by one).
+    """
     lines = []
-    iterator = ArchiveIterator(io.BytesIO(warc))
+    iterator = ArchiveIterator(io.BytesIO(warc) if isinstance(warc, bytes) else warc)
     for record in iterator:
         kind = record.rec_type
         uri = record.rec_headers.get_header("WARC-Target-URI")
@@ -116,7 +148,7 @@ def cdxj_lines(warc: bytes, filename: str = "data.warc.gz") -> list[str]:
             "status": str(status),
             "digest": digest,
             "length": str(length),
-            "offset": str(offset),
+            "offset": str(base + offset),
             "filename": filename,
         }
         lines.append(f"{surt(uri)} {_timestamp14(date)} {json.dumps(fields, sort_keys=True)}")
