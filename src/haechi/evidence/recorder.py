@@ -115,18 +115,23 @@ class HttpRecorder:
 
         Never raises for what the network does: a refused address, a timeout or a reset ends
         the chain and is said in :attr:`Retrieval.error`, with the hops that did arrive.
+        ``max_bytes`` caps the bodies of the whole chain together.
         """
         exchanges: list[HttpExchange] = []
         current = urldefrag(url).url
+        budget = max_bytes or self.limits.max_bytes  # for the whole chain, redirect bodies too
         try:
             async with asyncio.timeout(self.limits.timeout):
                 for _ in range(self.limits.max_redirects + 1):
                     check_url(current, self.policy)
-                    exchange = await self._exchange(current, max_bytes or self.limits.max_bytes)
+                    exchange = await self._exchange(current, budget)
                     exchanges.append(exchange)
+                    budget -= len(exchange.body)
                     location = exchange.header("location")
                     if not exchange.is_redirect or location is None:
                         return Retrieval(url, tuple(exchanges))
+                    if budget <= 0:
+                        return Retrieval(url, tuple(exchanges), "byte cap reached in redirects")
                     current = urldefrag(urljoin(current, location.strip())).url
                 return Retrieval(
                     url, tuple(exchanges), f"more than {self.limits.max_redirects} redirects"

@@ -2,7 +2,8 @@
 
 Decoding and PDQ are CPU-bound and release nothing useful to threads, so they run in worker
 processes; a handful of items are hashed in-process, where starting a pool would cost more.
-An item is a local path or bytes already fetched.
+An item is a local path or bytes already fetched. Whatever one item does to its worker (an
+exception, or a crash that kills the process) ends that item with a reason, never the scan.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from haechi.errors import MediaError
 from haechi.hashing.media import HashOptions, MediaHashes, hash_bytes, hash_file
+from haechi.sources.records import error_text
 
 _POOL_THRESHOLD = 8
 
@@ -28,6 +31,8 @@ def _hash_one(payload: Payload, options: HashOptions) -> MediaHashes | str:
         return hash_file(payload, options)
     except MediaError as exc:
         return str(exc)
+    except Exception as exc:  # a decoder bug or input no one foresaw: this item fails, not the scan
+        return error_text(exc)
 
 
 def worker_count(requested: int) -> int:
@@ -68,6 +73,27 @@ class HashingPool:
             for payload in payloads:
                 yield _hash_one(payload, self.options)
             return
-        yield from self._pool().map(
-            _hash_one, payloads, [self.options] * len(payloads), chunksize=4
-        )
+        done = 0
+        try:
+            for result in self._pool().map(
+                _hash_one, payloads, [self.options] * len(payloads), chunksize=4
+            ):
+                yield result
+                done += 1
+        except BrokenProcessPool:  # a worker died (a decoder crash, the OOM killer)
+            self._discard()
+            for payload in payloads[done:]:
+                yield self._alone(payload)
+
+    def _alone(self, payload: Payload) -> MediaHashes | str:
+        """Hash one item in a pool of its own, so the item that kills its worker is found."""
+        try:
+            return self._pool().submit(_hash_one, payload, self.options).result()
+        except BrokenProcessPool:
+            self._discard()
+            return "the hashing process died on this file (a decoder crash or out of memory)"
+
+    def _discard(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

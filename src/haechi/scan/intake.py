@@ -31,14 +31,27 @@ from haechi.sources import (
     TelegramLiveConfig,
     TelegramLiveSource,
 )
+from haechi.sources.records import error_text
+
+
+def _shown(path: Path) -> str:
+    """A path as text that a database and a terminal accept: undecodable bytes escaped."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
 def sighting(media: Media) -> Sighting:
-    """Where a media item was met: the file, or the URL its bytes came from, and its context."""
-    location = str(media.path) if media.path is not None else media.url or media.found_at
+    """Where a media item was met: the file, or the URL its bytes came from, and its context.
+
+    A file from a chat export carries its message's link as :attr:`Sighting.message`, so a copy
+    of the same export unpacked elsewhere is the same sighting, not a second hit.
+    """
+    location = _shown(media.path) if media.path is not None else media.url or media.found_at
     found_in = media.found_at if media.found_at != location else None
     if media.path is not None and media.found_at.startswith("file:"):
         found_in = None
+    message = None
+    if media.path is not None and media.message_id is not None and found_in is not None:
+        message = found_in
     return Sighting(
         location=location,
         source_kind=media.source_kind,
@@ -46,6 +59,7 @@ def sighting(media: Media) -> Sighting:
         container=media.container,
         poster=media.poster,
         posted_at=media.posted_at,
+        message=message,
     )
 
 
@@ -55,7 +69,7 @@ def to_pipeline(item: Item) -> Found | FileOutcome:
         payload = item.data if item.data is not None else item.path
         assert payload is not None
         return Found(payload, sighting(item))
-    where = item.url or (str(item.path) if item.path else item.found_at)
+    where = item.url or (_shown(item.path) if item.path else item.found_at)
     status = "failed" if isinstance(item, MediaFailure) else "skipped"
     detail = f"{item.reason.value}: {item.detail}" if item.detail else item.reason.value
     return FileOutcome(where, status, detail)
@@ -64,12 +78,17 @@ def to_pipeline(item: Item) -> Found | FileOutcome:
 _DONE = object()
 
 
-def intake(source: Source, prefetch: int = 256) -> Iterator[Found | FileOutcome]:
+def intake(
+    source: Source, prefetch: int = 256, where: str | None = None
+) -> Iterator[Found | FileOutcome]:
     """Every item of a source, as pipeline input, fetched ahead in a thread.
 
     Fetching waits on the network and hashing on the CPU: a producer thread keeps the source
-    going (up to ``prefetch`` items ahead) while the pipeline hashes the last batch. An error
-    of the source is raised here, in the consumer, where the scan can report it.
+    going (up to ``prefetch`` items ahead) while the pipeline hashes the last batch. A
+    :class:`~haechi.errors.HaechiError` of the source (it cannot be read at all) is raised here,
+    in the consumer, where the scan can report it. Anything else a source raises part-way (a
+    bug, or input no source was written for) ends the stream with one failed outcome naming
+    ``where`` (the scan's target), so the items before it are still scanned and recorded.
     """
     queue: Queue[object] = Queue(maxsize=prefetch)
     stop = threading.Event()
@@ -79,8 +98,17 @@ def intake(source: Source, prefetch: int = 256) -> Iterator[Found | FileOutcome]
             for item in source.iter_sync():
                 if stop.is_set():
                     return
-                queue.put(to_pipeline(item))
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+                try:
+                    entry = to_pipeline(item)
+                except Exception as exc:  # one item ends with a recorded failure
+                    entry = FileOutcome(item.found_at, "failed", error_text(exc))
+                queue.put(entry)
+        except HaechiError as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+        except Exception as exc:  # the source broke part-way: what it gave is still scanned
+            stopped = f"the {source.kind} source stopped: {error_text(exc)}"
+            queue.put(FileOutcome(where or source.kind, "failed", stopped))
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit: the consumer re-raises
             queue.put(exc)
         finally:
             queue.put(_DONE)

@@ -13,7 +13,12 @@ from haechi.hashing.video_match import FrameEvidence
 
 @dataclass(frozen=True)
 class Sighting:
-    """Where a file was met: its location, and the page/room, poster and time where known."""
+    """Where a file was met: its location, and the page/room, poster and time where known.
+
+    ``message`` is the chat message's link when the file came from an export (Telegram,
+    Discord): a message is one sighting wherever its export was unpacked, so hits are told
+    apart by it rather than by the file's path.
+    """
 
     location: str
     source_kind: str = "folder"
@@ -21,6 +26,7 @@ class Sighting:
     container: str | None = None
     poster: str | None = None
     posted_at: datetime | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,31 @@
 
 A file is known by its SHA-256: media hashed by an earlier scan are skipped (counted, not
 re-hashed), so re-running a scan over a growing folder or a watched site costs only what is
-new. Every item ends with a recorded outcome: hashed, skipped or failed with the reason.
+new. Every item ends with a recorded outcome: hashed, skipped or failed with the reason; an
+item that raises where no one foresaw it (reading, hashing, matching, recording) is caught at
+that item and recorded with the exception's type, and the scan goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
+from haechi.errors import HaechiError
 from haechi.hashing.decode import DecodeLimits
 from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
 from haechi.scan.hashing_pool import HashingPool
 from haechi.scan.intake import intake
 from haechi.scan.matcher import BankMatcher
-from haechi.scan.model import FileOutcome, Found, ScanReport, Sighting
+from haechi.scan.model import FileOutcome, Found, Hit, ScanReport, Sighting
 from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import FolderSource, Source
+from haechi.sources.records import error_text
 from haechi.store.database import Database
 from haechi.store.media import MediaStore
 from haechi.store.models import utcnow
@@ -29,6 +34,7 @@ from haechi.store.scans import ScanStore
 
 BATCH = 64
 Progress = Callable[[int, int | None], None]
+_T = TypeVar("_T")
 
 
 def hash_options(settings: Settings, dihedral: bool) -> HashOptions:
@@ -38,6 +44,19 @@ def hash_options(settings: Settings, dihedral: bool) -> HashOptions:
         limits=DecodeLimits(max_pixels=settings.max_pixels, exact=settings.exact_decode),
         dihedral=dihedral,
     )
+
+
+def _until_error(
+    items: Iterable[Found | FileOutcome], stopped: list[HaechiError]
+) -> Iterator[Found | FileOutcome]:
+    """The items, ending (not raising) at a source's :class:`HaechiError`, kept in ``stopped``.
+
+    So a source that cannot go on part-way still has what it gave first hashed and recorded.
+    """
+    try:
+        yield from items
+    except HaechiError as exc:
+        stopped.append(exc)
 
 
 def _sha256(payload: Path | bytes) -> str:
@@ -71,7 +90,7 @@ class Scanner:
         self, source: Source, target: str, progress: Progress | None = None
     ) -> ScanReport:
         """Scan what a source yields (a site, an export, a URL list, a chat)."""
-        return self.run(target, source.kind, intake(source), progress)
+        return self.run(target, source.kind, intake(source, where=target), progress)
 
     def run(
         self,
@@ -90,8 +109,9 @@ class Scanner:
         batch: list[Found] = []
         # Local features cost a third of a query's time: skip them when no bank has any.
         options = replace(hash_options(self.settings, True), local=len(self.matcher.local) > 0)
+        stopped: list[HaechiError] = []
         with HashingPool(options, self.settings.workers) as pool:
-            for item in items:
+            for item in _until_error(items, stopped):
                 if isinstance(item, FileOutcome):
                     report.seen += 1
                     if item.status == "skipped":
@@ -112,6 +132,8 @@ class Scanner:
                 progress(report.seen, total)
         with self.db.session() as session:
             ScanStore(session).finish(report)
+        if stopped:  # the source could not go on; what it gave first is recorded above
+            raise stopped[0]
         return report
 
     def _scan_batch(self, batch: list[Found], pool: HashingPool, report: ScanReport) -> None:
@@ -120,10 +142,12 @@ class Scanner:
         for item in batch:
             try:
                 digests.append((item, _sha256(item.payload)))
-            except OSError as exc:
+            except Exception as exc:  # one item ends with a recorded failure; the batch goes on
                 report.failed += 1
-                reason = exc.strerror or str(exc)
-                report.failures.append(FileOutcome(item.seen.location, "failed", reason))
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
+                report.failures.append(
+                    FileOutcome(item.seen.location, "failed", reason or error_text(exc))
+                )
         with self.db.session() as session:
             known = MediaStore(session).known(sha for _, sha in digests)
         fresh: list[Found] = []
@@ -152,33 +176,51 @@ class Scanner:
         self._rehit(report, again)
         if self.keeper is not None and len(report.hits) > before:
             payloads = {sha: item.payload for item, sha in digests}
-            self.keeper.keep(self.db, report, report.hits[before:], payloads)
+            try:
+                self.keeper.keep(self.db, report, report.hits[before:], payloads)
+            except Exception as exc:  # the hits stay pending: the next run or repair seals them
+                for hit in report.hits[before:]:
+                    report.capture_failures.setdefault(hit.id, error_text(exc))
 
     def _rehit(self, report: ScanReport, items: list[tuple[Found, str]]) -> None:
         """Known bytes met at a new place are a new hit: a re-upload, found without hashing."""
-        if not items:
-            return
+        if items:
+            self._each(report, items, self._rehit_all, lambda i: (i[0].seen.location, "skipped"))
+
+    def _rehit_all(self, scan_id: int, items: Sequence[tuple[Found, str]]) -> list[Hit]:
+        found: list[Hit] = []
         with self.db.session() as session:
             scans = ScanStore(session)
             prior = scans.prior_matches(sha for _, sha in items)
             for item, sha in items:
                 for entry_id, why in prior.get(sha, []):
                     hit = scans.add_hit(
-                        report.scan_id, entry_id, why, sha, item.seen, self.clock(), self._files
+                        scan_id, entry_id, why, sha, item.seen, self.clock(), self._files
                     )
                     if hit is not None:
-                        report.hits.append(hit)
+                        found.append(hit)
+        return found
 
     def record(self, report: ScanReport, items: list[tuple[Sighting, MediaHashes]]) -> None:
         """Match hashed items and store media and hits in one transaction."""
+
+        def counted(item: tuple[Sighting, MediaHashes]) -> tuple[str, str | None]:
+            seen, media = item
+            return seen.location, None if media.outcome is Outcome.FAILED else "hashed"
+
+        if items:
+            self._each(report, items, self._record_all, counted)
+
+    def _record_all(self, scan_id: int, items: Sequence[tuple[Sighting, MediaHashes]]) -> list[Hit]:
         matches = self.matcher.match([m for _, m in items])
+        found: list[Hit] = []
         with self.db.session() as session:
             media_store, scans = MediaStore(session), ScanStore(session)
-            for (seen, media), found in zip(items, matches, strict=True):
+            for (seen, media), hits in zip(items, matches, strict=True):
                 media_store.record(media)
-                for match in found:
+                for match in hits:
                     hit = scans.add_hit(
-                        report.scan_id,
+                        scan_id,
                         match.entry_id,
                         match.detail(),
                         media.sha256,
@@ -187,4 +229,37 @@ class Scanner:
                         self._files,
                     )
                     if hit is not None:
-                        report.hits.append(hit)
+                        found.append(hit)
+        return found
+
+    def _each(
+        self,
+        report: ScanReport,
+        items: Sequence[_T],
+        write: Callable[[int, Sequence[_T]], list[Hit]],
+        counted: Callable[[_T], tuple[str, str | None]],
+    ) -> None:
+        """Match and record a batch in one transaction; should that fail, item by item.
+
+        One item that cannot be matched or recorded (input no one foresaw, or a bug) then ends
+        as a failure with its type and reason, and every other hit of the batch is kept.
+        ``counted`` gives an item's location and the count it was already in (``"hashed"``,
+        ``"skipped"`` or ``None`` for a failure already counted).
+        """
+        try:
+            report.hits.extend(write(report.scan_id, items))
+            return
+        except Exception:  # find the item that broke the batch; the others are recorded
+            pass
+        for item in items:
+            try:
+                report.hits.extend(write(report.scan_id, [item]))
+            except Exception as exc:
+                location, was = counted(item)
+                if was == "hashed":
+                    report.hashed -= 1
+                elif was == "skipped":
+                    report.skipped -= 1
+                if was is not None:
+                    report.failed += 1
+                report.failures.append(FileOutcome(location, "failed", error_text(exc)))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from haechi.hashing.video_match import FrameEvidence
@@ -83,12 +83,12 @@ class ScanStore:
         hits; folder hits with ``preserve_files``), in this same transaction: a scan killed
         before the capture is sealed leaves a hit that says so (see :mod:`~.hit_evidence`).
         """
+        # A chat message is one sighting wherever its export lies: its link, not the file's path.
+        place = HitRow.location == seen.location
+        if seen.message is not None:
+            place = or_(place, HitRow.found_in == seen.message, HitRow.location == seen.message)
         existing = self.session.scalar(
-            select(HitRow.id).where(
-                HitRow.entry_id == entry_id,
-                HitRow.sha256 == sha256,
-                HitRow.location == seen.location,
-            )
+            select(HitRow.id).where(HitRow.entry_id == entry_id, HitRow.sha256 == sha256, place)
         )
         if existing is not None:
             return None
