@@ -1,7 +1,9 @@
 """Watch lists: re-scan due sources, record each run's outcome, never stop at one failure.
 
-Perpetrators move and sites go down; a watch that fails records why and is tried again at
-its next interval, and the other watches still run.
+Perpetrators move and sites go down, and a watched site may be built to break scanners. Each
+watch runs on its own: whatever it raises (a :class:`HaechiError` or anything else) is recorded
+as its ``last_error`` with the exception's type, it is retried later with back-off (see
+:func:`haechi.store.watches.retry_delay`), and the other watches still run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from haechi.scan.pipeline import Scanner
 from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import SourceOptions, open_source
+from haechi.sources.records import error_text
 from haechi.store.database import Database
 from haechi.store.watches import Watch, WatchStore
 
@@ -54,6 +57,7 @@ def watch_json(watch: Watch) -> dict[str, Any]:
         "last_scan": watch.last_scan_id,
         "last_error": watch.last_error,
         "runs": watch.runs,
+        "failures": watch.failures,
     }
 
 
@@ -82,6 +86,8 @@ def run_due_watches(
             save_telegram_marks(settings, source)
         except HaechiError as exc:
             error = str(exc)
+        except Exception as exc:  # one watch's failure, recorded; the others still run
+            error = error_text(exc)
         with db.session() as session:
             updated = WatchStore(session).ran(
                 watch.id, started, report.scan_id if report else None, error

@@ -217,6 +217,7 @@ class WatchRow(Base):
     last_scan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row; drives the back-off
 
 
 # -- acting on hits: cases, platforms, reviews, notices, re-checks, police reports ----------
