@@ -6,13 +6,37 @@ it to what it calls, so a test can build its own without touching ``os.environ``
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from haechi.errors import ConfigError
+
+
+def split_list(value: Any) -> Any:
+    """A list setting as people type it: ``a,b`` or a JSON list ``["a", "b"]``.
+
+    Text that starts with ``[`` is read as JSON (for items that contain commas); any other
+    text is split on commas, blanks around items dropped. Non-text values pass unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"not a JSON list ({exc.msg}); or give items separated by commas"
+            ) from None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# A list of strings read from one environment variable, comma-separated or JSON.
+TextList = Annotated[list[str], NoDecode, BeforeValidator(split_list)]
 
 
 class Settings(BaseSettings):
@@ -51,11 +75,12 @@ class Settings(BaseSettings):
         ),
     )
     workers: int = Field(default=0, ge=0, description="Hashing processes; 0 means one per core.")
-    allow_hosts: list[str] = Field(
+    allow_hosts: TextList = Field(
         default_factory=list,
         description=(
-            "Hosts, addresses or networks fetched although they are not public "
-            '(JSON list, e.g. ["127.0.0.1"]); everything private is refused otherwise.'
+            "Hosts, addresses or networks fetched although they are not public, separated by "
+            "commas (e.g. 127.0.0.1,10.0.0.0/8) or as a JSON list; everything private is "
+            "refused otherwise."
         ),
     )
     user_agent: str | None = Field(
@@ -89,8 +114,9 @@ class Settings(BaseSettings):
     evidence_tsa_url: str | None = Field(
         default=None, description="RFC 3161 time-stamping authority for checkpoints."
     )
-    evidence_trusted_keys: list[str] = Field(
-        default_factory=list, description="Published key ids that verify trusts."
+    evidence_trusted_keys: TextList = Field(
+        default_factory=list,
+        description="Published key ids that verify trusts, separated by commas.",
     )
     chromium_path: Path = Field(
         default=Path("/usr/bin/chromium"), description="Headless Chromium for screenshots."
@@ -108,6 +134,11 @@ class Settings(BaseSettings):
     notice_reply_to: str | None = Field(default=None, description="Reply-To of notices.")
     notice_organisation: str = Field(
         default="haechi", description="Organisation named in notices and reports."
+    )
+    notice_organisation_en: str | None = Field(
+        default=None,
+        description="The organisation's name in English, for the English text of notices "
+        "(default: notice_organisation).",
     )
     notice_country: str = Field(
         default="KR", description="Country whose regulator receives escalations."
@@ -128,8 +159,12 @@ class Settings(BaseSettings):
     police_remind_days: int = Field(
         default=7, ge=1, description="Days between reminders while a report waits."
     )
-    removed_markers: list[str] | None = Field(
-        default=None, description="Texts of removed-content pages; default a built-in list."
+    removed_markers: TextList | None = Field(
+        default=None,
+        description=(
+            "Texts of removed-content pages, separated by commas or as a JSON list (for texts "
+            "with commas); default a built-in list."
+        ),
     )
     notice_templates: Path | None = Field(
         default=None, description="Folder of notice templates overriding the bundled ones."
@@ -147,5 +182,12 @@ def load_settings() -> Settings:
     """Settings from the environment; a bad value is a :class:`ConfigError` naming it."""
     try:
         return Settings()
-    except (ValidationError, SettingsError) as exc:
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HAECHI_{str(e['loc'][0]).upper() if e['loc'] else ''}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"bad setting: {problems}") from None
+    except SettingsError as exc:
         raise ConfigError(f"bad setting: {exc}") from None

@@ -58,8 +58,9 @@ app = typer.Typer(
 
 
 class State:
-    """Settings for this invocation, read once in the callback."""
+    """This invocation's options; settings are read once, when a command first needs them."""
 
+    home: Path | None = None
     settings: Settings | None = None
 
 
@@ -67,11 +68,18 @@ state = State()
 
 
 def current_env() -> CommandEnv:
-    """The environment of the running command, from the settings the callback read."""
+    """The environment of the running command: settings from the environment and ``--home``.
+
+    Read here rather than in the callback so that help works whatever the settings hold; a
+    bad setting is a clear error (exit code 2) when a command runs.
+    """
     if state.settings is None:
         from haechi.settings import load_settings
 
-        state.settings = guarded(load_settings)
+        settings = guarded(load_settings)
+        if state.home is not None:
+            settings = settings.model_copy(update={"home": state.home})
+        state.settings = settings
     return CommandEnv.from_settings(state.settings)
 
 
@@ -97,13 +105,9 @@ def main(
         ),
     ] = False,
 ) -> None:
-    """Read settings once; every command gets them from here."""
-    from haechi.settings import load_settings
-
-    settings = guarded(load_settings)
-    if home is not None:
-        settings = settings.model_copy(update={"home": home})
-    state.settings = settings
+    """Note the options of this invocation; every command reads them through current_env."""
+    state.home = home
+    state.settings = None
 
 
 def mount(target: typer.Typer, env: EnvFactory) -> None:

@@ -14,6 +14,7 @@ from haechi.cli.common import (
     guard,
     open_desk,
     print_json,
+    print_table,
     time_text,
 )
 from haechi.cli.common import soft_out as out
@@ -91,7 +92,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 decision.value if decision else "pending",
                 time_text(h.found_at),
             )
-        out.print(table)
+        print_table(table, out)
         out.print(f"captures: {', '.join(c.id for c in view.captures) or 'none'}")
         if view.notices:
             out.print(notice_table(view.notices, e.clock()))

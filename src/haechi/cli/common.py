@@ -25,6 +25,7 @@ from haechi.errors import HaechiError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+    from rich.table import Table
 
     from haechi.notices.channels import NoticeChannel
     from haechi.notices.config import NoticeConfig
@@ -164,6 +165,23 @@ def progress() -> Progress:
         console=err,
         transient=True,
     )
+
+
+def print_table(table: Table, console: Console = out) -> None:
+    """Print ``table`` at its natural width, so no cell (a URL, a path) is ever cut short.
+
+    Rich fits tables to the console (80 columns when not a terminal) by cutting cells; a hit's
+    location is evidence and must stay whole, so a wider table is printed wider and a narrower
+    terminal wraps its lines instead.
+    """
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update(max_width=10_000), table).maximum
+    if needed <= console.width:
+        console.print(table)
+        return
+    wide = Console(file=console.file, width=needed, highlight=False)
+    wide.print(table, crop=False)
 
 
 def time_text(moment: datetime | None) -> str:

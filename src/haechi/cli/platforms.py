@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, command_group, guard, open_desk, print_json
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    guard,
+    open_desk,
+    print_json,
+    print_table,
+)
 from haechi.cli.common import soft_err as err
 from haechi.cli.common import soft_out as out
 
@@ -42,7 +50,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 p.language,
                 f"{p.deadline_hours or ''}h" if p.deadline_hours else "default",
             )
-        out.print(table)
+        print_table(table, out)
         if not found:
             out.print("no platforms yet: `haechi platforms import --starter` to begin")
 

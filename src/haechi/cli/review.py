@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, command_group, guard, open_desk, print_json
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    guard,
+    open_desk,
+    print_json,
+    print_table,
+)
 from haechi.cli.common import soft_out as out
 
 if TYPE_CHECKING:
@@ -108,7 +116,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 str(h.distance),
                 h.evidence_text(),
             )
-        out.print(table)
+        print_table(table, out)
         out.print(f"{len(hits)} hit(s) {status}")
 
     confirmed = "Confirm hits: the picture is the registered one, notices may cite it."

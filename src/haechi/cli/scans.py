@@ -6,8 +6,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from haechi.cli.common import (
@@ -19,6 +21,7 @@ from haechi.cli.common import (
     guarded,
     out,
     print_json,
+    print_table,
     progress,
 )
 
@@ -73,18 +76,48 @@ def keeper(settings: Settings, allow_hosts: Sequence[str]) -> Iterator[EvidenceK
         yield kept
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def scan_summary(report: ScanReport) -> str:
+    """``1 item: 0 hashed, 1 already known or not media, 0 failed; 1 new hit``.
+
+    Media hashed by an earlier scan are not hashed again but still match: a copy met at a new
+    place is a new hit, so "already known" items can bring new hits.
+    """
+    return (
+        f"{_count(report.seen, 'item')}: {report.hashed} hashed, "
+        f"{report.skipped} already known or not media, {report.failed} failed; "
+        f"{_count(len(report.hits), 'new hit')}"
+    )
+
+
+def is_refused_address(reason: str | None) -> bool:
+    """Whether a failure is the safety policy refusing a private or local address."""
+    return reason is not None and reason.startswith("refused") and " address" in reason
+
+
+def _host(location: str) -> str:
+    return urlsplit(location).hostname or "HOST"
+
+
+def scan_exit_code(report: ScanReport) -> int:
+    """0 ok, 1 some items failed, 3 the target itself failed (see ``haechi --help``)."""
+    if report.target_failure() is not None:
+        return 3
+    return 1 if report.failed else 0
+
+
 def print_report(report: ScanReport, as_json: bool) -> None:
     """A scan's hits and its summary (``--json``: the hits only, one per line)."""
     if as_json:
         for hit in report.hits:
             print_json(hit.as_json())
         return
-    out.print(hit_table(report.hits))
-    out.print(
-        f"scan {report.scan_id}: {report.seen} items, {report.hashed} hashed, "
-        f"{report.skipped} skipped (seen before or not media), {report.failed} failed, "
-        f"{len(report.hits)} new hits"
-    )
+    if report.hits:
+        print_table(hit_table(report.hits))
+    out.print(f"scan {report.scan_id}: {scan_summary(report)}")
     if report.captures or report.capture_failures:
         out.print(
             f"evidence: {len(report.captures)} captures sealed, "
@@ -93,7 +126,9 @@ def print_report(report: ScanReport, as_json: bool) -> None:
     for hit_id, why in report.capture_failures.items():
         err.print(f"[red]capture of hit {hit_id} failed:[/] {why}")
     for failure in report.failures[:20]:
-        err.print(f"[yellow]failed[/] {failure.location}: {failure.reason}")
+        err.print(f"[yellow]failed[/] {escape(failure.location)}: {escape(failure.reason or '')}")
+        if is_refused_address(failure.reason):
+            err.print(f"  (to fetch it anyway, name it: --allow-host {_host(failure.location)})")
     if len(report.failures) > 20:
         err.print(f"… and {len(report.failures) - 20} more failures")
 
@@ -138,7 +173,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         max_pages: Annotated[int | None, typer.Option(help="Web: most pages to fetch.")] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Fetch and hash the media of TARGET, match them against all banks, record the hits."""
+        """Fetch and hash the media of TARGET, match them against all banks, record the hits.
+
+        Exit code 0 when every item was had, 1 when some items failed, 3 when the target itself
+        failed (connection refused, HTTP 404, a refused private address).
+        """
         from haechi.scan.intake import source_options
         from haechi.scan.pipeline import Scanner
 
@@ -147,6 +186,12 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         with database(settings) as db, keeper(settings, allow_host or ()) as kept:
             report = _scan(Scanner(db, settings, kept), settings, target, kind, options)
         print_report(report, as_json)
+        why = report.target_failure()
+        if why is not None:
+            err.print(f"[bold red]error:[/] the target failed: {escape(why)}")
+        code = scan_exit_code(report)
+        if code:
+            raise typer.Exit(code)
 
     @app.command()
     def hits(
@@ -165,4 +210,4 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             for hit in found:
                 print_json(hit.as_json())
         else:
-            out.print(hit_table(found))
+            print_table(hit_table(found))

@@ -18,6 +18,7 @@ from haechi.cli.common import (
     guarded,
     out,
     print_json,
+    print_table,
 )
 from haechi.cli.scans import keeper, print_report
 
@@ -68,7 +69,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 str(w.last_scan_id or ""),
                 w.last_error or "",
             )
-        out.print(table)
+        print_table(table)
 
     @watch_app.command("remove")
     def watch_remove(watch_id: int) -> None:

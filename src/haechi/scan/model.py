@@ -153,3 +153,29 @@ class ScanReport:
     capture_failures: dict[int, str] = field(default_factory=dict)  # hit id -> why
     # hits of earlier runs whose pending evidence this scan settled first (see scan.preserve)
     repaired: list[EvidenceOutcome] = field(default_factory=list)
+
+    def target_failure(self) -> str | None:
+        """Why the target itself could not be had, or ``None``.
+
+        A source reports its target like any item: a failure at the target's own location
+        (connection refused, HTTP 404, a refused private address). When that is so and nothing
+        was hashed, the scan found nothing because the target failed, which a scheduled run
+        must tell apart from some items failing.
+        """
+        if self.hashed:
+            return None
+        wanted = _place(self.target)
+        for failure in self.failures:
+            if _place(failure.location) == wanted:
+                return failure.reason or "failed"
+        return None
+
+
+def _place(location: str) -> str:
+    """A location compared loosely: no fragment or trailing slash, scheme and host lower case."""
+    head, _, _ = location.partition("#")
+    scheme, sep, rest = head.partition("://")
+    if sep:
+        host, slash, path = rest.partition("/")
+        head = f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    return head.rstrip("/")
