@@ -7,7 +7,8 @@ captured, and taking it must not open a way around the fetch safety rules. Hence
   the WARC (``route.fulfill``), so the picture and the archived bytes are of the same answer;
 - every other request the page makes (images, styles, scripts, frames) is intercepted and
   fetched by the evidence recorder, through the same guarded client (private addresses
-  refused), capped in count and bytes, and preserved as WARC records beside the page;
+  refused), capped in count and bytes (each request reserves its bytes before fetching, so
+  requests in parallel cannot overrun the cap), and preserved as WARC records beside the page;
 - Chromium itself is cut off from the network: its own DNS resolves nothing and everything it
   would send past the interception goes to a dead proxy, service workers are blocked and web
   sockets closed.
@@ -19,6 +20,7 @@ goes on without a picture: a missing browser must never cost the WARC.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from playwright.async_api import Browser, Playwright, Route, WebSocketRoute, asy
 from playwright.async_api import Error as PlaywrightError
 
 from haechi.evidence.log import utc_now
-from haechi.evidence.model import HttpExchange, ScreenshotOutcome, ScreenshotStatus
+from haechi.evidence.model import HttpExchange, Retrieval, ScreenshotOutcome, ScreenshotStatus
 from haechi.evidence.recorder import HttpRecorder, decode_body
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
@@ -90,6 +92,7 @@ class BrowserLimits:
     height: int = 800
     max_subresources: int = 200
     max_subresource_bytes: int = 32 * 1024 * 1024  # all subresources together
+    max_subresource_share: int = 8 * 1024 * 1024  # reserved at once by one request
     max_decoded_bytes: int = 64 * 1024 * 1024
 
 
@@ -101,6 +104,46 @@ def _fulfil_headers(exchange: HttpExchange) -> dict[str, str]:
         key = name.lower()
         headers[key] = f"{headers[key]}\n{value}" if key in headers else value
     return headers
+
+
+class _Allowance:
+    """The subresource byte cap, shared by concurrent requests.
+
+    Browsers fetch subresources in parallel, so "what is left" read before a fetch is stale by
+    the time it ends. Each request therefore *reserves* its share before fetching (at most
+    ``share``; it waits while others hold reservations that may come back) and returns what
+    it did not use afterwards. The bytes reserved plus the bytes used never pass ``cap``.
+    """
+
+    def __init__(self, cap: int, share: int) -> None:
+        self.cap = cap
+        self.share = max(1, share)
+        self.used = 0
+        self.reserved = 0
+        self._changed = asyncio.Condition()
+
+    async def reserve(self) -> int:
+        """Bytes this request may fetch; 0 when the cap is spent."""
+        async with self._changed:
+            while True:
+                free = self.cap - self.used - self.reserved
+                if free >= self.share or (free > 0 and self.reserved == 0):
+                    grant = min(free, self.share)
+                    self.reserved += grant
+                    return grant
+                if self.reserved == 0:
+                    return 0
+                await self._changed.wait()
+
+    async def settle(self, grant: int, used: int) -> None:
+        """Count the ``used`` bytes and hand the rest of ``grant`` back.
+
+        ``used`` is at most ``grant``: the recorder caps a whole redirect chain at it.
+        """
+        async with self._changed:
+            self.reserved -= grant
+            self.used += used
+            self._changed.notify_all()
 
 
 class _PageSession:
@@ -115,8 +158,13 @@ class _PageSession:
         self.limits = limits
         self.exchanges: list[HttpExchange] = []
         self.blocked: list[tuple[str, str]] = []
-        self.bytes = 0
+        self.allowance = _Allowance(limits.max_subresource_bytes, limits.max_subresource_share)
         self.requests = 0
+
+    @property
+    def bytes(self) -> int:
+        """Subresource bytes fetched so far."""
+        return self.allowance.used
 
     async def handle(self, route: Route) -> None:
         request = route.request
@@ -132,14 +180,19 @@ class _PageSession:
             await route.abort("blockedbyclient")
             return
         self.requests += 1
-        remaining = self.limits.max_subresource_bytes - self.bytes
-        if self.requests > self.limits.max_subresources or remaining <= 0:
+        over = self.requests > self.limits.max_subresources
+        grant = 0 if over else await self.allowance.reserve()
+        if grant <= 0:
             self.blocked.append((request.url[:2000], "over the subresource limits"))
             await route.abort("blockedbyclient")
             return
-        retrieval = await self.recorder.retrieve(request.url, max_bytes=remaining)
+        retrieval: Retrieval | None = None
+        try:
+            retrieval = await self.recorder.retrieve(request.url, max_bytes=grant)
+        finally:
+            used = sum(len(e.body) for e in retrieval.exchanges) if retrieval else 0
+            await self.allowance.settle(grant, used)
         self.exchanges.extend(retrieval.exchanges)
-        self.bytes += sum(len(e.body) for e in retrieval.exchanges)
         final = retrieval.final
         if not retrieval.ok or final is None:
             self.blocked.append((request.url[:2000], retrieval.error or "no final answer"))
