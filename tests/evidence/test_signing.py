@@ -35,7 +35,7 @@ def test_missing_and_garbage_key_files_say_what_to_do(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_bytes(b"not a key")
     bad.chmod(0o600)
-    with pytest.raises(SigningKeyError, match="not an unencrypted PEM"):
+    with pytest.raises(SigningKeyError, match="not a PEM private key"):
         load_key(bad)
 
 

@@ -28,6 +28,7 @@ from rich.table import Table
 from haechi.errors import HaechiError
 from haechi.evidence.bundle import BundleSummary, export_bundle
 from haechi.evidence.capture import CaptureRequest
+from haechi.evidence.keys import retired_key_ids
 from haechi.evidence.locker import EvidenceLocker
 from haechi.evidence.model import Capture
 from haechi.evidence.recorder import HttpRecorder, RecorderLimits
@@ -58,6 +59,7 @@ class EvidenceConfig:
     max_bytes: int = 64 * 1024 * 1024  # per response kept in the WARC
     timeout: float = 30.0  # seconds per URL, redirects included
     trusted_keys: tuple[str, ...] = field(default=())  # published key ids, for verify
+    key_passphrase: str | None = field(default=None, repr=False)  # opens an encrypted key file
 
     @property
     def evidence_dir(self) -> Path:
@@ -72,12 +74,13 @@ class EvidenceConfig:
     def key(self) -> SigningKey | None:
         """The signing key if its file exists (never created implicitly)."""
         path = self.resolved_key_file
-        return load_key(path) if path.exists() else None
+        return load_key(path, self.key_passphrase) if path.exists() else None
 
     def own_key_ids(self) -> tuple[str, ...]:
-        """The id of this organisation's own key, trusted by default when verifying."""
+        """Ids of this organisation's key and retired keys, trusted by default when verifying."""
         key = self.key()
-        return (key.key_id,) if key is not None else ()
+        own = (key.key_id,) if key is not None else ()
+        return (*own, *retired_key_ids(self.evidence_dir))
 
     def locker(self) -> EvidenceLocker:
         """The locker of this home, with the key and time-stamping configured."""
@@ -239,8 +242,9 @@ def evidence_app(config: Callable[[], EvidenceConfig]) -> typer.Typer:
     @app.command("keygen")
     def keygen_cmd() -> None:
         """Create the organisation's signing key file (0600); never overwrites one."""
-        path = config().resolved_key_file
-        key = guarded(lambda: generate_key(path))
+        cfg = config()
+        path = cfg.resolved_key_file
+        key = guarded(lambda: generate_key(path, cfg.key_passphrase))
         Console(highlight=False, soft_wrap=True).print(f"created {path}; key id {key.key_id}")
 
     return app

@@ -6,7 +6,9 @@ which the organisation publishes; nothing has to be taken on trust from haechi's
 
 The private key is loaded from a key file whose path the caller gives (settings decide where);
 it is never logged, never printed, and its ``repr`` says only which key it is. The key file must
-not be readable by group or others, as OpenSSH insists for the same reason.
+not be readable by group or others, as OpenSSH insists for the same reason. With a passphrase
+the file is PKCS #8 encrypted (``BestAvailableEncryption``: scrypt and AES-256), so a copy of
+the home alone cannot sign; a key file written before passphrases existed still loads.
 
 Signed bytes (version 1) are UTF-8 lines, each ending in ``\\n``::
 
@@ -82,14 +84,24 @@ class SigningKey:
         return public_key_pem(self.public)
 
 
-def generate_key(path: Path) -> SigningKey:
-    """Create a new key file at ``path`` (mode 0600, never overwriting) and return the key."""
-    private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+def _pem(private: Ed25519PrivateKey, passphrase: str | None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
+        if passphrase
+        else serialization.NoEncryption()
     )
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def generate_key(path: Path, passphrase: str | None = None) -> SigningKey:
+    """Create a new key file at ``path`` (mode 0600, never overwriting) and return the key.
+
+    With ``passphrase`` the file is encrypted with it.
+    """
+    private = Ed25519PrivateKey.generate()
+    pem = _pem(private, passphrase)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -106,8 +118,46 @@ def generate_key(path: Path) -> SigningKey:
     return SigningKey(private)
 
 
-def load_key(path: Path) -> SigningKey:
-    """Load the key file at ``path``; refuse one that group or others can read."""
+def replace_key_file(path: Path, key: SigningKey, passphrase: str | None) -> None:
+    """Write ``key`` over the file at ``path`` atomically (0600), encrypted with ``passphrase``.
+
+    Used to encrypt an existing key and to install a rotated one; a crash leaves the old file
+    or the new one, never a mix.
+    """
+    pem = _pem(key._private, passphrase)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, pem)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SigningKeyError(f"cannot write key file {path}: {exc.strerror}") from exc
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the key file at ``path`` is passphrase-encrypted (``False`` if unreadable)."""
+    try:
+        return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in path.read_bytes()[:4096]
+    except OSError:
+        return False
+
+
+def load_key(path: Path, passphrase: str | None = None) -> SigningKey:
+    """Load the key file at ``path``; refuse one that group or others can read.
+
+    An encrypted file needs ``passphrase``; an unencrypted one loads with or without it.
+    """
     try:
         mode = path.stat().st_mode
         data = path.read_bytes()
@@ -117,10 +167,20 @@ def load_key(path: Path) -> SigningKey:
         ) from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SigningKeyError(f"key file {path} is readable by others; run chmod 600 {path}")
+    encrypted = b"ENCRYPTED PRIVATE KEY" in data
+    if encrypted and not passphrase:
+        raise SigningKeyError(
+            f"key file {path} is encrypted: set HAECHI_KEY_PASSPHRASE to its passphrase"
+        )
+    password = passphrase.encode("utf-8") if encrypted and passphrase else None
     try:
-        private = serialization.load_pem_private_key(data, password=None)
+        private = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError):
-        raise SigningKeyError(f"{path} is not an unencrypted PEM private key") from None
+        if encrypted:
+            raise SigningKeyError(
+                f"the passphrase does not open key file {path} (HAECHI_KEY_PASSPHRASE)"
+            ) from None
+        raise SigningKeyError(f"{path} is not a PEM private key") from None
     if not isinstance(private, Ed25519PrivateKey):
         raise SigningKeyError(f"{path} holds a key that is not Ed25519")
     return SigningKey(private)
