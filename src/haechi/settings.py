@@ -105,6 +105,10 @@ class Settings(BaseSettings):
         default=None,
         description="The organisation's Ed25519 key; default <home>/evidence/signing-key.pem.",
     )
+    key_passphrase: SecretStr | None = Field(
+        default=None,
+        description="Passphrase that encrypts the signing key file at rest (secret; never logged).",
+    )
     evidence_origin: str = Field(
         default="haechi", description="Names the evidence log in checkpoints (your domain)."
     )

@@ -68,6 +68,9 @@ def evidence_config(settings: Settings, allow_hosts: Sequence[str] = ()) -> Evid
         chromium=settings.chromium_path,
         max_bytes=settings.max_file_bytes,
         trusted_keys=tuple(settings.evidence_trusted_keys),
+        key_passphrase=(
+            settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+        ),
     )
 
 
@@ -75,7 +78,7 @@ def ensure_key(config: EvidenceConfig) -> str | None:
     """Create the organisation's signing key on first use; returns the new key's id if made."""
     if config.resolved_key_file.exists():
         return None
-    return generate_key(config.resolved_key_file).key_id
+    return generate_key(config.resolved_key_file, config.key_passphrase).key_id
 
 
 def hit_context(hit: Hit, kind: CaptureKind) -> dict[str, Any]:
