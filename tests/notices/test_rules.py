@@ -3,6 +3,7 @@ notices, templates render strictly and fall back to English, overdue is what it 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from haechi.notices import (
     queue,
 )
 from haechi.notices.errors import NoticeError, ReviewError
-from haechi.notices.model import WAITING
+from haechi.notices.model import WAITING, NoticeKind
 from haechi.notices.sending import Mark, mark
 from haechi.notices.stats import percentile
 from haechi.notices.workflow import ALLOWED, FINAL, check_transition
@@ -149,6 +150,55 @@ def test_templates_fall_back_to_english_and_take_the_organisations_own(tmp_path:
     (own / "takedown.yy.txt.j2").write_text("no subject\n", encoding="utf-8")
     with pytest.raises(NoticeError, match="Subject"):
         Renderer(own).render("takedown", "yy", context)
+
+
+def test_notices_are_bilingual_where_it_helps(tmp_path: Path) -> None:
+    context = {
+        "organisation": "해치 지원센터",
+        "platform": parse_platforms(DIRECTORY)[1],
+        "notice_id": 7,
+        "kind": "takedown",
+        "items": [],
+        "now": T0,
+        "checked_at": T0,
+        "deadline_hours": 24,
+        "previous": None,
+        "repeat": 0,
+        "history": [],
+    }
+    english = {**context, "organisation": "Haechi Centre"}
+    renderer = Renderer()
+    both = renderer.render_notice("takedown", "ko", context, english)
+    assert both.language == "ko, en" and both.subject.startswith("[삭제 요청]")
+    korean, _, after = both.text.partition("---------- English ----------")
+    assert korean.startswith("Subject: [삭제 요청]") and "해치 지원센터" in korean
+    assert after.lstrip().startswith("To the abuse team") and "Haechi Centre" in after
+    assert both.text.count("Subject:") == 1 and both.text.endswith("\n")
+    assert both.sha256 == hashlib.sha256(both.text.encode()).hexdigest()
+    for language in ("en", "ja"):  # English reads itself; a language without templates too
+        alone = renderer.render_notice("takedown", language, context, english)
+        assert alone.language == "en" and "English ----" not in alone.text
+        assert "Haechi Centre" in alone.text and "해치" not in alone.text
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "takedown.ja.txt.j2").write_text(
+        "Subject: 削除依頼 #{{ notice_id }}\n{{ organisation }}\n", encoding="utf-8"
+    )
+    ja = Renderer(own).render_notice("takedown", "ja", context, english)
+    assert ja.language == "ja, en" and ja.subject == "削除依頼 #7"
+
+
+def test_each_status_and_kind_has_one_wording_per_language() -> None:
+    for status in NoticeStatus:
+        assert status.label("ko") and status.label("en") and status.label("ko") != status.label()
+    assert NoticeStatus.NO_ANSWER.label() == "no answer"
+    assert NoticeStatus.NO_ANSWER.label("ko") == "무응답"
+    assert NoticeStatus.SENT.label("fr") == "sent"  # English for any other language
+    for kind in NoticeKind:
+        assert kind.label("ko") and kind.label("en")
+    env = Renderer().env
+    line = env.from_string('{{ s|status("ko") }} / {{ s|status }} / {{ k|kind("ko") }}')
+    assert line.render(s="no-answer", k=NoticeKind.REPEAT) == "무응답 / no answer / 삭제 재요청"
 
 
 def test_percentile_interpolates_like_numpy() -> None:

@@ -90,7 +90,7 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     portal, host = by_platform["local-portal"], by_platform["local-host"]
     assert {i.hit_id for i in portal.items} == {hits["a"].id, hits["b"].id}
     assert {i.hit_id for i in host.items} == {hits["c"].id, hits["e"].id}  # d was rejected
-    assert portal.language == "ko" and host.language == "en"
+    assert portal.language == "ko, en" and host.language == "en"  # Korean, then English
     assert all(i.capture_id and i.captured_at for n in drafted.notices for i in n.items)
     assert draft_notices(desk).notices == []  # each hit is drafted once
 
@@ -122,8 +122,25 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     ko = _body(messages["abuse@local-portal.example"])
     assert "삭제" in ko and "정보통신망법 제44조의2" in ko
     assert "[삭제 요청]" in messages["abuse@local-portal.example"]["Subject"]
+    korean, english_follows, english = ko.partition("---------- English ----------")
+    assert english_follows, "a Korean platform's notice has its English version after it"
+    assert "삭제를 요청합니다" in korean and "please remove" not in korean.lower()
+    assert "please remove" in english.lower() and "Subject:" not in english
+    assert "해치 지원센터" in korean and "Haechi Support Centre" in english
+    assert all(item.sha256 in english for item in portal.items)
     en = _body(messages["abuse@local-host.example"])
     assert "please remove" in en.lower() and "Terms of service" in en
+    assert "English ----" not in en and "삭제" not in en  # overseas: English only
+    assert "Haechi Support Centre" in en and "해치 지원센터" not in en
+    assert messages["abuse@local-host.example"]["From"].addresses[0].display_name == (
+        "Haechi Support Centre"
+    )
+    assert messages["abuse@local-portal.example"]["From"].addresses[0].display_name == (
+        "해치 지원센터"
+    )
+    assert messages["abuse@local-portal.example"]["Content-Language"] == "ko, en"
+    for message in messages.values():  # first notices start their own threads
+        assert message["In-Reply-To"] is None and message["References"] is None
     sender, _, raw = world.mailbox.received[0]
     assert sender == "takedown@haechi-centre.example"
     assert b"Content-Disposition: attachment" not in raw and b"image/" not in raw
@@ -170,6 +187,13 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     approve(desk, [repeat.id])
     repeat_sent_at = clock()
     assert [n.id for n in send(desk).sent] == [repeat.id]
+    first_id = _get(world, host.id).message_id
+    repeat_id = _get(world, repeat.id).message_id
+    assert first_id and repeat_id and first_id != repeat_id
+    repeated = world.mailbox.messages()[-1]
+    assert repeated["Message-ID"].strip() == repeat_id  # a long header folds: strip
+    assert repeated["In-Reply-To"].strip() == first_id
+    assert repeated["References"].split() == [first_id]
     clock.advance(hours=25)
     run = run_rechecks(desk, policy)
     [check] = run.checks
@@ -178,15 +202,30 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     [block] = run.followups.block_requests
     assert second_repeat.previous_id == repeat.id and "repeat 2" in second_repeat.subject
     assert block.platform == "regulator" and block.kind is NoticeKind.BLOCK_REQUEST
-    assert block.language == "ko" and "[심의 요청]" in block.subject
+    assert block.language == "ko, en" and "[심의 요청]" in block.subject
     assert hits["c"].location in block.text and hits["c"].sha256 in block.text
     assert f"통지 #{host.id}" in block.text and f"통지 #{repeat.id}" in block.text
+    # each earlier notice as it stands everywhere else: both went unanswered
+    assert _get(world, host.id).status is NoticeStatus.NO_ANSWER
+    assert _get(world, repeat.id).status is NoticeStatus.NO_ANSWER
+    for earlier in (host, repeat):
+        assert f"통지 #{earlier.id} " in block.text and f"notice #{earlier.id} " in block.text
+    history = [line for line in block.text.splitlines() if line.startswith(("- 통지", "- notice"))]
+    assert len(history) == 4 and all(
+        line.endswith(("상태: 무응답", "status: no answer")) for line in history
+    ), history
+    assert "발송됨" not in block.text and "status: sent" not in block.text
 
-    approve(desk, [block.id])
-    assert [n.id for n in send(desk).sent] == [block.id]
-    to_regulator = world.mailbox.messages()[-1]
+    approve(desk, [block.id, second_repeat.id])
+    assert {n.id for n in send(desk).sent} == {block.id, second_repeat.id}
+    by_to = {m["X-Haechi-Notice"]: m for m in world.mailbox.messages()[-2:]}
+    to_regulator = by_to[str(block.id)]
     assert to_regulator["To"] == "report@regulator.example"
     assert hits["c"].sha256 in _body(to_regulator)
+    assert to_regulator["In-Reply-To"] is None  # the regulator never saw the host's mail
+    second = by_to[str(second_repeat.id)]
+    assert second["In-Reply-To"].strip() == first_id
+    assert second["References"].split() == [first_id, repeat_id]
 
     # no new follow-ups while the last ones are pending
     clock.advance(hours=1)
@@ -198,7 +237,7 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     removed_at = clock()
     run = run_rechecks(desk, policy)
     assert [c.outcome for c in run.checks] == [CheckOutcome.REMOVED]
-    assert {n.id for n in run.closed} == {host.id, repeat.id, block.id}
+    assert {n.id for n in run.closed} == {host.id, repeat.id, second_repeat.id, block.id}
     overdue = [
         n for n in _all(world) if n.overdue(clock()) and n.kind is not NoticeKind.BLOCK_REQUEST
     ]
@@ -228,7 +267,7 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     assert p.median_hours == pytest.approx(25) and p.p90_hours == pytest.approx(25)
     assert p.never_removed_share == 0 and p.reuploads == 1
     h = figures["local-host"]
-    assert (h.notices_sent, h.items_reported, h.items_removed) == (2, 2, 2)
+    assert (h.notices_sent, h.items_reported, h.items_removed) == (3, 2, 2)  # with 2 repeats
     c_hours = (removed_at - sent_at).total_seconds() / 3600
     assert c_hours == pytest.approx(74)
     assert h.median_hours == pytest.approx((25 + 74) / 2)

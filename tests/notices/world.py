@@ -152,6 +152,7 @@ def notice_config(port: int, **changes: Any) -> NoticeConfig:
     smtp = SmtpConfig(host="127.0.0.1", port=port, security=SmtpSecurity.NONE, timeout=5)
     base: dict[str, Any] = {
         "organisation": "해치 지원센터",
+        "organisation_en": "Haechi Support Centre",
         "from_address": "takedown@haechi-centre.example",
         "allow_hosts": tuple(ALLOW),
         "smtp": smtp,

@@ -138,7 +138,13 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
             for h in hits
         ],
         notices=[
-            NoticeLine(n.id, n.platform, n.kind.value, n.sent_at, n.status.value)
+            NoticeLine(
+                n.id,
+                n.platform,
+                f"{n.kind.label('ko')} ({n.kind.label()})",
+                n.sent_at,
+                f"{n.status.label('ko')} ({n.status.label()})",
+            )
             for n in view.notices
         ],
         bundle_name=bundle_name,

@@ -5,6 +5,10 @@ implicit TLS or, for a relay on the same machine, none), as a plain UTF-8 text m
 attachment: a notice cites evidence by SHA-256 and capture id and never carries the image.
 ``web-form`` is for platforms that only take reports through a form: nothing is sent, the
 text is shown to paste, and a person marks the notice submitted.
+
+A repeat notice answers the first one: its ``In-Reply-To`` names the first notice's
+Message-ID and its ``References`` every earlier notice of the chain, oldest first, so the abuse
+desk's mail or ticket system files it with the case it already has.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -36,8 +40,9 @@ class NoticeChannel(ABC):
     name: Channel
 
     @abstractmethod
-    def deliver(self, notice: Notice, sent_at: datetime) -> Delivery:
-        """Deliver an approved notice now, once.
+    def deliver(self, notice: Notice, sent_at: datetime, thread: Sequence[str] = ()) -> Delivery:
+        """Deliver an approved notice now, once; ``thread`` holds the Message-IDs of the
+        earlier notices it follows up, oldest first.
 
         Returns when the platform's side has accepted it (the mail server took the message);
         raises :class:`DeliveryError` when it did not, and then nothing must be marked sent.
@@ -46,18 +51,26 @@ class NoticeChannel(ABC):
         """
 
 
-def build_message(notice: Notice, config: NoticeConfig, sent_at: datetime) -> EmailMessage:
-    """The e-mail of a notice: text body, no attachment, headers naming the notice."""
+def build_message(
+    notice: Notice, config: NoticeConfig, sent_at: datetime, thread: Sequence[str] = ()
+) -> EmailMessage:
+    """The e-mail of a notice: text body, no attachment, headers naming the notice and the
+    notices it follows up (``thread``: their Message-IDs, oldest first)."""
     sender = config.sender()
     message = EmailMessage()
     message.set_content(notice.body, charset="utf-8")  # first: it drops Content-* headers
-    message["From"] = formataddr((config.organisation, sender))
+    english_only = notice.language == "en"
+    name = config.organisation_english if english_only else config.organisation
+    message["From"] = formataddr((name, sender))
     message["To"] = notice.recipient
     if config.reply_to:
         message["Reply-To"] = config.reply_to
     message["Subject"] = notice.subject
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = make_msgid(f"notice-{notice.id}", domain=sender.rpartition("@")[2])
+    if thread:
+        message["In-Reply-To"] = thread[0]
+        message["References"] = " ".join(thread)
     message["Content-Language"] = notice.language
     message["X-Haechi-Notice"] = str(notice.id)
     message["X-Haechi-Text-SHA256"] = notice.text_sha256
@@ -102,8 +115,8 @@ class EmailChannel(NoticeChannel):
         self.config = config
         self.connect = connect
 
-    def deliver(self, notice: Notice, sent_at: datetime) -> Delivery:
-        message = build_message(notice, self.config, sent_at)
+    def deliver(self, notice: Notice, sent_at: datetime, thread: Sequence[str] = ()) -> Delivery:
+        message = build_message(notice, self.config, sent_at, thread)
         client = self.connect(self.config.smtp)
         try:
             refused = client.send_message(message)
@@ -124,7 +137,7 @@ class WebFormChannel(NoticeChannel):
 
     name = Channel.WEB_FORM
 
-    def deliver(self, notice: Notice, sent_at: datetime) -> Delivery:
+    def deliver(self, notice: Notice, sent_at: datetime, thread: Sequence[str] = ()) -> Delivery:
         raise NoticeError(
             f"notice {notice.id} goes through a web form: paste its text "
             f"(`haechi notices show {notice.id} --text`) into {notice.recipient}, then "

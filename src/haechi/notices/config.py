@@ -67,6 +67,7 @@ class NoticeConfig:
     """Settings of the notice workflow (see the fields' comments for the setting names)."""
 
     organisation: str = "haechi"  # HAECHI_NOTICE_ORGANISATION: who signs the notices
+    organisation_en: str | None = None  # HAECHI_NOTICE_ORGANISATION_EN: the name in English
     from_address: str | None = None  # HAECHI_NOTICE_FROM: envelope and From: address
     reply_to: str | None = None  # HAECHI_NOTICE_REPLY_TO
     country: str = "KR"  # HAECHI_NOTICE_COUNTRY: whose regulator gets block requests
@@ -81,6 +82,11 @@ class NoticeConfig:
     pdq_radius: int = 31  # from HAECHI_PDQ_RADIUS: a re-fetched image this close is the same
     allow_hosts: tuple[str, ...] = ()  # from HAECHI_ALLOW_HOSTS: re-checks of private hosts
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+    @property
+    def organisation_english(self) -> str:
+        """The organisation's name in English texts (its own name when no English one is set)."""
+        return self.organisation_en or self.organisation
 
     def sender(self) -> str:
         """The From: address, or :class:`ConfigError` saying which setting to set."""
@@ -106,6 +112,7 @@ class NoticeConfig:
         )
         return cls(
             organisation=settings.notice_organisation,
+            organisation_en=settings.notice_organisation_en,
             from_address=settings.notice_from,
             reply_to=settings.notice_reply_to,
             country=settings.notice_country.upper(),

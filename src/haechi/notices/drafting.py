@@ -114,7 +114,8 @@ def create_notice(
             "history": [],
         }
         context.update(extra or {})
-        rendered = desk.renderer.render(kind.template, platform.language, context)
+        english = {**context, "organisation": desk.config.organisation_english}
+        rendered = desk.renderer.render_notice(kind.template, platform.language, context, english)
         return store.set_text(
             draft.id, rendered.language, rendered.subject, rendered.text, rendered.sha256
         )

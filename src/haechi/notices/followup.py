@@ -32,7 +32,7 @@ class FollowUps:
 
 def _history(chain: list[Notice]) -> list[dict[str, Any]]:
     return [
-        {"id": n.id, "kind": n.kind.value, "sent_at": n.sent_at, "status": n.status.value}
+        {"id": n.id, "kind": n.kind, "sent_at": n.sent_at, "status": n.status}
         for n in chain
         if n.sent_at is not None
     ]
@@ -49,7 +49,6 @@ def follow_up(desk: Desk, now: datetime) -> FollowUps:
             kinds=[NoticeKind.TAKEDOWN, NoticeKind.REPEAT],
         )
         overdue = [n for n in waiting if n.overdue(now) and not store.followups(n.id)]
-        chains = {n.id: store.chain(n.id) for n in overdue}
         escalated = store.cited_hits(kind=NoticeKind.BLOCK_REQUEST)
         directory = PlatformStore(session).directory()
         for notice in overdue:
@@ -59,6 +58,8 @@ def follow_up(desk: Desk, now: datetime) -> FollowUps:
                         notice.id, NoticeStatus.NO_ANSWER, now, "no answer by the deadline"
                     )
                 )
+        # Read after the changes above: a block request lists each notice as it stands now.
+        chains = {n.id: store.chain(n.id) for n in overdue}
     regulator = directory.regulator(config.country)
     for notice in overdue:
         chain = chains[notice.id]

@@ -56,6 +56,18 @@ class NoticeKind(StrEnum):
         """The template family that renders this kind (repeats reuse the takedown text)."""
         return "block-request" if self is NoticeKind.BLOCK_REQUEST else "takedown"
 
+    def label(self, language: str = "en") -> str:
+        """How people read this kind, in Korean for ``ko`` and English otherwise."""
+        korean, english = _KIND_WORDS[self]
+        return korean if language == "ko" else english
+
+
+_KIND_WORDS: dict[NoticeKind, tuple[str, str]] = {
+    NoticeKind.TAKEDOWN: ("삭제 요청", "removal request"),
+    NoticeKind.REPEAT: ("삭제 재요청", "repeated removal request"),
+    NoticeKind.BLOCK_REQUEST: ("접속차단 심의 요청", "block request"),
+}
+
 
 class NoticeStatus(StrEnum):
     """Where a notice stands; :mod:`haechi.notices.workflow` says which changes are allowed."""
@@ -68,6 +80,27 @@ class NoticeStatus(StrEnum):
     REFUSED = "refused"
     NO_ANSWER = "no-answer"
     DISCARDED = "discarded"
+
+    def label(self, language: str = "en") -> str:
+        """How people read this status: the one wording of it in notices, reports and lists.
+
+        Korean for ``ko``, English for any other language.
+        """
+        korean, english = _STATUS_WORDS[self]
+        return korean if language == "ko" else english
+
+
+_STATUS_WORDS: dict[NoticeStatus, tuple[str, str]] = {
+    NoticeStatus.DRAFTED: ("초안", "drafted"),
+    NoticeStatus.APPROVED: ("승인됨", "approved"),
+    NoticeStatus.SENT: ("발송됨", "sent"),
+    NoticeStatus.ACKNOWLEDGED: ("접수 확인", "acknowledged"),
+    NoticeStatus.REMOVED: ("삭제됨", "removed"),
+    NoticeStatus.REFUSED: ("거부됨", "refused"),
+    NoticeStatus.NO_ANSWER: ("무응답", "no answer"),
+    NoticeStatus.DISCARDED: ("폐기됨", "discarded"),
+}
+assert set(_STATUS_WORDS) == set(NoticeStatus), "every status needs its words"
 
 
 class Channel(StrEnum):

@@ -4,7 +4,12 @@ Templates are plain text named ``<family>.<language>.txt.j2`` (``takedown.ko.txt
 ``block-request.en.txt.j2``); the first line is ``Subject: …`` and the rest is the body.
 Adding a language is adding files: in the package's ``templates/``, or in a folder of the
 organisation's own (``NoticeConfig.templates_dir``), whose files win over the bundled ones. A
-platform whose language has no template gets the English text, and the notice records that.
+notice to a platform that reads another language than English is written in its language with
+the English text after it (abuse desks of Korean platforms often have staff abroad), and its
+language is recorded as ``ko, en``; a platform that reads English, or whose language has no
+template, gets the English text alone, with the organisation's English name. Statuses and
+kinds are written with the ``status`` and ``kind`` filters, so a notice says of another notice
+exactly what every list and report says.
 
 Rendering is strict (an unknown variable is an error, not an empty string) and the output is
 stored byte for byte with its SHA-256, so what was sent can be shown later exactly.
@@ -30,8 +35,10 @@ from jinja2 import (
 )
 
 from haechi.notices.errors import NoticeError
+from haechi.notices.model import NoticeKind, NoticeStatus
 
 FALLBACK_LANGUAGE = "en"
+ENGLISH_FOLLOWS = "---------- English ----------"
 
 
 def utc_text(moment: datetime | None) -> str:
@@ -72,6 +79,29 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["utc"] = utc_text
+        self.env.filters["status"] = _status_label
+        self.env.filters["kind"] = _kind_label
+
+    def render_notice(
+        self,
+        family: str,
+        language: str,
+        context: Mapping[str, Any],
+        english: Mapping[str, Any],
+    ) -> Rendered:
+        """A notice's text for a platform reading ``language``: that language, then English.
+
+        ``context`` renders the platform's language and ``english`` the English text (they
+        differ in the organisation's name). English alone when the platform reads English or
+        its language has no template. The subject is the first language's.
+        """
+        if language == FALLBACK_LANGUAGE or language not in self.languages(family):
+            return self.render(family, FALLBACK_LANGUAGE, english)
+        own = self.render(family, language, context)
+        in_english = self.render(family, FALLBACK_LANGUAGE, english)
+        english_body = in_english.text.partition("\n")[2].lstrip("\n")
+        text = f"{own.text.rstrip()}\n\n\n{ENGLISH_FOLLOWS}\n\n{english_body}"
+        return Rendered(f"{language}, {FALLBACK_LANGUAGE}", own.subject, text)
 
     def languages(self, family: str) -> list[str]:
         """Languages that have a template of this family."""
@@ -99,3 +129,11 @@ class Renderer:
                 raise NoticeError(f"template {template.name} must start with a Subject: line")
             return Rendered(lang, first.removeprefix("Subject:").strip(), text)
         raise NoticeError(f"no {family} template in {language} or {FALLBACK_LANGUAGE}")
+
+
+def _status_label(status: NoticeStatus | str, language: str = FALLBACK_LANGUAGE) -> str:
+    return NoticeStatus(status).label(language)
+
+
+def _kind_label(kind: NoticeKind | str, language: str = FALLBACK_LANGUAGE) -> str:
+    return NoticeKind(kind).label(language)

@@ -17,7 +17,7 @@ from haechi.notices.citations import Citations
 from haechi.notices.desk import Desk
 from haechi.notices.drafting import deadline_hours
 from haechi.notices.errors import DeliveryError, NoticeError
-from haechi.notices.model import WAITING, Channel, Notice, NoticeStatus
+from haechi.notices.model import WAITING, Channel, Notice, NoticeKind, NoticeStatus
 from haechi.notices.workflow import check_transition
 from haechi.store.notices import NoticeStore, PlatformStore
 
@@ -106,6 +106,23 @@ def _mark_sent(desk: Desk, notice: Notice, note: str, message_id: str | None) ->
         )
 
 
+def thread_of(desk: Desk, notice: Notice) -> list[str]:
+    """Message-IDs of the notices a repeat follows up, oldest first (none for other kinds).
+
+    A block request goes to the regulator, who never saw the host's mail: it starts its own
+    thread. Notices that left through a web form have no Message-ID and are passed over.
+    """
+    if notice.kind is not NoticeKind.REPEAT or notice.previous_id is None:
+        return []
+    with desk.db.session() as session:
+        chain = NoticeStore(session).chain(notice.previous_id)
+    return [
+        n.message_id
+        for n in chain
+        if n.message_id and n.platform == notice.platform and n.kind is not NoticeKind.BLOCK_REQUEST
+    ]
+
+
 def send(desk: Desk, notice_ids: Sequence[int] | None = None) -> SendResult:
     """Send approved notices (all of them, or those given) through their channels.
 
@@ -140,7 +157,9 @@ def send(desk: Desk, notice_ids: Sequence[int] | None = None) -> SendResult:
             result.manual.append(notice)
             continue
         try:
-            delivery = desk.channels[notice.channel].deliver(notice, desk.clock())
+            delivery = desk.channels[notice.channel].deliver(
+                notice, desk.clock(), thread_of(desk, notice)
+            )
         except (DeliveryError, NoticeError) as exc:
             result.failed.append((notice.id, str(exc)))
             continue
