@@ -1,4 +1,4 @@
-"""The organisation's key: 0600 key files, no leaks, checkpoints that a forger cannot make."""
+"""The organisation's key: 0600 key files, encrypted at rest, no leaks, unforgeable checkpoints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from haechi.evidence.errors import SigningKeyError
-from haechi.evidence.signing import Checkpoint, generate_key, load_key
+from haechi.evidence.keys import encrypt_key, key_warnings
+from haechi.evidence.signing import Checkpoint, generate_key, is_encrypted, load_key
+from haechi.scan.preserve import ensure_key, evidence_config
+from haechi.settings import Settings
 
 
 def test_generated_key_file_is_private_and_never_overwritten(tmp_path: Path) -> None:
@@ -59,3 +62,59 @@ def test_checkpoints_verify_and_forgeries_do_not(tmp_path: Path) -> None:
     assert not forged.verify(key.public)
     assert not checkpoint.verify(other.public)
     assert checkpoint.signed_bytes().startswith(b"haechi-checkpoint/v1\nexample.org\n7\n")
+
+
+def test_a_key_encrypted_with_a_passphrase_needs_it(tmp_path: Path) -> None:
+    path = tmp_path / "org.pem"
+    key = generate_key(path, "correct horse")
+    assert is_encrypted(path) and b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(SigningKeyError, match="HAECHI_KEY_PASSPHRASE"):
+        load_key(path)
+    with pytest.raises(SigningKeyError, match="does not open"):
+        load_key(path, "wrong horse")
+    assert load_key(path, "correct horse").key_id == key.key_id
+
+
+def test_an_old_unencrypted_key_keeps_working_and_can_be_encrypted(tmp_path: Path) -> None:
+    path = tmp_path / "org.pem"
+    key = generate_key(path)
+    assert load_key(path, "a passphrase set later").key_id == key.key_id
+    encrypt_key(path, "a passphrase set later")
+    assert is_encrypted(path) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_key(path, "a passphrase set later").key_id == key.key_id
+    encrypt_key(path, "another", old_passphrase="a passphrase set later")
+    assert load_key(path, "another").key_id == key.key_id
+    with pytest.raises(SigningKeyError):
+        encrypt_key(path, "")
+    assert list(tmp_path.glob(".*tmp")) == []
+
+
+def test_warnings_say_when_the_key_is_unprotected(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    inside = home / "evidence" / "signing-key.pem"
+    generate_key(inside)
+    (warning,) = key_warnings(inside, home, None)
+    assert "unencrypted inside HAECHI_HOME" in warning and "encrypt-key" in warning
+    outside = tmp_path / "elsewhere" / "org.pem"
+    generate_key(outside)
+    assert key_warnings(outside, home, None) == []
+    assert "not encrypted" in key_warnings(outside, home, "set")[0]
+    encrypt_key(inside, "pass")
+    assert key_warnings(inside, home, "pass") == []
+    assert "HAECHI_KEY_PASSPHRASE is not set" in key_warnings(inside, home, None)[0]
+    assert key_warnings(home / "absent.pem", home, None) == []
+
+
+def test_the_passphrase_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAECHI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HAECHI_KEY_PASSPHRASE", "from the environment")
+    settings = Settings()
+    assert "from the environment" not in repr(settings)
+    config = evidence_config(settings)
+    assert ensure_key(config) is not None
+    assert is_encrypted(config.resolved_key_file)
+    assert config.key() is not None
+    assert "from the environment" not in repr(config)
