@@ -10,6 +10,7 @@ statistics. :mod:`~haechi.demo.flow` runs the steps with the ordinary service fu
 
 from __future__ import annotations
 
-from haechi.demo.flow import DemoError, run_demo
+from haechi.demo.flow import run_demo
+from haechi.demo.world import DemoError
 
 __all__ = ["DemoError", "run_demo"]

@@ -1,25 +1,17 @@
 """The demo's flow: a monitoring group's week, in two minutes, on this machine only.
 
 Every step calls the same service functions as the ``haechi`` commands (banks, scan, review,
-notices, re-checks, police reports, statistics); the demo only makes the world they act on:
-sample photos standing in for a victim's, a folder of altered re-uploads, a board on
-127.0.0.1 (:mod:`haechi.demo.site`) and a mail server on 127.0.0.1 (:mod:`haechi.demo.mail`).
-It acts as the reviewer, and moves its clock a day forward before the re-check.
-
-All state goes to ``<home>/demo``, with its own database, evidence key and platform
-directory; the organisation's own settings for mail, signing keys and time-stamping are never
-used, so nothing leaves the machine.
+notices, re-checks, police reports, statistics); the demo only makes the world they act on
+(:mod:`haechi.demo.world`): sample photos standing in for a victim's, a folder of altered
+re-uploads, a board and a mail server on 127.0.0.1. It acts as the reviewer, and moves its
+clock a day forward before the re-check.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from contextlib import suppress
 from pathlib import Path
 
 from rich.console import Console
@@ -28,151 +20,54 @@ from haechi.banks.service import register_files
 from haechi.cases import police
 from haechi.cases import service as cases
 from haechi.demo import show
-from haechi.demo.mail import Mailbox, mail_server
-from haechi.demo.site import REMOVED_TEXT, DemoBoard, Post, serve_board
-from haechi.errors import HaechiError
-from haechi.evidence import EvidenceConfig, verify_bundle
+from haechi.demo.world import (
+    A_DAY_LATER,
+    BANK,
+    CHANGES,
+    PHOTOS,
+    PLATFORM,
+    REVIEWER,
+    STATION,
+    TAKEN_DOWN,
+    UNRELATED,
+    DemoError,
+    World,
+    open_world,
+)
+from haechi.errors import BankError
+from haechi.evidence import verify_bundle
 from haechi.notices import drafting, recheck, review, sending, stats
-from haechi.notices.config import NoticeConfig, SmtpConfig, SmtpSecurity
-from haechi.notices.desk import Desk
 from haechi.notices.model import Decision
-from haechi.notices.platforms import Platform
 from haechi.scan.intake import source_options
 from haechi.scan.pipeline import Scanner
-from haechi.scan.preserve import EvidenceKeeper, evidence_config
+from haechi.scan.preserve import EvidenceKeeper
 from haechi.settings import Settings
 from haechi.sources import open_source
-from haechi.store.database import Database, open_database
-from haechi.store.models import utcnow
+from haechi.store.banks import BankStore
 from haechi.store.notices import PlatformStore
 from haechi.testkit.photos import registered_photos, unrelated_images
 from haechi.testkit.transforms import TRANSFORMS
 
-BANK = "demo-victims"
-PHOTOS = 4
-CHANGES = (
-    "resize-50",
-    "jpeg-30",
-    "crop-5",
-    "border",
-    "letterbox-16x9",
-    "flip",
-    "rotate-90",
-    "grayscale",
-    "watermark",
-    "screenshot",
-)
-UNRELATED = 60
-REVIEWER = "demo-reviewer"
-ORGANISATION = "해치 데모 지원센터"  # "haechi demo support centre"
-SENDER = "takedown@haechi-demo.test"
-STATION = "서울마포경찰서 (Seoul Mapo police station, demo)"
-TAKEN_DOWN = 2  # the post the board removes after the notice
-A_DAY_LATER = timedelta(hours=25)  # past the platform's 24-hour deadline
-PLATFORM = Platform(
-    name="demo-board",
-    title="데모 게시판 (the demo's board)",
-    domains=("127.0.0.1",),
-    language="ko",
-    email="abuse@demo-board.test",
-    legal_basis="「정보통신망 이용촉진 및 정보보호 등에 관한 법률」 제44조의2, "
-    "「전기통신사업법」 제22조의5",
-    deadline_hours=24,
-    removed_markers=(REMOVED_TEXT,),
-    notes="The haechi demo's board on 127.0.0.1; exists only in the demo's home.",
-)
 
-
-class DemoError(HaechiError):
-    """A step of the demo did not do what it shows; the message says which and why."""
-
-
-@dataclass
-class DemoClock:
-    """The current time, moved forward on purpose to show what a day later brings."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-
-@dataclass
-class World:
-    """What the steps share: the demo's home, database, desk, board and mailbox."""
-
-    home: Path
-    settings: Settings
-    db: Database
-    desk: Desk
-    evidence: EvidenceConfig
-    clock: DemoClock
-    board: DemoBoard
-    base_url: str
-    mailbox: Mailbox
-    out: Console
-    case_ref: str = ""
-    photos: list[str] = field(default_factory=list)
-
-
-def demo_settings(settings: Settings, home: Path) -> Settings:
-    """The user's settings with everything the demo must not touch replaced."""
-    return settings.model_copy(
-        update={
-            "home": home,
-            "database_url": None,
-            "evidence_key_file": None,
-            "evidence_tsa_url": None,
-            "evidence_origin": "haechi-demo",
-        }
-    )
-
-
-def notice_config(settings: Settings, smtp_port: int) -> NoticeConfig:
-    """Notices from the demo organisation through the demo's mail server, never the real one."""
-    return NoticeConfig(
-        organisation=ORGANISATION,
-        from_address=SENDER,
-        smtp=SmtpConfig(host="127.0.0.1", port=smtp_port, security=SmtpSecurity.NONE),
-        allow_hosts=("127.0.0.1",),
-        pdq_radius=settings.pdq_radius,
-    )
-
-
-def board_posts() -> list[Post]:
-    """Two posts re-post registered photos (altered), one shows an unrelated picture."""
-    photos = list(registered_photos().values())
-    unrelated = next(iter(unrelated_images(1, seed=99))).image
-    return [
-        Post("새 자료 (new upload)", TRANSFORMS["resize-50"](photos[0])),
-        Post("ㅋㅋ 이거 봐 (look at this)", TRANSFORMS["watermark"](photos[1])),
-        Post("고양이 (a cat)", unrelated),
-    ]
-
-
-@contextmanager
-def open_world(settings: Settings, out: Console, keep: bool) -> Iterator[World]:
-    """The demo's home, board and mail server, all gone (but the home) when the block ends."""
-    home = settings.home / "demo"
-    if home.exists() and not keep:
-        shutil.rmtree(home)
-    home.mkdir(parents=True, exist_ok=True)
-    settings = demo_settings(settings, home)
-    board = DemoBoard(board_posts())
-    with ExitStack() as stack:
-        base_url = stack.enter_context(serve_board(board))
-        mailbox, port = stack.enter_context(mail_server(home / "mailbox"))
-        db = open_database(settings)
-        stack.callback(db.close)
-        clock = DemoClock()
-        evidence = evidence_config(settings, ["127.0.0.1"])
-        desk = Desk(db, notice_config(settings, port), clock, evidence)
-        yield World(home, settings, db, desk, evidence, clock, board, base_url, mailbox, out)
+def registered_before(w: World) -> str | None:
+    """The case of the photos an earlier run registered (``--keep``), if any."""
+    with w.db.session() as session:
+        try:
+            entries = list(BankStore(session).entries(BANK))
+        except BankError:
+            return None
+    return next((e.case_ref for e in entries if e.case_ref), None)
 
 
 def register(w: World) -> None:
     """A case for the victim, and her photos registered as hashes under it."""
     show.step(w.out, 1, "Register the victim's photos", "피해 촬영물 등록")
+    w.photos = list(registered_photos())[:PHOTOS]
+    earlier = registered_before(w)
+    if earlier:
+        w.case_ref = earlier
+        show.say(w.out, f"kept from an earlier run (--keep): the photos and case {earlier}")
+        return
     w.case_ref = cases.new_case(w.desk).ref
     show.say(w.out, f"case [bold]{w.case_ref}[/] opened: a code, never the victim's name")
     rows = []
@@ -185,7 +80,6 @@ def register(w: World) -> None:
             )
             if done.entry is None or done.hashes is None or done.hashes.pdq is None:
                 raise DemoError(f"registering photo {name} failed: {done.warning}")
-            w.photos.append(name)
             rows.append(f"entry {done.entry.id}: {name:<10} PDQ {done.hashes.pdq.hex[:24]}…")
     for row in rows:
         show.say(w.out, row)
@@ -217,9 +111,16 @@ def scan_folder(w: World) -> None:
     )
     report = Scanner(w.db, w.settings, clock=w.clock).scan_folder(inbox)
     by_file = {Path(h.location).name: h for h in report.hits}
-    w.out.print(show.folder_grid(w.photos, CHANGES, {v: by_file.get(f) for f, v in truth.items()}))
+    grid = show.folder_grid(w.photos, CHANGES, {v: by_file.get(f) for f, v in truth.items()})
+    show.block(w.out, grid)
+    show.say(
+        w.out,
+        "[dim]each cell: the signal that matched (pdq: perceptual hash, orb: "
+        "keypoints) and its distance in bits[/]",
+    )
     found = sum(1 for f in truth if f in by_file)
     false = sum(1 for f in by_file if f not in truth)
+    w.tally.append(f"{found}/{len(truth)} re-uploads found in the folder, {false} false matches")
     show.say(
         w.out,
         f"scan {report.scan_id}: re-uploads found {found}/{len(truth)}, "
@@ -235,17 +136,19 @@ def scan_site(w: World) -> None:
     seed = f"{w.base_url}/board/"
     show.say(w.out, f"the demo's board runs at {seed}; scanning it and the posts it links to")
     options = source_options(w.settings, ["127.0.0.1"], max_depth=1)
+    kept = "WARC, headers" + (", screenshot" if w.settings.evidence_screenshots else "")
     with EvidenceKeeper(w.evidence) as keeper:
         scanner = Scanner(w.db, w.settings, keeper, w.clock)
         report = scanner.scan_source(open_source(seed, "web", options), seed)
-    w.out.print(show.web_hits(report.hits, report.captures))
+    show.block(w.out, show.web_hits(report.hits, report.captures))
     for hit_id, why in report.capture_failures.items():
         show.say(w.out, f"[red]evidence of hit {hit_id} not sealed:[/] {why}")
     show.say(
         w.out,
-        f"{len(report.hits)} re-posts found among {report.seen} pictures; each page and picture "
-        "was captured (WARC, screenshot, headers) and sealed in the signed evidence log",
+        f"{len(report.hits)} re-posts found among {report.seen} items; each page and picture was "
+        f"captured ({kept}) and sealed in the signed evidence log at once",
     )
+    w.tally.append(f"{len(report.hits)} re-posts found on the board, {len(report.captures)} sealed")
     if not report.hits:
         raise DemoError(f"the site scan found no re-post ({report.failed} items failed)")
 
@@ -299,12 +202,17 @@ def send_notice(w: World) -> None:
             f"notice {notice.id} approved and sent by SMTP to {notice.recipient}; "
             f"deadline {deadline}",
         )
-    if not w.mailbox.messages:
-        raise DemoError("the demo's mail server received nothing")
+    if not result.sent or not w.mailbox.messages:
+        raise DemoError("no notice reached the demo's mail server")
     path, message = w.mailbox.messages[-1]
-    show.say(w.out, "the notice, in the platform's language (Korean), cites each picture's URL,")
-    show.say(w.out, "its SHA-256 and the sealed capture, never the picture itself:")
-    w.out.print(show.message_panel(path, message))
+    show.say(
+        w.out,
+        "the notice cites each picture's URL, its SHA-256 and the sealed capture, never the "
+        "picture itself; as the mail server received it:",
+    )
+    show.block(w.out, show.message_panel(path, message))
+    w.notice_id = result.sent[-1].id
+    w.tally.append(f"notice {w.notice_id} sent and received ({path})")
 
 
 def recheck_a_day_later(w: World) -> None:
@@ -318,9 +226,10 @@ def recheck_a_day_later(w: World) -> None:
         f"{A_DAY_LATER.total_seconds() / 3600:.0f} h forward, past the 24 h deadline",
     )
     run = recheck.run_rechecks(w.desk)
-    w.out.print(show.recheck_table(run.checks))
+    show.block(w.out, show.recheck_table(run.checks))
     still = len(run.checks) - len(run.removed)
     show.say(w.out, f"{len(run.removed)} removal seen, {still} still up")
+    w.tally.append(f"{len(run.removed)} removal seen by the re-check, {still} still up")
     for notice in run.closed:
         show.say(w.out, f"notice {notice.id}: everything removed, closed")
     for notice in run.followups.repeats:
@@ -340,7 +249,7 @@ def police_package(w: World) -> None:
     show.step(w.out, 7, "Write the police report package", "수사기관 신고 자료")
     package = police.make_police_report(w.desk, w.case_ref, STATION, w.home / "police")
     show.say(w.out, f"wrote {package.folder} for {STATION}:")
-    w.out.print(show.files_table(package.files))
+    show.block(w.out, show.files_table(package.files))
     bundle = package.folder / "evidence.wacz"
     if not bundle.exists():
         raise DemoError("the package has no evidence bundle")
@@ -351,6 +260,8 @@ def police_package(w: World) -> None:
         f"evidence.wacz verified offline (`haechi verify`): {status}, {len(verdict.checks)} "
         f"checks; answer expected by {package.report.answer_due:%Y-%m-%d}",
     )
+    verified = "verifies" if verdict.passed else "does NOT verify"
+    w.tally.append(f"police package in {package.folder}; its evidence {verified}")
     if not verdict.passed:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
         raise DemoError(f"the police package's evidence does not verify: {failed}")
@@ -359,8 +270,13 @@ def police_package(w: World) -> None:
 def statistics(w: World) -> None:
     """How fast each platform takes reported content down."""
     show.step(w.out, 8, "Statistics", "통계")
-    w.out.print(show.stats_table(stats.platform_stats(w.desk)))
-    show.say(w.out, "charts: `haechi stats --charts charts/`")
+    show.block(w.out, show.stats_table(stats.platform_stats(w.desk)))
+    show.say(
+        w.out,
+        "[dim]median h: hours from the notice to the removal; never: share still up; "
+        "re-uploads: found again after removal[/]",
+    )
+    show.say(w.out, "charts of the same: `haechi stats --charts charts/`")
 
 
 def run_demo(
@@ -382,12 +298,19 @@ def run_demo(
         police_package(w)
         statistics(w)
         out.print()
-        out.print(f"[bold green]Done.[/] Look around with `haechi --home {w.home} ...`:")
-        out.print(f"   `case show {w.case_ref}`, `hits`, `notices list`, `notices show 1`, `stats`")
+        out.print("[bold green]Done[/] · 완료")
+        for line in w.tally:
+            show.say(out, f"• {line}")
+        show.say(out, f"look around: `haechi --home {w.home} case show {w.case_ref}`")
+        show.say(
+            out,
+            f"(or `hits`, `notices list`, `notices show {w.notice_id}`, `stats` with that --home)",
+        )
         if wait if wait is not None else sys.stdin.isatty():
-            out.print(
-                f"The board ({w.base_url}/board/) and the mail server stay up while you look; "
-                "press Enter to stop them."
+            show.say(
+                out,
+                f"the board ({w.base_url}/board/) and the mail server stay up while you look; "
+                "press Enter to stop them",
             )
             with suppress(EOFError, KeyboardInterrupt):
                 input()

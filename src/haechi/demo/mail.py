@@ -25,9 +25,11 @@ class Mailbox:
     """The messages the server accepted, in order, each also saved in ``folder``."""
 
     def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.messages: list[tuple[Path, EmailMessage]] = []
         self._lock = threading.Lock()
+        self._earlier = len(list(folder.glob("*.eml")))  # kept by an earlier run (--keep)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """aiosmtpd's hook: keep the message, save it, accept it."""
@@ -35,7 +37,7 @@ class Mailbox:
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
         with self._lock:
-            path = self.folder / f"{len(self.messages) + 1:03d}.eml"
+            path = self.folder / f"{self._earlier + len(self.messages) + 1:03d}.eml"
             path.write_bytes(raw)
             self.messages.append((path, message))
         return "250 OK: kept by the haechi demo"
@@ -54,7 +56,6 @@ class _LoopbackController(Controller):
 @contextmanager
 def mail_server(folder: Path) -> Iterator[tuple[Mailbox, int]]:
     """An SMTP server on 127.0.0.1 for the length of the block; yields its mailbox and port."""
-    folder.mkdir(parents=True, exist_ok=True)
     mailbox = Mailbox(folder)
     controller = _LoopbackController(
         mailbox, hostname="127.0.0.1", port=0, ready_timeout=60.0, server_hostname="demo-mail"

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -33,7 +33,12 @@ def step(out: Console, number: int, title: str, korean: str) -> None:
 
 def say(out: Console, text: str) -> None:
     """One indented paragraph of explanation (rich markup allowed), wrapped indented."""
-    out.print(Padding(Text.from_markup(text), (0, 0, 0, 3)))
+    out.print(Padding(Text.from_markup(text), (0, 0, 0, 3), expand=False))
+
+
+def block(out: Console, renderable: RenderableType) -> None:
+    """A table or panel, indented like the explanations."""
+    out.print(Padding(renderable, (0, 0, 0, 3), expand=False))
 
 
 def url_path(url: str) -> str:
@@ -53,7 +58,7 @@ def folder_grid(
     found: Mapping[tuple[str, str], Hit | None],
 ) -> Table:
     """One row per change, one column per photo: found (and how) or missed."""
-    table = Table("re-upload changed by", *photos, box=None, padding=(0, 2, 0, 0))
+    table = Table("change", *photos, box=None, padding=(0, 2, 0, 0), pad_edge=False)
     for change in changes:
         cells = []
         for photo in photos:
@@ -65,7 +70,7 @@ def folder_grid(
 
 def web_hits(hits: Sequence[Hit], captures: Mapping[int, str]) -> Table:
     """The hits of the site scan with the evidence sealed for each."""
-    table = Table("hit", "picture", "on page", "match", "evidence", box=None)
+    table = Table("hit", "picture", "on page", "match", "evidence", box=None, pad_edge=False)
     for hit in hits:
         table.add_row(
             str(hit.id),
@@ -100,7 +105,7 @@ def message_panel(path: Path, message: EmailMessage) -> Panel:
 
 def recheck_table(checks: Sequence[Recheck]) -> Table:
     """What each re-check found."""
-    table = Table("hit", "picture", "outcome", "why", box=None)
+    table = Table("hit", "picture", "outcome", "why", box=None, pad_edge=False)
     for check in checks:
         colour = "green" if check.outcome.value == "removed" else "yellow"
         table.add_row(
@@ -114,7 +119,7 @@ def recheck_table(checks: Sequence[Recheck]) -> Table:
 
 def files_table(files: Mapping[str, str]) -> Table:
     """The files of a police package with the start of their SHA-256, and the list of them."""
-    table = Table("file", "sha256", box=None)
+    table = Table("file", "sha256", box=None, pad_edge=False)
     for name, digest in files.items():
         table.add_row(name, f"{digest[:16]}…")
     table.add_row("SHA256SUMS", "the digests of the files above")
@@ -124,7 +129,15 @@ def files_table(files: Mapping[str, str]) -> Table:
 def stats_table(figures: Sequence[PlatformStats]) -> Table:
     """Per platform: notices, items, removals, hours to removal, re-uploads."""
     table = Table(
-        "platform", "notices", "items", "removed", "median h", "never", "re-uploads", box=None
+        "platform",
+        "notices",
+        "items",
+        "removed",
+        "median h",
+        "never",
+        "re-uploads",
+        box=None,
+        pad_edge=False,
     )
     for s in figures:
         share = s.never_removed_share
