@@ -45,7 +45,7 @@ def test_commands_end_to_end(world: World, tmp_path: Path) -> None:
     exported = tmp_path / "platforms.toml"
     run("platforms", "export", "--out", str(exported))
     assert "0 platform(s) added, 3 updated" in run("platforms", "import", str(exported))
-    assert "4 platform(s) added" in run("platforms", "import", "--starter")
+    assert "5 platform(s) added" in run("platforms", "import", "--starter")
     bad = tmp_path / "bad.toml"
     bad.write_text('format = "haechi-platforms/v1"\n[[platform]]\nname = "x"\n', encoding="utf-8")
     assert "email or a web_form" in run("platforms", "import", str(bad), code=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from haechi.banks.model import BankEntry
@@ -21,6 +22,7 @@ from haechi.notices.model import Decision, Notice
 from haechi.scan.model import Hit
 from haechi.store.banks import BankStore
 from haechi.store.cases import CaseStore
+from haechi.store.database import Database
 from haechi.store.notices import NoticeStore, ReviewStore
 
 
@@ -69,6 +71,20 @@ def new_case(desk: Desk, ref: str | None = None) -> Case:
     """Open a case (its reference made unless given)."""
     with desk.db.session() as session:
         return CaseStore(session).create(desk.clock(), ref)
+
+
+def ensure_case(db: Database, ref: str, now: datetime) -> tuple[Case, bool]:
+    """The case ``ref``, opened now if it does not exist yet; ``True`` when it was opened.
+
+    Registering with ``bank add --case REF`` names a case; without it, ``report make REF``
+    would fail later, far from the mistake. A bad reference fails here, before any hashing.
+    """
+    with db.session() as session:
+        cases = CaseStore(session)
+        try:
+            return cases.get(ref), False
+        except CaseError:
+            return cases.create(now, ref), True
 
 
 def add_to_case(desk: Desk, ref: str, kind: MemberKind, keys: Sequence[str]) -> int:

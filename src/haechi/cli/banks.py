@@ -72,10 +72,14 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     ) -> None:
         """Register files in BANK as hashes; the files themselves are not kept."""
         from haechi.banks import service as banks_service
+        from haechi.cases.service import ensure_case
 
         e = env()
         with database(e.settings) as db:
+            opened = case is not None and ensure_case(db, case, e.clock())[1]
             results = banks_service.register_files(db, e.settings, bank, files, label, case)
+        if opened and not as_json:
+            out.print(f"case {case} opened")
         for r in results:
             assert r.entry is not None
             if as_json:

@@ -30,15 +30,21 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     @guard
     def new(
         ref: Annotated[
-            str | None, typer.Option(help="A code of your own (never a name); default: made.")
+            str | None,
+            typer.Argument(help="A code of your own (never a name); default: one is made."),
+        ] = None,
+        ref_option: Annotated[
+            str | None, typer.Option("--ref", hidden=True, help="The same as REF.")
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Open a case."""
+        """Open a case: ``haechi case new C-2026-001``."""
         from haechi.cases import service as cases
 
+        if ref is not None and ref_option is not None and ref != ref_option:
+            raise typer.BadParameter("give the reference once")
         with open_desk(env()) as desk:
-            case = cases.new_case(desk, ref)
+            case = cases.new_case(desk, ref or ref_option)
         if as_json:
             print_json(case.as_json())
         else:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -63,6 +65,12 @@ class KindChoice(StrEnum):
 PlatformOpt = Annotated[str | None, typer.Option(help="Only hits on this platform.")]
 
 
+def unknown_hosts(locations: Iterable[str]) -> list[str]:
+    """``t.me (2), x.example``: the hosts of hits no platform claims, counted, in order."""
+    counts: Counter[str] = Counter(urlsplit(loc).hostname or loc for loc in locations)
+    return [host if n == 1 else f"{host} ({n})" for host, n in counts.items()]
+
+
 def notice_table(notices: Sequence[Notice], now: datetime) -> Table:
     """Notices with their state, what is gone and their deadline."""
     table = Table("notice", "platform", "kind", "status", "items", "sent", "deadline", box=None)
@@ -102,10 +110,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 print_json(n.as_json())
             else:
                 out.print(f"drafted notice {n.id} to {n.platform} ({len(n.items)} items)")
-        for h in result.unassigned:
+        if result.unassigned:
             err.print(
-                f"[yellow]hit {h.id} ({h.location}) is on no known platform:[/] add its "
-                "domain to the directory (`haechi platforms export`, edit, import)"
+                f"[yellow]{len(result.unassigned)} confirmed hit(s) on no known platform:[/] "
+                f"{', '.join(unknown_hosts(h.location for h in result.unassigned))}; add each "
+                "with `haechi platforms add NAME --domain DOMAIN --email ADDRESS`"
             )
         if not result.notices and not as_json:
             out.print("nothing to draft: confirm hits first (`haechi review confirm`)")

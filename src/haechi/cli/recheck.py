@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Annotated
+
 import typer
 
-from haechi.cli.common import EnvFactory, JsonOpt, guard, open_desk, print_json
+from haechi.cli.common import AllowOpt, EnvFactory, JsonOpt, guard, open_desk, print_json
 from haechi.cli.common import soft_err as err
 from haechi.cli.common import soft_out as out
 
@@ -14,13 +17,24 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
 
     @app.command("recheck")
     @guard
-    def recheck_cmd(as_json: JsonOpt = False) -> None:
+    def recheck_cmd(
+        as_json: JsonOpt = False,
+        now: Annotated[
+            bool, typer.Option("--now", help="Re-check every reported URL now, due or not.")
+        ] = False,
+        allow_host: AllowOpt = None,
+    ) -> None:
         """Re-check reported URLs that are due; mark what is gone, draft follow-ups."""
         from haechi.notices import recheck
+        from haechi.sources.safety import FetchPolicy
 
         e = env()
+        policy = e.fetch_policy
+        if allow_host:
+            base = policy or FetchPolicy(allow=e.config.allow_hosts)
+            policy = replace(base, allow=(*base.allow, *allow_host))
         with open_desk(e) as desk:
-            run = recheck.run_rechecks(desk, e.fetch_policy)
+            run = recheck.run_rechecks(desk, policy, everything=now)
         for check in run.checks:
             if as_json:
                 print_json(check.as_json())

@@ -65,8 +65,8 @@ class RecheckRun:
         return [c for c in self.checks if c.outcome is CheckOutcome.REMOVED]
 
 
-def due_checks(desk: Desk, now: datetime) -> list[DueCheck]:
-    """Reported URLs whose re-check is due at ``now``."""
+def due_checks(desk: Desk, now: datetime, everything: bool = False) -> list[DueCheck]:
+    """Reported URLs whose re-check is due at ``now`` (``everything``: all still up)."""
     every = desk.config.recheck_every
     with desk.db.session() as session:
         notices = NoticeStore(session).find(statuses=WAITING)
@@ -86,7 +86,7 @@ def due_checks(desk: Desk, now: datetime) -> list[DueCheck]:
         deadline_passed = any(
             n.deadline is not None and now > n.deadline and checked <= n.deadline for n in citing
         )
-        if now < checked + every and not deadline_passed:
+        if now < checked + every and not deadline_passed and not everything:
             continue
         item = items[hit_id]
         host = directory.for_url(item.url) or (
@@ -140,11 +140,17 @@ async def _fetch_all(policy: FetchPolicy, checks: Sequence[DueCheck]) -> list[Fe
         return list(await asyncio.gather(*(one(c.url) for c in checks)))
 
 
-def run_rechecks(desk: Desk, policy: FetchPolicy | None = None) -> RecheckRun:
-    """Re-check every due URL, record what was found, close what is gone, follow up."""
+def run_rechecks(
+    desk: Desk, policy: FetchPolicy | None = None, everything: bool = False
+) -> RecheckRun:
+    """Re-check every due URL, record what was found, close what is gone, follow up.
+
+    ``everything`` re-checks every reported URL still up now, due or not (a person who has
+    just heard from a platform does not wait for the schedule).
+    """
     now = desk.clock()
     run = RecheckRun()
-    due = due_checks(desk, now)
+    due = due_checks(desk, now, everything)
     if due:
         fetch_policy = policy or FetchPolicy(allow=desk.config.allow_hosts)
         answers = asyncio.run(_fetch_all(fetch_policy, due))
