@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from functools import partial
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, guarded, out, print_json
+from haechi.cli.common import EnvFactory, JsonOpt, err, guarded, out, print_json
+from haechi.errors import ConfigError
 
 if TYPE_CHECKING:
     from haechi.hashing.media import MediaHashes
@@ -55,6 +57,19 @@ def video_json(video: VideoHashes, frames: bool = False) -> dict[str, Any]:
     return doc
 
 
+def write_feature_file(folder: Path, video: Path, text: str) -> Path:
+    """Write ``<folder>/<video file name>.txt`` atomically: one feature file per video."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{video.name}.txt"
+    partial_file = target.with_name(f".{target.name}.partial")
+    try:
+        partial_file.write_text(text, encoding="ascii")
+        os.replace(partial_file, target)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target
+
+
 def _video_summary(video: VideoHashes) -> str:
     kept = f"{len(video.frames)} of {video.sampled} sampled frames kept"
     if video.low_quality or video.folded:
@@ -80,16 +95,28 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             bool,
             typer.Option(
                 "--frames",
-                help="Videos: print every kept frame as Meta's vPDQ feature file "
-                "(frame_number,quality,pdq_hex,timestamp; '# file' heads each video).",
+                help="A video's kept frames as Meta's vPDQ feature file, exactly as Meta's "
+                "tools read it (frame_number,quality,pdq_hex,timestamp lines, nothing else): "
+                "on stdout for one video, or one <video name>.txt per video with --out-dir.",
             ),
         ] = False,
+        out_dir: Annotated[
+            Path | None,
+            typer.Option("--out-dir", help="With --frames: write each video's feature file here."),
+        ] = None,
     ) -> None:
         """Print the PDQ hash, quality, MD5 and SHA-256 of each file; for a video, a summary of
-        its frame hashes (``--frames``: the frames themselves)."""
+        its frame hashes (--frames: the frames themselves, as a vPDQ feature file)."""
         from haechi.hashing.media import hash_file
         from haechi.scan.pipeline import hash_options
 
+        if frames and not as_json and out_dir is None and len(files) > 1:
+            raise typer.BadParameter(
+                "--frames writes one feature file per video: give one video, or --out-dir DIR "
+                "for several (a header line would make the output unreadable to Meta's tools)"
+            )
+        if out_dir is not None and not frames:
+            raise typer.BadParameter("--out-dir goes with --frames")
         base = env().settings
         settings = base.model_copy(update={"exact_decode": exact or base.exact_decode})
         options = replace(hash_options(settings, dihedral=False), local=False)
@@ -105,7 +132,15 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                     doc["video"] = video_json(media.video, frames=True)
                 print_json(doc)
             elif frames and media.video is not None:
-                sys.stdout.write(f"# {path}\n" + media.video.signature.to_vpdq())
+                text = media.video.signature.to_vpdq()
+                if out_dir is None:
+                    sys.stdout.write(text)
+                else:
+                    written = guarded(partial(write_feature_file, out_dir, path, text))
+                    err.print(f"wrote {written}")
+            elif frames and media.error is None:
+                err.print(f"[red]{path}: not a video; --frames is for videos[/]")
+                failed += 1
             elif media.video is not None:
                 table.add_row(str(path), _video_summary(media.video), "", media.md5, media.sha256)
             elif media.pdq is None:
