@@ -192,7 +192,7 @@ class EvidenceLog:
         """Open (creating if absent) and check the whole chain; cut a torn last line."""
         log = cls(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # private, as the home is
         os.close(fd)
         with log._locked():
             truncated = log._catch_up(repair=True)
@@ -339,7 +339,7 @@ class EvidenceLog:
         if existing and not existing.endswith(b"\n"):
             # A torn checkpoint line: it was never returned to anyone, so drop it.
             os.truncate(self.checkpoints_path, existing.rfind(b"\n") + 1)
-        fd = os.open(self.checkpoints_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        fd = os.open(self.checkpoints_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(fd, line)
             os.fsync(fd)

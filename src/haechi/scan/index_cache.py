@@ -30,7 +30,8 @@ def _paths(settings: Settings) -> tuple[Path, Path]:
 
 def _write_state(path: Path, state: dict[str, int]) -> None:
     tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private, as the home is
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(state, handle)
         handle.flush()
         os.fsync(handle.fileno())

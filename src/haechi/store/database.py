@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from haechi.errors import StoreError
 from haechi.settings import Settings
+from haechi.store.home import create_private_file, prepare_home
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -108,12 +110,28 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings) -> Database:
-    """Create the home folder if needed, open the database and migrate it."""
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, ``None`` for other databases and in-memory SQLite."""
     try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create HAECHI_HOME {settings.home}: {exc.strerror}") from None
-    db = Database(settings.resolved_database_url)
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def open_database(settings: Settings) -> Database:
+    """Create the home folder (0700) if needed, open the database and migrate it.
+
+    A new SQLite file is created 0600 before SQLite opens it; SQLite gives its ``-wal`` and
+    ``-shm`` files the database file's mode, so they are private too.
+    """
+    prepare_home(settings.home)
+    url = settings.resolved_database_url
+    path = _sqlite_file(url)
+    if path is not None and path.parent.is_dir():
+        create_private_file(path)
+    db = Database(url)
     db.migrate()
     return db
