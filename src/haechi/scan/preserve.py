@@ -82,12 +82,15 @@ def ensure_key(config: EvidenceConfig) -> str | None:
 
 
 def hit_context(hit: Hit, kind: CaptureKind) -> dict[str, Any]:
-    """What a capture says about the hit it preserves (found again by ``hit_id`` and SHA-256)."""
+    """What a capture says about the hit it preserves (found again by ``hit_id`` and SHA-256).
+
+    The bank is named only by ``bank_entry``, an opaque database id: bank names often carry
+    a victim's name, and captures travel to platforms and the police in bundles.
+    """
     return {
         "hit_id": hit.id,
         "scan_id": hit.scan_id,
         "capture": kind.value,
-        "bank": hit.bank,
         "bank_entry": hit.entry,
         "signal": hit.signal_kind,
         "distance": hit.distance,
