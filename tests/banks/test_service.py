@@ -79,12 +79,36 @@ def test_unknown_bank_and_duplicate_names(db: Database) -> None:
 def test_export_import_between_organisations(
     db: Database, settings: Settings, make_photo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    register_files(db, settings, "ours", [make_photo(3), make_photo(4)], label="set A")
+    register_files(db, settings, "ours", [make_photo(3), make_photo(4)], label="김지영 set A")
     for fmt in ("hma", "json", "csv"):
         text = export_bank(db, "ours", fmt)
+        assert "김지영" not in text  # labels stay home unless asked for
         imported = import_bank(db, f"theirs-{fmt}", text, fmt)
         expected = 6 if fmt == "hma" else 2
         assert len(imported) == expected
+        labelled = export_bank(db, "ours", fmt, with_labels=True)
+        again = import_bank(db, f"labelled-{fmt}", labelled, None, name=f"bank.{fmt}")
+        assert {e.label for e in again} == ({""} if fmt == "hma" else {"김지영 set A"})
+    hma = export_bank(db, "ours", "hma").splitlines()
+    assert sorted({line.split()[0] for line in hma}) == ["pdq", "photo_md5", "photo_sha256"]
     with db.session() as session:
-        labels = {e.label for e in BankStore(session).entries("theirs-json")}
-    assert labels == {"set A"}
+        store = BankStore(session)
+        ours = {
+            s
+            for e in store.entries("ours")
+            for s in e.signals
+            if s.kind.value in {"pdq", "md5", "sha256"}
+        }
+        theirs = {s for e in store.entries("theirs-hma") for s in e.signals}
+        assert {e.label for e in store.entries("theirs-json")} == {""}
+    assert {(s.kind, s.value) for s in theirs} == {(s.kind, s.value) for s in ours}
+
+
+def test_a_vpdq_feature_file_imports_without_naming_its_format(
+    db: Database, tmp_path: Path
+) -> None:
+    pdq = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+    text = "# clip.mp4\n" + "".join(f"{n},100,{pdq},{n:.3f}\n" for n in range(4))
+    [entry] = import_bank(db, "partner", text, None, label="from a partner", name="clip.txt")
+    assert [s.kind for s in entry.signals] == [SignalKind.VPDQ]
+    assert export_bank(db, "partner", "vpdq") == text.partition("\n")[2]

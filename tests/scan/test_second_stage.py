@@ -126,7 +126,7 @@ def test_new_signals_survive_export_and_import(
 ) -> None:
     hma = export_bank(db, "victims", "hma")
     assert "orb" not in hma and "pdq-crop" not in hma
-    assert {line.split()[0] for line in hma.splitlines()} == {"pdq", "video_md5", "video_sha256"}
+    assert {line.split()[0] for line in hma.splitlines()} == {"pdq", "photo_md5", "photo_sha256"}
     for fmt in ("json", "csv"):
         default = parse_entries(export_bank(db, "victims", fmt), fmt)[0]
         assert SignalKind.ORB not in [s.kind for s in default.signals]  # stays home by default

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from haechi.banks.formats import export_entries, parse_entries
+from haechi.banks.formats import export_entries, guess_format, parse_entries
 from haechi.banks.model import BankEntry, NewEntry
 from haechi.hashing.media import MediaHashes, Outcome, hash_file
 from haechi.scan.pipeline import hash_options
@@ -76,16 +76,22 @@ def export_bank(
     fmt: str,
     with_case_refs: bool = False,
     with_local_features: bool = False,
+    with_labels: bool = False,
 ) -> str:
-    """A bank's live entries as the text of a hash-list file."""
+    """A bank's live entries as the text of a hash-list file (labels only ``with_labels``)."""
     with db.session() as session:
         entries = BankStore(session).entries(bank)
-        return export_entries(entries, fmt, with_case_refs, with_local_features)
+        return export_entries(entries, fmt, with_case_refs, with_local_features, with_labels)
 
 
-def import_bank(db: Database, bank: str, text: str, fmt: str, label: str = "") -> list[BankEntry]:
-    """Add every entry of a hash-list file to ``bank`` (created if missing)."""
-    entries = parse_entries(text, fmt, label)
+def import_bank(
+    db: Database, bank: str, text: str, fmt: str | None = None, label: str = "", name: str = ""
+) -> list[BankEntry]:
+    """Add every entry of a hash-list file to ``bank`` (created if missing).
+
+    Without ``fmt`` the format is guessed from the file's ``name`` and its content.
+    """
+    entries = parse_entries(text, fmt or guess_format(name, text), label)
     with db.session() as session:
         store = BankStore(session)
         store.get_or_create(bank)

@@ -46,6 +46,19 @@ _LINE = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*,\s*([0-9a-fA-F]{64})\s*,\s*([0-9.e
 _MAX_SECONDS = 2**32 / 1000 - 1
 
 
+def looks_like_vpdq(text: str) -> bool:
+    """Whether text is in the form of a vPDQ feature file: its first line that is neither
+    blank nor a ``#`` comment is ``frame_number,quality,pdq_hex,timestamp``.
+
+    An HMA signal file's lines (``<type> <value>``) never are, so a file named ``.txt`` can be
+    told by its content.
+    """
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return _LINE.match(line) is not None
+    return False
+
+
 @dataclass(frozen=True)
 class FrameHash:
     """One sampled frame: its number in the video, its time in seconds, its PDQ hash."""
