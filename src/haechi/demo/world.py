@@ -24,7 +24,7 @@ from haechi.errors import HaechiError
 from haechi.evidence import EvidenceConfig
 from haechi.notices.config import NoticeConfig, SmtpConfig, SmtpSecurity
 from haechi.notices.desk import Desk
-from haechi.notices.platforms import Platform
+from haechi.notices.platforms import platform_from
 from haechi.scan.preserve import evidence_config
 from haechi.settings import Settings
 from haechi.store.database import Database, open_database
@@ -53,17 +53,22 @@ SENDER = "takedown@haechi-demo.test"
 STATION = "서울마포경찰서 (Seoul Mapo police station, demo)"
 TAKEN_DOWN = 2  # the post the board removes after the notice
 A_DAY_LATER = timedelta(hours=25)  # past the platform's 24-hour deadline
-PLATFORM = Platform(
-    name="demo-board",
-    title="데모 게시판 (the demo's board)",
-    domains=("127.0.0.1",),
-    language="ko",
-    email="abuse@demo-board.test",
-    legal_basis="「정보통신망 이용촉진 및 정보보호 등에 관한 법률」 제44조의2, "
-    "「전기통신사업법」 제22조의5",
-    deadline_hours=24,
-    removed_markers=(REMOVED_TEXT,),
-    notes="The haechi demo's board on 127.0.0.1; exists only in the demo's home.",
+# The demo's directory entry, checked like an entry of an imported directory file: hits on the
+# board (host 127.0.0.1) belong to it, and its notices go to the demo's mail server.
+PLATFORM = platform_from(
+    {
+        "name": "demo-board",
+        "title": "데모 게시판 (the demo's board)",
+        "domains": ["127.0.0.1"],
+        "language": "ko",
+        "email": "abuse@demo-board.test",
+        "legal_basis": "「정보통신망 이용촉진 및 정보보호 등에 관한 법률」 제44조의2, "
+        "「전기통신사업법」 제22조의5",
+        "deadline_hours": 24,
+        "removed_markers": [REMOVED_TEXT],
+        "notes": "The haechi demo's board on 127.0.0.1; exists only in the demo's home.",
+    },
+    "the demo platform",
 )
 
 
