@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from haechi.evidence.log import EntryKind
 from haechi.evidence.model import Capture
 from haechi.evidence.signing import SigningKey, generate_key
 from haechi.evidence.verify import CheckStatus, VerificationReport, verify_bundle
+from haechi.scan.model import Hit
+from haechi.scan.preserve import hit_context
+from haechi.store.hit_evidence import CaptureKind
 from tests.evidence.conftest import capture_now
 from tests.evidence.site import Site
 
@@ -331,3 +335,31 @@ def test_a_forger_who_fixes_the_datapackage_is_still_caught(
     assert any(name == check or name.endswith(f":{check}") for name in failed(report)), failed(
         report
     )
+
+
+def test_bundles_carry_no_bank_names(locker: EvidenceLocker, site: Site, tmp_path: Path) -> None:
+    secret = "kim-jiyoung-private-set"
+    hit = Hit(
+        id=7,
+        scan_id=1,
+        location=site.url("/media/photo.jpg"),
+        sha256="ab" * 32,
+        bank=secret,
+        entry=42,
+        label="",
+        signal_kind="pdq",
+        distance=3,
+        found_at=datetime.now(UTC),
+        source_kind="web",
+        found_in=site.url("/"),
+    )
+    record = capture_now(locker, site.url("/"), None, hit_context(hit, CaptureKind.WEB))
+    assert record.context["bank_entry"] == 42 and "bank" not in record.context
+    summary = export_bundle(locker, [record.id], tmp_path / "b.wacz")
+    assert summary.warnings == ()
+    with zipfile.ZipFile(summary.path) as archive:
+        for info in archive.infolist():
+            assert secret.encode() not in archive.read(info), info.filename
+    legacy = capture_now(locker, site.url("/"), None, {"hit_id": 8, "bank": "old-name"})
+    older = export_bundle(locker, [legacy.id], tmp_path / "old.wacz")
+    assert older.warnings and legacy.id in older.warnings[0]

@@ -17,6 +17,11 @@ inside the same ZIP and listed in the same datapackage:
 - ``haechi/public-key.pem``: the organisation's public key (to compare with the published one).
 
 Destroyed captures keep their log entries and manifest; their WARC is simply not there.
+
+Bundles leave haechi, so they carry no bank names (which often hold a victim's name): a
+capture names its bank only by the opaque ``bank_entry`` id. A capture sealed by an older
+version with a bank name cannot be changed without breaking its seal; the export says so in
+:attr:`BundleSummary.warnings`.
 """
 
 from __future__ import annotations
@@ -88,6 +93,16 @@ class BundleSummary:
     destroyed: tuple[str, ...]
     checkpoint: Checkpoint
     sha256: str
+    warnings: tuple[str, ...] = ()
+
+
+def named_banks(records: Sequence[Capture]) -> tuple[str, ...]:
+    """Ids of captures whose sealed context names a bank (sealed before names were left out).
+
+    Such a manifest cannot be changed without breaking its seal, so the exporter is told
+    instead: the bundle would carry the bank's name.
+    """
+    return tuple(r.id for r in records if "bank" in r.context)
 
 
 def surt(url: str) -> str:
@@ -312,6 +327,10 @@ def export_bundle(
         destroyed=tuple(r.id for r in records if r.destroyed),
         checkpoint=checkpoint,
         sha256=sha,
+        warnings=tuple(
+            f"capture {cid} was sealed naming its bank; the bundle carries that name"
+            for cid in named_banks(records)
+        ),
     )
 
 
