@@ -6,6 +6,7 @@ returned.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,7 +23,9 @@ from haechi.notices.stats import PlatformStats
 from haechi.scan.model import Hit
 
 MAIL_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "X-Haechi-Notice")
-BODY_LINES = 16
+HEAD_LINES = 12
+ENGLISH_LINES = 10
+ENGLISH = re.compile(r"-+ ?English ?-+")  # where a bilingual notice's English part starts
 
 
 def step(out: Console, number: int, title: str, korean: str) -> None:
@@ -82,6 +85,17 @@ def web_hits(hits: Sequence[Hit], captures: Mapping[int, str]) -> Table:
     return table
 
 
+def excerpt(lines: Sequence[str]) -> tuple[list[str], int]:
+    """The start of a notice's text, and of its English part if it has one after; and how
+    many lines were left out."""
+    shown = list(lines[:HEAD_LINES])
+    english = next((i for i, line in enumerate(lines) if ENGLISH.fullmatch(line.strip())), None)
+    if english is not None and english >= HEAD_LINES:
+        shown += ["…", *lines[english : english + ENGLISH_LINES]]
+    left_out = len(lines) - len([line for line in shown if line != "…"])
+    return shown, left_out
+
+
 def message_panel(path: Path, message: EmailMessage) -> Panel:
     """The received e-mail: its main headers and the start of its body."""
     head = Text()
@@ -89,15 +103,13 @@ def message_panel(path: Path, message: EmailMessage) -> Panel:
         value = message.get(name)
         if value is not None:
             head.append(f"{name}: ", style="bold")
-            head.append(f"{value}\n")
+            head.append(f"{str(value).strip()}\n")
     part = message.get_body(("plain",))
     body = part.get_content() if isinstance(part, EmailMessage) else ""
-    lines = [line for line in str(body).splitlines()]
-    shown = "\n".join(lines[:BODY_LINES])
-    rest = len(lines) - BODY_LINES
-    tail = Text(f"\n… {rest} more lines in {path}", style="dim") if rest > 0 else Text()
+    shown, left_out = excerpt(str(body).splitlines())
+    tail = Text(f"\n… {left_out} more lines in {path}", style="dim") if left_out else Text()
     return Panel(
-        Group(head, Text(shown), tail),
+        Group(head, Text("\n".join(shown)), tail),
         title=f"received by the demo mail server ({path.name})",
         title_align="left",
     )
