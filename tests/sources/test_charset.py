@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from haechi.sources.charset import declared_codecs, decode_html, text_codec
+from haechi.sources.charset import declared_codecs, decode_html, html_readings, text_codec
 from haechi.sources.records import Media, MediaFailure
 from haechi.sources.safety import FetchPolicy
 from haechi.sources.web import WebSource
@@ -77,9 +77,22 @@ def test_good_codecs_still_decode() -> None:
     assert decode_html("ü".encode("latin-1"), "text/html; charset=ISO-8859-1") == "ü"
 
 
+# Real text codecs that turn an ASCII page into other letters: browsers show garbage too, but a
+# page made for a scanner may declare them, so the UTF-8 reading is searched as well.
+NOT_ASCII = ["utf-16", "utf-16-be", "utf-32", "cp037", "cp500", "cp1026"]
+
+
+@pytest.mark.parametrize("name", NOT_ASCII)
+def test_a_codec_that_is_not_ascii_compatible_hides_no_link(name: str) -> None:
+    body = b'<img src="/i.png">'
+    readings = html_readings(body, f"text/html; charset={name}")
+    assert body.decode() in readings and len(readings) == 2
+    assert html_readings(body, "text/html; charset=euc-kr") == [body.decode()]
+
+
 def test_a_crawl_over_hostile_charsets_finds_every_image(site: Site, policy: FetchPolicy) -> None:
     links = []
-    for n, name in enumerate(HOSTILE):
+    for n, name in enumerate(HOSTILE + NOT_ASCII):
         png = image_bytes(n)
         site.image(f"/m/{n}.png", png)
         meta = f'<meta charset="{name}">'.encode()
@@ -94,4 +107,4 @@ def test_a_crawl_over_hostile_charsets_finds_every_image(site: Site, policy: Fet
     items = list(WebSource([site.url("/")], policy=policy).iter_sync())
     assert not [i for i in items if isinstance(i, MediaFailure)]
     found = {i.url for i in items if isinstance(i, Media)}
-    assert found == {site.url(f"/m/{n}.png") for n in range(len(HOSTILE))}
+    assert found == {site.url(f"/m/{n}.png") for n in range(len(HOSTILE + NOT_ASCII))}

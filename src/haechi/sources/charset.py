@@ -28,6 +28,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
+_PROBE = '<a href="/x">'
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I
@@ -64,15 +65,40 @@ def declared_codecs(body: bytes, content_type: str | None = None) -> list[str]:
     return [name for name in dict.fromkeys(names) if name]
 
 
+def _decoded(body: bytes, content_type: str | None) -> tuple[str, str]:
+    for name in declared_codecs(body, content_type):
+        bom = next((b for b, n in _BOMS if n == name and body.startswith(b)), b"")
+        try:
+            return body[len(bom) :].decode(name, errors="replace"), name
+        except Exception:  # a codec that raises even with errors="replace": try the next one
+            continue
+    return body.decode("utf-8", errors="replace"), "utf-8"
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode an HTML body using its BOM, then the header charset, then ``<meta>``, then UTF-8.
 
     Undecodable bytes become U+FFFD; a page of binary junk decodes to junk text, not an error.
     """
-    for name in declared_codecs(body, content_type):
-        bom = next((b for b, n in _BOMS if n == name and body.startswith(b)), b"")
-        try:
-            return body[len(bom) :].decode(name, errors="replace")
-        except Exception:  # a codec that raises even with errors="replace": try the next one
-            continue
-    return body.decode("utf-8", errors="replace")
+    return _decoded(body, content_type)[0]
+
+
+def _ascii_compatible(codec: str) -> bool:
+    try:
+        return _PROBE.encode(codec) == _PROBE.encode("ascii")
+    except Exception:
+        return False
+
+
+def html_readings(body: bytes, content_type: str | None = None) -> list[str]:
+    """The page as text to look for links in: as declared, and as UTF-8 if that could differ.
+
+    A header that calls an ASCII page UTF-16 turns every tag into CJK text. Browsers show the
+    same garbage, but the page may be made for a scanner, not a browser, so when the declared
+    codec does not keep ASCII as ASCII (UTF-16, UTF-32) the UTF-8 reading is searched too, and
+    no label can hide a link.
+    """
+    text, codec = _decoded(body, content_type)
+    if _ascii_compatible(codec):
+        return [text]
+    return [text, body.decode("utf-8", errors="replace")]

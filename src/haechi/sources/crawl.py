@@ -20,9 +20,10 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
+from haechi.sources.charset import html_readings
 from haechi.sources.errors import FetchError
 from haechi.sources.fetch import Fetched, SafeFetcher
-from haechi.sources.html import decode_html, extract_links
+from haechi.sources.html import extract_links
 from haechi.sources.records import (
     FailureReason,
     Item,
@@ -384,8 +385,13 @@ class Crawler:
         base = fetched.record.final_url
 
         def parse() -> tuple[tuple[str, ...], tuple[str, ...]]:
-            links = extract_links(decode_html(body, content_type), base)
-            return links.pages, links.media
+            pages: dict[str, None] = {}
+            media: dict[str, None] = {}
+            for text in html_readings(body, content_type):
+                links = extract_links(text, base)
+                pages.update(dict.fromkeys(links.pages))
+                media.update(dict.fromkeys(links.media))
+            return tuple(pages), tuple(media)
 
         if len(body) > _THREAD_PARSE_BYTES:
             return await asyncio.to_thread(parse)
