@@ -193,7 +193,8 @@ def send_notice(w: World) -> None:
         )
     sending.approve(w.desk, ids, f"approved by {REVIEWER}")
     result = sending.send(w.desk, ids)
-    for notice_id, why in result.failed:
+    if result.failed:
+        notice_id, why = result.failed[0]
         raise DemoError(f"notice {notice_id} was not sent: {why}")
     for notice in result.sent:
         deadline = f"{notice.deadline:%Y-%m-%d %H:%M} UTC" if notice.deadline else "none"
