@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from haechi.evidence.errors import SigningKeyError
-from haechi.evidence.keys import encrypt_key, key_warnings
+from haechi.evidence.keys import encrypt_key, key_warnings, privacy_warnings
 from haechi.evidence.signing import Checkpoint, generate_key, is_encrypted, load_key
 from haechi.scan.preserve import ensure_key, evidence_config
 from haechi.settings import Settings
@@ -118,3 +118,17 @@ def test_the_passphrase_comes_from_the_environment(
     assert is_encrypted(config.resolved_key_file)
     assert config.key() is not None
     assert "from the environment" not in repr(config)
+
+
+def test_start_up_warnings_cover_the_home_and_the_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o755)
+    key_file = home / "evidence" / "signing-key.pem"
+    generate_key(key_file)
+    warnings = privacy_warnings(home, key_file, None)
+    assert len(warnings) == 2
+    assert "chmod 700" in warnings[0] and "unencrypted inside HAECHI_HOME" in warnings[1]
+    home.chmod(0o700)
+    encrypt_key(key_file, "pass")
+    assert privacy_warnings(home, key_file, "pass") == []

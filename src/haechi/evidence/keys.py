@@ -32,6 +32,7 @@ from haechi.evidence.signing import (
     replace_key_file,
 )
 from haechi.evidence.store import write_atomic
+from haechi.store.home import home_problems
 
 RETIRED_KEYS = "retired-keys"
 
@@ -135,3 +136,8 @@ def key_warnings(key_file: Path, home: Path, passphrase: str | None) -> list[str
             "evidence can be neither sealed nor exported until it is set"
         )
     return warnings
+
+
+def privacy_warnings(home: Path, key_file: Path, passphrase: str | None) -> list[str]:
+    """Everything to warn about at start: loose modes in the home, an unprotected key."""
+    return [*home_problems(home), *key_warnings(key_file, home, passphrase)]
