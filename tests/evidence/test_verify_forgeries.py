@@ -11,9 +11,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from haechi.evidence import bundle as layout
 from haechi.evidence.bundle import export_bundle
+from haechi.evidence.commands import EvidenceConfig, evidence_app
 from haechi.evidence.locker import EvidenceLocker
 from haechi.evidence.members import VerifyLimits
 from haechi.evidence.model import Capture
@@ -242,3 +244,17 @@ def test_wrongly_shaped_json_fails_cleanly(bundle: Path, key: SigningKey, tmp_pa
         forged = files if name == layout.DATAPACKAGE_PATH else forge.refit_datapackage(files)
         report = verify_bundle(forge.write(tmp_path / "shape.wacz", forged.items()), [key.key_id])
         assert not report.passed, name
+
+
+def test_the_verify_command_prints_the_problems_and_exits_1(
+    bundle: Path, key: SigningKey, site: Site, tmp_path: Path
+) -> None:
+    files = forge.members(bundle)
+    forged = forge.with_warc(files, files[layout.WARC_PATH] + forge.forged_record(site.url("/")))
+    bad = forge.write(tmp_path / "x.wacz", forged.items())
+    app = evidence_app(lambda: EvidenceConfig(home=tmp_path / "home"))
+    result = CliRunner().invoke(
+        app, ["verify", str(bad), "--trusted-key", key.key_id], terminal_width=200
+    )
+    assert result.exit_code == 1, result.output
+    assert "problems: unsealed-warc-bytes, index-outside-sealed" in result.output

@@ -179,6 +179,8 @@ def verify(
         printer.print(f"capture {cid}: {status}")
     verdict = "[bold green]PASS[/]" if report.passed else "[bold red]FAIL[/]"
     printer.print(f"{verdict}: {len(report.failures)} failed of {len(report.checks)} checks")
+    if report.problems:
+        printer.print(f"problems: {', '.join(report.problems)}")
     return report
 
 
