@@ -188,3 +188,33 @@ def test_folder_hits_are_sealed_only_on_request(
     stored = json.loads(facts["payload"])["file"]
     assert stored["path"] == str((kept_dir / "b.jpg").absolute())
     assert stored["sha256"] == sealed.sha256 and stored["modified"]
+
+
+def test_a_live_telegram_hit_is_sealed_from_the_bytes_just_downloaded(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    from haechi.scan.model import Found, Sighting
+    from haechi.scan.pipeline import Scanner
+
+    register(db, settings, tmp_path, range(6, 7))
+    data = jpeg(6)
+    seen = Sighting(
+        "https://t.me/c/4242/77", "telegram-live", None, "live room", "poster_handle",
+        datetime(2026, 11, 5, 8, 0, tzinfo=UTC),
+    )  # fmt: skip
+    with keeper(settings) as kept:
+        report = Scanner(db, settings, kept).run("live room", "telegram-live", [Found(data, seen)])
+    [hit] = report.hits
+    with db.session() as session:
+        state = HitEvidenceStore(session).of([hit.id])[hit.id]
+    assert state.state is EvidenceState.SEALED and state.kinds == {CaptureKind.MESSAGE}
+    bundle = tmp_path / "live.wacz"
+    export_evidence(db, evidence_config(settings), [str(hit.id)], bundle)
+    assert verify_bundle(bundle, _key_ids(settings)).passed
+    records = _records(bundle)
+    [message] = [r for r in records if r["uri"] == "https://t.me/c/4242/77"
+                 and r["type"] == "resource"]  # fmt: skip
+    sealed = json.loads(message["payload"])
+    assert sealed["chat"] == "live room" and sealed["message_id"] == "77"
+    assert sealed["sender"] == "poster_handle" and sealed["date"] == "2026-11-05T08:00:00+00:00"
+    assert any(r["payload"] == data for r in records)  # the downloaded bytes themselves

@@ -318,8 +318,7 @@ class EvidenceKeeper:
             hit, place.kind if place else hit.source_kind, place.target if place else ""
         )
         media, why = self._media(hit, payload)
-        fetched = hit.location.startswith(("http://", "https://"))
-        if media is None and not fetched:
+        if media is None and not _fetched(hit):
             sealing.failed = why
             return None
         context = hit_context(hit, CaptureKind.MESSAGE)
@@ -339,7 +338,7 @@ class EvidenceKeeper:
 
     def _media(self, hit: Hit, payload: Payload | None) -> tuple[MediaCopy | None, str]:
         """The matched bytes: those just hashed, or the file still at the hit's path."""
-        url = hit.location if hit.location.startswith(("http://", "https://")) else None
+        url = hit.location if _fetched(hit) else None
         if isinstance(payload, bytes):
             return MediaCopy(payload, (url or hit.location).rsplit("/", 1)[-1], url), ""
         path = payload if payload is not None else (None if url else Path(hit.location))
@@ -396,6 +395,11 @@ def captures_for(config: EvidenceConfig, ids: Sequence[str]) -> list[str]:
             locker.get(item)  # raises for an unknown capture id
             out.append(item)
     return out
+
+
+def _fetched(hit: Hit) -> bool:
+    """Whether the hit's media came from a URL (a live Telegram link is a message, not media)."""
+    return CaptureKind.WEB in capture_kinds(hit.source_kind, hit.location)
 
 
 def _with_hint(reason: str) -> str:
