@@ -127,7 +127,7 @@ def _screen(
     for info in infos:
         name = info.filename
         if counts[name] > 1:
-            if name not in wanted and not any(p.member == name for p in problems):
+            if not any(p.member == name for p in problems):  # once per name
                 problems.append(
                     MemberProblem(
                         DUPLICATE_MEMBER,
@@ -230,8 +230,6 @@ def _read(path: Path, limits: VerifyLimits, warc: IO[bytes]) -> Members:
                     files[name] = sink.getvalue()
                 else:
                     warc_size = size
-    except ZipUnreadable:
-        raise
     except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error) as exc:
         raise ZipUnreadable(f"{type(exc).__name__}: {exc}") from exc
     except (ValueError, NotImplementedError, RuntimeError) as exc:
