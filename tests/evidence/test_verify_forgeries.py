@@ -258,3 +258,15 @@ def test_the_verify_command_prints_the_problems_and_exits_1(
     )
     assert result.exit_code == 1, result.output
     assert "problems: unsealed-warc-bytes, index-outside-sealed" in result.output
+
+
+def test_a_garbage_timestamp_token_fails_cleanly(
+    bundle: Path, key: SigningKey, tmp_path: Path
+) -> None:
+    files = forge.members(bundle)
+    checkpoint = json.loads(files[layout.CHECKPOINT_PATH])
+    checkpoint["timestamp_token"] = "not base64 at all!"
+    files[layout.CHECKPOINT_PATH] = json.dumps(checkpoint).encode()
+    forged = forge.refit_datapackage(files)
+    report = verify_bundle(forge.write(tmp_path / "x.wacz", forged.items()), [key.key_id])
+    assert not report.passed

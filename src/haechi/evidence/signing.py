@@ -8,7 +8,8 @@ The private key is loaded from a key file whose path the caller gives (settings 
 it is never logged, never printed, and its ``repr`` says only which key it is. The key file must
 not be readable by group or others, as OpenSSH insists for the same reason. With a passphrase
 the file is PKCS #8 encrypted (``BestAvailableEncryption``: PBES2 with PBKDF2-SHA256 and
-AES-256-CBC), so a copy of the home alone cannot sign; a key file written before passphrases existed still loads.
+AES-256-CBC), so a copy of the home alone cannot sign; a key file written before passphrases
+existed still loads.
 
 Signed bytes (version 1) are UTF-8 lines, each ending in ``\\n``::
 

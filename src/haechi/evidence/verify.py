@@ -349,7 +349,11 @@ def _check_contents(
         checks.add("bundle:format", False, f"haechi/bundle.json or proofs.json unreadable: {exc}")
         return {}, None
     checks.add("bundle:format", True, f"{layout.BUNDLE_FORMAT}, export {bundle.get('export_id')}")
-    checkpoint, fingerprint = check_signature(files, checks.add, trusted_keys)
+    try:
+        checkpoint, fingerprint = check_signature(files, checks.add, trusted_keys)
+    except _MALFORMED as exc:
+        checks.add("checkpoint:signature", False, f"the checkpoint is malformed: {exc}")
+        checkpoint, fingerprint = None, None
     entries = parse_entries(files[layout.ENTRIES_PATH], checks.add)
     try:
         check_commitment(entries, bundle, checks.add)
