@@ -183,6 +183,21 @@ def test_a_discord_message_is_one_sighting_wherever_its_export_lies(
     assert scanner.scan_source(open_source(str(tmp_path / "two" / "export.json")), "x").hits == []
 
 
+def test_a_chat_log_link_is_one_sighting_wherever_the_log_lies(
+    site: Site, db: Database, settings: Settings, entry: int, tmp_path: Path
+) -> None:
+    site.image("/up/1.jpg", reupload(7), content_type="image/jpeg")
+    log = "date,user,message\n2026-11-01 10:00,perp,look " + site.url("/up/1.jpg") + "\n"
+    options = source_options(settings, ["127.0.0.1"])
+    scanner = Scanner(db, settings)
+    for n, folder in enumerate(("kakao", "copy-of-kakao")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "chat.csv").write_text(log)
+        source = open_source(str(tmp_path / folder / "chat.csv"), None, options)
+        hits = scanner.scan_source(source, folder).hits
+        assert [h.location for h in hits] == ([site.url("/up/1.jpg")] if n == 0 else [])
+
+
 class _Breaks(LocalSource):
     """A source that gives some media, then fails the way a bug would (or a HaechiError)."""
 
