@@ -162,14 +162,20 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 help="Include ORB keypoint records (partly invertible: trusted partners)."
             ),
         ] = False,
+        with_labels: Annotated[
+            bool,
+            typer.Option(help="Include labels (they often carry names: they stay home otherwise)."),
+        ] = False,
     ) -> None:
-        """Export a bank as an HMA signal file, JSON or CSV."""
+        """Export a bank as an HMA signal file, JSON or CSV (labels only with --with-labels)."""
         from haechi.banks import service as banks_service
         from haechi.banks.formats import guess_format
 
         chosen = fmt or (guess_format(out_file.name) if out_file else "hma")
         with database(env().settings) as db:
-            text = banks_service.export_bank(db, bank, chosen, with_case_refs, with_local_features)
+            text = banks_service.export_bank(
+                db, bank, chosen, with_case_refs, with_local_features, with_labels
+            )
         if out_file is None or str(out_file) == "-":
             sys.stdout.write(text)
         else:
@@ -183,9 +189,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         fmt: FormatOpt = None,
         label: Annotated[str, typer.Option(help="Label for entries that have none.")] = "",
     ) -> None:
-        """Import a hash list (HMA signal file, JSON or CSV) into BANK."""
+        """Import a hash list (HMA signal file, vPDQ feature file, JSON or CSV) into BANK.
+
+        Without --format the format is told from the file's name and content.
+        """
         from haechi.banks import service as banks_service
-        from haechi.banks.formats import guess_format
 
         try:
             text = file.read_text(encoding="utf-8")
@@ -193,7 +201,5 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             err.print(f"[bold red]error:[/] cannot read {file}: {exc}")
             raise typer.Exit(1) from None
         with database(env().settings) as db:
-            entries = banks_service.import_bank(
-                db, bank, text, fmt or guess_format(file.name), label
-            )
+            entries = banks_service.import_bank(db, bank, text, fmt, label, name=file.name)
         out.print(f"imported {len(entries)} entries into {bank!r}")

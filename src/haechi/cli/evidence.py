@@ -8,8 +8,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from haechi.cli.common import AllowOpt, EnvFactory, command_group, err, guarded, out
+from haechi.cli.common import (
+    AllowOpt,
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    database,
+    err,
+    guarded,
+    out,
+    print_json,
+    time_text,
+)
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
@@ -48,13 +60,66 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         ids: Annotated[list[str], typer.Argument(help="Hit ids or capture ids.")],
         out_file: Annotated[Path, typer.Option("--out", "-o", help="The .wacz bundle to write.")],
     ) -> None:
-        """Export the evidence of hits (or captures) as a WACZ bundle police can verify offline."""
-        from haechi.evidence import commands as evidence_commands
-        from haechi.scan.preserve import captures_for, evidence_config
+        """Export the evidence of hits (or captures) as a WACZ bundle police can verify offline.
 
-        config = evidence_config(env().settings)
-        capture_ids = guarded(partial(captures_for, config, ids))
-        guarded(partial(evidence_commands.export, config, capture_ids, out_file, out))
+        Hits without a capture (still pending, or gone before it was made) are named and left
+        out; the others are exported, and the exit status is then 1.
+        """
+        from haechi.evidence import commands as evidence_commands
+        from haechi.scan.evidence_export import export_evidence
+        from haechi.scan.preserve import evidence_config
+
+        settings = env().settings
+        with database(settings) as db:
+            result = export_evidence(db, evidence_config(settings), ids, out_file)
+        evidence_commands.print_summary(result.summary, out)
+        for missing in result.missing:
+            err.print(f"[yellow]not in the bundle:[/] {escape(missing.describe())}")
+        if not result.complete:
+            err.print(f"[red]{len(result.missing)} hit(s) have no capture[/]")
+            raise typer.Exit(1)
+
+    @evidence_app.command("repair")
+    def repair_cmd(
+        hit_ids: Annotated[
+            list[int] | None, typer.Argument(help="Only these hits (default: every pending hit).")
+        ] = None,
+        allow_host: AllowOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Capture every hit whose evidence is still pending, or record that it is gone.
+
+        A scan does this itself before it starts; run it after a crash or to retry now.
+        Exit status 1 when some hits are still pending (the reason is printed).
+        """
+        from haechi.scan.repair import repair_evidence
+
+        settings = env().settings
+        with database(settings) as db:
+            report = repair_evidence(db, settings, allow_host or (), hit_ids or None)
+        for o in report.outcomes:
+            if as_json:
+                print_json(
+                    {
+                        "hit": o.hit_id,
+                        "state": o.state,
+                        "captures": list(o.captures),
+                        "reason": o.reason,
+                        "at": o.at.isoformat() if o.at else None,
+                    }
+                )
+            elif o.captures:
+                out.print(f"hit {o.hit_id}: sealed ({', '.join(o.captures)})")
+            else:
+                when = f" at {time_text(o.at)} UTC" if o.at else ""
+                out.print(f"hit {o.hit_id}: {o.state}{when}: {escape(o.reason or '')}")
+        if not as_json:
+            out.print(
+                f"{len(report.captured)} captured, {len(report.gone)} gone, "
+                f"{len(report.failed)} still pending"
+            )
+        if report.failed:
+            raise typer.Exit(1)
 
     @app.command("verify")
     def verify_cmd(

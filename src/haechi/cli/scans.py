@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -65,14 +66,21 @@ def hit_table(hits: Sequence[Hit]) -> Table:
 
 
 @contextmanager
-def keeper(settings: Settings, allow_hosts: Sequence[str]) -> Iterator[EvidenceKeeper | None]:
-    """An evidence keeper for one scan, or ``None`` when capture is turned off."""
+def keeper(
+    settings: Settings, allow_hosts: Sequence[str], preserve_files: bool = False
+) -> Iterator[EvidenceKeeper | None]:
+    """An evidence keeper for one scan, or ``None`` when capture is turned off.
+
+    ``preserve_files`` seals folder hits too (bytes, path, timestamps), which the analyst
+    may already hold, so only on request.
+    """
     if not settings.evidence_capture:
         yield None
         return
     from haechi.scan.preserve import EvidenceKeeper, evidence_config
 
-    with EvidenceKeeper(evidence_config(settings, allow_hosts)) as kept:
+    config = evidence_config(settings, allow_hosts)
+    with EvidenceKeeper(config, preserve_files=preserve_files) as kept:
         yield kept
 
 
@@ -123,6 +131,13 @@ def print_report(report: ScanReport, as_json: bool) -> None:
             f"evidence: {len(report.captures)} captures sealed, "
             f"{len(report.capture_failures)} failed"
         )
+    if report.repaired:
+        states = Counter(o.state for o in report.repaired)
+        out.print(
+            f"evidence: {len(report.repaired)} earlier hits settled ("
+            + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+            + ")"
+        )
     for hit_id, why in report.capture_failures.items():
         err.print(f"[red]capture of hit {hit_id} failed:[/] {why}")
     for failure in report.failures[:20]:
@@ -171,6 +186,13 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         allow_host: AllowOpt = None,
         depth: Annotated[int | None, typer.Option(help="Web: link depth from the seed.")] = None,
         max_pages: Annotated[int | None, typer.Option(help="Web: most pages to fetch.")] = None,
+        preserve: Annotated[
+            bool,
+            typer.Option(
+                "--preserve",
+                help="Folders: seal each hit's file (bytes, path, timestamps) as evidence too.",
+            ),
+        ] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Fetch and hash the media of TARGET, match them against all banks, record the hits.
@@ -183,7 +205,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
 
         settings = env().settings
         options = source_options(settings, allow_host or (), depth, max_pages)
-        with database(settings) as db, keeper(settings, allow_host or ()) as kept:
+        with database(settings) as db, keeper(settings, allow_host or (), preserve) as kept:
             report = _scan(Scanner(db, settings, kept), settings, target, kind, options)
         print_report(report, as_json)
         why = report.target_failure()

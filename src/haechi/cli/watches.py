@@ -20,7 +20,7 @@ from haechi.cli.common import (
     print_json,
     print_table,
 )
-from haechi.cli.scans import keeper, print_report
+from haechi.cli.scans import keeper, print_report, scan_exit_code
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
@@ -82,7 +82,12 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
 
     @watch_app.command("run")
     def watch_run(allow_host: AllowOpt = None, as_json: JsonOpt = False) -> None:
-        """Re-scan every watched source that is due; hits on new media are new hits."""
+        """Re-scan every watched source that is due; hits on new media are new hits.
+
+        Each watch runs on its own: one that fails is recorded (its last error, a retry with
+        back-off) and the others still run. Exit code 1 when any watch failed, so a scheduler
+        can tell.
+        """
         from haechi.scan.intake import source_options
         from haechi.scan.watching import run_due_watches
         from haechi.store.models import utcnow
@@ -98,3 +103,5 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 err.print(f"[red]watch {run.watch.id} failed:[/] {run.error}")
         if not runs and not as_json:
             out.print("no watch is due")
+        if any(run.error or (run.report and scan_exit_code(run.report)) for run in runs):
+            raise typer.Exit(1)

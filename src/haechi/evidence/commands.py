@@ -139,6 +139,12 @@ def export(
 ) -> BundleSummary:
     """Write a WACZ bundle of ``capture_ids`` to ``out``; prints its SHA-256."""
     summary = export_bundle(config.locker(), capture_ids, out)
+    print_summary(summary, console)
+    return summary
+
+
+def print_summary(summary: BundleSummary, console: Console | None = None) -> None:
+    """Say where a bundle went, its SHA-256, what it holds and which checkpoint seals it."""
     printer = console or Console(highlight=False, soft_wrap=True)
     printer.print(f"wrote {summary.path}  sha256 {summary.sha256}")
     checkpoint = summary.checkpoint
@@ -146,7 +152,6 @@ def export(
         f"  {len(summary.live)} captures, {len(summary.destroyed)} destroyed; "
         f"checkpoint of {checkpoint.tree_size} entries signed by key {checkpoint.key_id}"
     )
-    return summary
 
 
 _STYLE = {
