@@ -396,3 +396,8 @@ class RecheckRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# The team server's tables live on this Base in a module of their own; imported here, last
+# (it imports this module), so that every user of Base.metadata sees them.
+from haechi.store import member_models as member_models  # noqa: E402
