@@ -13,10 +13,12 @@ commands that use them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from haechi import __version__
 from haechi.cli import (
@@ -25,6 +27,7 @@ from haechi.cli import (
     demo,
     evidence,
     hashing,
+    home,
     notices,
     platforms,
     recheck,
@@ -35,7 +38,7 @@ from haechi.cli import (
     telegram,
     watches,
 )
-from haechi.cli.common import CommandEnv, EnvFactory, guarded, out
+from haechi.cli.common import CommandEnv, EnvFactory, err, guarded, out
 from haechi.cli.display import tidy_help
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ class State:
     """This invocation's options; settings are read once, when a command first needs them."""
 
     home: Path | None = None
+    key_file: Path | None = None
     settings: Settings | None = None
 
 
@@ -79,8 +83,25 @@ def current_env() -> CommandEnv:
         settings = guarded(load_settings)
         if state.home is not None:
             settings = settings.model_copy(update={"home": state.home})
+        if state.key_file is not None:
+            settings = settings.model_copy(update={"evidence_key_file": state.key_file})
         state.settings = settings
+        warn_privacy(settings)
     return CommandEnv.from_settings(state.settings)
+
+
+def warn_privacy(settings: Settings) -> None:
+    """Say on stderr what in the home others could read, and whether the key is unprotected.
+
+    Cheap enough for every start: the home's own files and those one folder down (the
+    database, the log, the key); `haechi home check` walks everything.
+    """
+    from haechi.evidence.keys import privacy_warnings
+
+    key_file = settings.evidence_key_file or settings.home / "evidence" / "signing-key.pem"
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    for warning in privacy_warnings(settings.home, key_file, passphrase, max_depth=1):
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _print_version(value: bool) -> None:
@@ -95,6 +116,15 @@ def main(
         Path | None,
         typer.Option(help="Folder of all state (env HAECHI_HOME).", show_default=False),
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="The organisation's signing key, best kept outside the home "
+            "(env HAECHI_EVIDENCE_KEY_FILE).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -106,7 +136,11 @@ def main(
     ] = False,
 ) -> None:
     """Note the options of this invocation; every command reads them through current_env."""
+    # Every file this process creates is private (haechi.store.home.private_umask, without
+    # importing the store at start-up).
+    os.umask(0o077)
     state.home = home
+    state.key_file = key_file
     state.settings = None
 
 
@@ -119,6 +153,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         watches,
         evidence,
         telegram,
+        home,
         cases,
         review,
         notices,

@@ -17,6 +17,7 @@ from haechi.cli.common import (
     command_group,
     database,
     err,
+    fail,
     guarded,
     out,
     print_json,
@@ -73,6 +74,8 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         with database(settings) as db:
             result = export_evidence(db, evidence_config(settings), ids, out_file)
         evidence_commands.print_summary(result.summary, out)
+        for warning in result.summary.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}")
         for missing in result.missing:
             err.print(f"[yellow]not in the bundle:[/] {escape(missing.describe())}")
         if not result.complete:
@@ -149,3 +152,54 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             err.print(f"a key already exists at {config.resolved_key_file}")
             raise typer.Exit(1)
         out.print(f"created {config.resolved_key_file}; key id {new_key} (publish it)")
+
+    @evidence_app.command("encrypt-key")
+    def encrypt_key_cmd(
+        old_passphrase_env: Annotated[
+            str | None,
+            typer.Option(
+                metavar="NAME",
+                help="Name of the environment variable holding the current passphrase "
+                "(to change it).",
+            ),
+        ] = None,
+    ) -> None:
+        """Encrypt the signing key in place with HAECHI_KEY_PASSPHRASE (same key, same id)."""
+        import os
+
+        from haechi.errors import ConfigError
+        from haechi.evidence.keys import encrypt_key
+        from haechi.scan.preserve import evidence_config
+
+        config = evidence_config(env().settings)
+        if not config.key_passphrase:
+            raise fail(ConfigError("set HAECHI_KEY_PASSPHRASE to the new passphrase first"))
+        old = os.environ.get(old_passphrase_env) if old_passphrase_env else None
+        if old_passphrase_env and old is None:
+            raise fail(ConfigError(f"the environment variable {old_passphrase_env} is not set"))
+        path = config.resolved_key_file
+        key = guarded(partial(encrypt_key, path, config.key_passphrase, old))
+        out.print(f"encrypted {path}; key id {key.key_id} (unchanged)")
+
+    @evidence_app.command("rotate-key")
+    def rotate_key_cmd() -> None:
+        """Replace the signing key; the old public key stays trusted for what it signed.
+
+        The old key signs a last checkpoint, its public half is kept under
+        evidence/retired-keys/, and the new key (encrypted with HAECHI_KEY_PASSPHRASE when set)
+        signs at once. Publish the new key id beside the old one.
+        """
+        from haechi.evidence.keys import rotate_key
+        from haechi.scan.preserve import evidence_config
+
+        config = evidence_config(env().settings)
+        path = config.resolved_key_file
+        done = guarded(
+            lambda: rotate_key(
+                path, config.evidence_dir, config.key_passphrase, locker=config.locker()
+            )
+        )
+        out.print(
+            f"retired key {done.old_key_id} (public key kept at {done.retired_public_key}); "
+            f"new key {done.new_key_id}: publish it beside the old one"
+        )

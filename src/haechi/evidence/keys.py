@@ -138,6 +138,11 @@ def key_warnings(key_file: Path, home: Path, passphrase: str | None) -> list[str
     return warnings
 
 
-def privacy_warnings(home: Path, key_file: Path, passphrase: str | None) -> list[str]:
-    """Everything to warn about at start: loose modes in the home, an unprotected key."""
-    return [*home_problems(home), *key_warnings(key_file, home, passphrase)]
+def privacy_warnings(
+    home: Path, key_file: Path, passphrase: str | None, max_depth: int | None = None
+) -> list[str]:
+    """Everything to warn about at start: loose modes in the home, an unprotected key.
+
+    ``max_depth`` limits the walk of the home (see :func:`~haechi.store.home.home_problems`).
+    """
+    return [*home_problems(home, max_depth=max_depth), *key_warnings(key_file, home, passphrase)]

@@ -53,10 +53,12 @@ def _mode(value: int) -> str:
     return format(stat.S_IMODE(value), "04o")
 
 
-def home_problems(home: Path, limit: int = 20) -> list[str]:
+def home_problems(home: Path, limit: int = 20, max_depth: int | None = None) -> list[str]:
     """What in ``home`` others can reach: the folder if looser than 0700, files looser than 0600.
 
     Symbolic links are not followed. At most ``limit`` files are named, then a count of the rest.
+    ``max_depth`` stops the walk that many folders down (1: the home's own files and those of
+    its folders), for a check at every start that must stay cheap on a large evidence store.
     """
     try:
         info = home.lstat()
@@ -71,7 +73,9 @@ def home_problems(home: Path, limit: int = 20) -> list[str]:
             f"(run chmod 700 {home})"
         )
     loose: list[str] = []
-    for folder, _dirs, files in os.walk(home, followlinks=False):
+    for folder, dirs, files in os.walk(home, followlinks=False):
+        if max_depth is not None and len(Path(folder).relative_to(home).parts) >= max_depth:
+            dirs.clear()
         for name in files:
             path = Path(folder) / name
             try:
