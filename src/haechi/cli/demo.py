@@ -16,7 +16,8 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     def demo(
         keep: Annotated[bool, typer.Option(help="Keep the demo home from an earlier run.")] = False,
     ) -> None:
-        """Run the whole flow on bundled demo photos: register, alter, scan, report."""
+        """Run the whole flow on sample photos: register, scan a folder and a local site, review,
+        notice by e-mail, re-check, police package, statistics (under <home>/demo)."""
         from haechi.demo import run_demo
 
         settings = env().settings

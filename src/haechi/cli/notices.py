@@ -79,8 +79,8 @@ def notice_table(notices: Sequence[Notice], now: datetime) -> Table:
         table.add_row(
             str(n.id),
             n.platform,
-            n.kind.value,
-            n.status.value + late,
+            n.kind.label(),
+            n.status.label() + late,
             f"{len(n.items) - len(n.open_items)}/{len(n.items)} gone",
             time_text(n.sent_at),
             time_text(n.deadline),
@@ -179,7 +179,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
 
         with open_desk(env()) as desk:
             notice, problems = sending.mark(desk, notice_id, sending.Mark(what.value), note)
-        out.print(f"notice {notice.id} is {notice.status.value}")
+        out.print(f"notice {notice.id} is {notice.status.label()}")
         for problem in problems:
             err.print(f"[yellow]evidence log:[/] {problem}")
 
@@ -253,9 +253,9 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             return
         out.print(
             f"notice {notice.id} to {notice.platform} ({notice.recipient}), "
-            f"{notice.kind.value}, {notice.status.value}; text sha256 {notice.text_sha256}"
+            f"{notice.kind.label()}, {notice.status.label()}; text sha256 {notice.text_sha256}"
         )
         for event in notice.events:
-            out.print(f"  {time_text(event.at)}  {event.status.value}  {event.note or ''}")
+            out.print(f"  {time_text(event.at)}  {event.status.label()}  {event.note or ''}")
         out.print("")
         out.print(notice.text, markup=False)
