@@ -160,5 +160,6 @@ def test_the_package_names_local_files_but_never_the_analysts_folders(world: Wor
     [shown] = [h for h in facts["hits"] if h["id"] == local]
     assert shown["path"] == "photo_3@01-11-2026_21-04-55.jpg"
     assert shown["page"] == "https://t.me/c/1234/56"
-    assert '"label"' not in facts_text  # bank labels stay home
+    assert '"label"' not in facts_text and '"bank"' not in facts_text  # labels, bank names stay
+    assert all(isinstance(h["entry"], int) for h in facts["hits"])  # the entry id says which
     assert world.hits["a"].location in facts_text  # a web hit keeps its URL

@@ -4,7 +4,8 @@ A package is a folder a support worker hands to a police station (on a USB stick
 the station's upload): ``report.pdf`` (the summary, :mod:`haechi.cases.pdf`), ``evidence.wacz``
 (every capture of the case, exported with :func:`haechi.evidence.export_bundle`, verifiable
 offline), ``hits.json`` (the same facts for machines) and ``SHA256SUMS``. The victim is the
-case reference, never her name; bank labels stay home. A file found on the analyst's computer
+case reference, never her name; bank labels and bank names stay home (the entry id
+says which registered item matched). A file found on the analyst's computer
 (a folder scan, a Telegram or Discord export) is named by its file name and SHA-256 only: the
 analyst's folders say nothing to the police and may say who the analyst is.
 
@@ -56,13 +57,17 @@ def public_location(location: str) -> str:
     return re.split(r"[\\/]", location.rstrip("\\/"))[-1] or location
 
 
+# Labels and bank names often carry a victim's name; the entry id says which registered item.
+_PRIVATE_KEYS = frozenset({"label", "bank"})
+
+
 def _public_facts(value: Any) -> Any:
     """The package's JSON facts without local folders or labels (see the module docstring)."""
     if isinstance(value, dict):
         return {
             k: public_location(v) if k in _LOCATIONS and isinstance(v, str) else _public_facts(v)
             for k, v in value.items()
-            if k != "label"
+            if k not in _PRIVATE_KEYS
         }
     if isinstance(value, list):
         return [_public_facts(v) for v in value]
