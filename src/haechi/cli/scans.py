@@ -54,7 +54,7 @@ def hit_table(hits: Sequence[Hit]) -> Table:
     for h in hits:
         table.add_row(
             str(h.id),
-            h.location,
+            h.location + (f"\n  forwarded from {h.forwarded_from}" if h.forwarded_from else ""),
             h.bank,
             str(h.entry),
             h.label,

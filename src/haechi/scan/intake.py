@@ -60,6 +60,7 @@ def sighting(media: Media) -> Sighting:
         poster=media.poster,
         posted_at=media.posted_at,
         message=message,
+        forwarded_from=media.forwarded_from,
     )
 
 

@@ -134,7 +134,7 @@ def _from_hit(hit: Hit) -> MessageRecord:
     tail = link.rsplit("/", 1)[-1]
     return MessageRecord(
         hit.source_kind, link, hit.container, None, tail if tail.isdigit() else None,
-        hit.poster, None, hit.posted_at,
+        hit.poster, None, hit.posted_at, None, hit.forwarded_from,
     )  # fmt: skip
 
 

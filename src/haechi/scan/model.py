@@ -27,6 +27,7 @@ class Sighting:
     poster: str | None = None
     posted_at: datetime | None = None
     message: str | None = None
+    forwarded_from: str | None = None  # the channel or user a chat message was forwarded from
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Hit:
     inliers: int | None = None
     coverage: float | None = None
     frames: FrameEvidence | None = None
+    forwarded_from: str | None = None
 
     def evidence_text(self) -> str:
         """How sure the match is, in words a reviewer reads: confidence, keypoints, coverage."""
@@ -102,6 +104,7 @@ class Hit:
             "container": self.container,
             "poster": self.poster,
             "posted_at": self.posted_at.isoformat() if self.posted_at else None,
+            "forwarded_from": self.forwarded_from,
             "frames": json.loads(self.frames.to_json()) if self.frames else None,
         }
 

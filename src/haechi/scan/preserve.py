@@ -98,6 +98,7 @@ def hit_context(hit: Hit, kind: CaptureKind) -> dict[str, Any]:
         "container": hit.container,
         "poster": hit.poster,
         "posted_at": hit.posted_at.isoformat() if hit.posted_at else None,
+        "forwarded_from": hit.forwarded_from,
         "media_sha256": hit.sha256,
     }
 

@@ -174,6 +174,7 @@ class HitRow(Base):
     found_in: Mapped[str | None] = mapped_column(Text, nullable=True)
     container: Mapped[str | None] = mapped_column(Text, nullable=True)
     poster: Mapped[str | None] = mapped_column(Text, nullable=True)
+    forwarded_from: Mapped[str | None] = mapped_column(Text, nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     inliers: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -110,6 +110,7 @@ class ScanStore:
             container=seen.container,
             poster=seen.poster,
             posted_at=seen.posted_at,
+            forwarded_from=seen.forwarded_from,
             evidence_state=(
                 EvidenceState.PENDING
                 if capture_kinds(seen.source_kind, seen.location, preserve_files)
@@ -179,6 +180,7 @@ class ScanStore:
                 row.inliers,
                 row.coverage,
                 _frames(row),
+                row.forwarded_from,
             )
             for row, label, bank in self.session.execute(query)
         ]
