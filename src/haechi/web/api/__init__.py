@@ -1,0 +1,16 @@
+"""The JSON API (``/api/v1``): the same services as the pages, answering JSON.
+
+Signed in by the same session cookie as the pages; state-changing calls carry the session's
+CSRF token in ``X-CSRF-Token`` (``GET /api/v1/me`` gives it).
+"""
+
+from fastapi import APIRouter
+
+from haechi.web.api import audit, me, members
+
+router = APIRouter()
+router.include_router(me.router)
+router.include_router(members.router)
+router.include_router(audit.router)
+
+__all__ = ["router"]
