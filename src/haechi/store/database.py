@@ -62,10 +62,22 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision if it is behind."""
-        if self.revision() == head_revision():
+    def migrate(self, backup_dir: Path | None = None) -> None:
+        """Bring the schema to the newest revision if it is behind.
+
+        An existing database is copied into ``backup_dir`` first and put back if the migration
+        fails (:mod:`haechi.ops.upgrade`); one made by a newer haechi is refused.
+        """
+        current = self.revision()
+        if current == head_revision():
             return
+        copy = None
+        if current is not None:
+            from haechi.ops import upgrade
+
+            upgrade.refuse_downgrade(current, head_revision())
+            folder = backup_dir or upgrade.default_backup_dir(self.url)
+            copy = upgrade.copy_before_migration(self.url, folder, current, head_revision())
         # Alembic is imported only when there is work for it: a fifth of a second per command.
         from alembic import command
         from alembic.runtime.migration import MigrationContext
@@ -80,8 +92,13 @@ class Database:
                     return
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate the database at {self.url}: {exc}") from None
+        except Exception as exc:
+            if copy is None or current is None:
+                raise StoreError(f"cannot migrate the database at {self.url}: {exc}") from None
+            self.engine.dispose()
+            upgrade.put_back(self.url, copy)
+            message = upgrade.failure_message(self.url, current, head_revision(), copy, str(exc))
+            raise StoreError(message) from None
 
     def revision(self) -> str | None:
         """The schema revision the database is at, ``None`` for a new database."""
@@ -133,5 +150,5 @@ def open_database(settings: Settings) -> Database:
     if path is not None and path.parent.is_dir():
         create_private_file(path)
     db = Database(url)
-    db.migrate()
+    db.migrate(settings.home / "backups")
     return db
