@@ -185,3 +185,15 @@ def test_source_needs_a_logged_in_session(tmp_path: Path) -> None:
 async def _drain(source: TelegramLiveSource) -> None:
     async for _ in source.items():
         pass
+
+
+def test_a_message_that_breaks_the_mapping_is_one_failure(tmp_path: Path) -> None:
+    odd = document_media("video/mp4", size=None)  # type: ignore[arg-type]
+    client = FakeClient([message(5, odd), message(6, photo_media(6))])
+    config = TelegramLiveConfig(api_id=1, api_hash="x", session_path=tmp_path / "s", chats=("a",))
+    source = TelegramLiveSource(config, client_factory=lambda c: client)
+    failure, media = list(source.iter_sync())
+    assert isinstance(failure, MediaFailure) and failure.reason is FailureReason.ERROR
+    assert failure.detail.startswith("TypeError") and failure.found_at.endswith("/5")
+    assert isinstance(media, Media) and media.data == b"bytes of 6"
+    assert source.last_seen == {"a": 6}

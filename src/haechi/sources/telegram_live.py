@@ -31,6 +31,7 @@ from haechi.sources.records import (
     MediaFailure,
     MediaSkipped,
     SkipReason,
+    error_text,
     utc,
 )
 
@@ -245,25 +246,36 @@ class TelegramLiveSource(Source):
             entity, min_id=min_id, reverse=True, limit=self.config.limit_per_chat
         )
         async for message in messages:
-            record = media_from_message(message, chat, max_file_bytes=self.config.max_file_bytes)
-            if isinstance(record, Media):
-                try:
-                    data = await client.download_media(message, file=bytes)
-                except Exception as exc:  # Telethon raises many RPC error types
-                    record = MediaFailure(
-                        self.kind, record.found_at, FailureReason.DOWNLOAD,
-                        f"download failed: {exc!r}", container=chat.title,
-                        message_id=record.message_id,
-                    )  # fmt: skip
-                else:
-                    if not isinstance(data, bytes) or not data:
-                        record = MediaFailure(
-                            self.kind, record.found_at, FailureReason.DOWNLOAD,
-                            "download returned nothing", container=chat.title,
-                            message_id=record.message_id,
-                        )  # fmt: skip
-                    else:
-                        record = media_from_message(message, chat, data)
+            try:
+                record = await self._record(client, chat, message)
+            except Exception as exc:  # one message ends with a recorded failure; the chat goes on
+                record = MediaFailure(
+                    self.kind, chat.link(getattr(message, "id", 0)), FailureReason.ERROR,
+                    error_text(exc), container=chat.title,
+                )  # fmt: skip
             if record is not None:
                 yield record
             self.last_seen[ref] = max(self.last_seen.get(ref, 0), int(message.id))
+
+    async def _record(
+        self, client: Any, chat: ChatInfo, message: Any
+    ) -> Media | MediaFailure | MediaSkipped | None:
+        """One message's record, its media downloaded; ``None`` when it has no attachment."""
+        record = media_from_message(message, chat, max_file_bytes=self.config.max_file_bytes)
+        if not isinstance(record, Media):
+            return record
+        try:
+            data = await client.download_media(message, file=bytes)
+        except Exception as exc:  # Telethon raises many RPC error types
+            return MediaFailure(
+                self.kind, record.found_at, FailureReason.DOWNLOAD,
+                f"download failed: {exc!r}", container=chat.title,
+                message_id=record.message_id,
+            )  # fmt: skip
+        if not isinstance(data, bytes) or not data:
+            return MediaFailure(
+                self.kind, record.found_at, FailureReason.DOWNLOAD,
+                "download returned nothing", container=chat.title,
+                message_id=record.message_id,
+            )  # fmt: skip
+        return media_from_message(message, chat, data)
