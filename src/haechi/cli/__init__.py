@@ -22,6 +22,9 @@ from rich.markup import escape
 
 from haechi import __version__
 from haechi.cli import (
+    admin,
+    audit,
+    backup,
     banks,
     cases,
     demo,
@@ -29,11 +32,13 @@ from haechi.cli import (
     hashing,
     home,
     notices,
+    ops,
     platforms,
     recheck,
     reports,
     review,
     scans,
+    serve,
     stats,
     telegram,
     watches,
@@ -161,7 +166,12 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         reports,
         recheck,
         stats,
+        backup,
+        ops,
         demo,
+        serve,
+        admin,
+        audit,
     ):
         group.mount(target, env)
 
