@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from haechi.sources.chat_csv import ChatCsvSource
 from haechi.sources.detect import detect_kind, open_source
 from haechi.sources.discord_export import DiscordExportSource
 from haechi.sources.errors import SourceFormatError, UnknownSource
@@ -19,7 +20,7 @@ from haechi.sources.jsondoc import MAX_JSON_DEPTH, load_json, nesting_depth, par
 from haechi.sources.records import FailureReason, Item, Media, MediaFailure, MediaSkipped
 from haechi.sources.safety import FetchPolicy
 from haechi.sources.telegram_export import TelegramExportSource
-from haechi.sources.url_list import read_url_list
+from haechi.sources.url_list import UrlListSource, read_url_list
 from tests.sources.sitekit import Site, image_bytes
 
 DEEP = 200_000
@@ -190,3 +191,28 @@ def test_detection_and_open_source_use_the_same_limits(tmp_path: Path) -> None:
     path.write_text(json.dumps(discord_doc([])))
     assert detect_kind(str(path)) == "discord-export"
     assert list(open_source(str(path)).iter_sync()) == []
+
+
+def test_a_time_before_year_one_in_utc_stops_no_log(
+    site: Site, policy: FetchPolicy, tmp_path: Path
+) -> None:
+    site.image("/a.png", image_bytes(7))
+    site.image("/b.png", image_bytes(8))
+    chat = tmp_path / "chat.csv"
+    chat.write_text(
+        "date,user,message\n"
+        f"0001-01-01 00:30,p,{site.url('/a.png')}\n2024-01-01 09:00,q,{site.url('/b.png')}\n"
+    )
+    items = list(ChatCsvSource(chat, timezone="Asia/Seoul", policy=policy).iter_sync())
+    times = {i.url: i.posted_at for i in items if isinstance(i, Media)}
+    assert set(times) == {site.url("/a.png"), site.url("/b.png")}
+    assert times[site.url("/a.png")] is None and times[site.url("/b.png")] is not None
+
+    listed = tmp_path / "links.csv"
+    listed.write_text(
+        f"url,posted_at\n{site.url('/a.png')},0001-01-01T00:00:00+09:00\n{site.url('/b.png')},\n"
+    )
+    items = list(UrlListSource(listed, policy=policy).iter_sync())
+    assert [i.url for i in items if isinstance(i, Media)] == [site.url("/b.png")]
+    [bad] = [i for i in items if isinstance(i, MediaFailure)]
+    assert bad.reason is FailureReason.BAD_RECORD and bad.url == site.url("/a.png")

@@ -67,7 +67,10 @@ def parse_chat_time(text: str, zone: ZoneInfo) -> datetime | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(ZoneInfo("UTC"))
+    try:
+        return moment.astimezone(ZoneInfo("UTC"))
+    except OverflowError:  # "0001-01-01 00:30" east of UTC: before year 1 in UTC
+        return None
 
 
 def _column(header: list[str], role: str) -> int | None:

@@ -114,7 +114,10 @@ def read_url_list(path: Path) -> list[ListedUrl]:
 
 
 def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time as UTC (no offset means UTC); ``ValueError`` if it is not one."""
+    """An ISO 8601 time as UTC (no offset means UTC).
+
+    Raises ``ValueError`` if it is not one and ``OverflowError`` if it falls before year 1 in UTC.
+    """
     if text is None:
         return None
     return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
@@ -154,7 +157,7 @@ class UrlListSource(Source):
         for row in read_url_list(self.path):
             try:
                 posted_at = parse_time(row.posted_at)
-            except ValueError:
+            except (ValueError, OverflowError):  # not a time, or one before year 1 in UTC
                 yield MediaFailure(
                     self.kind, f"{where}#line={row.line}", FailureReason.BAD_RECORD,
                     f"line {row.line}: posted_at {row.posted_at!r} is not an ISO 8601 time",
