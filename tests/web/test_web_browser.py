@@ -1,0 +1,79 @@
+"""In Debian's Chromium: sign in with password and TOTP and see the home page; probation is
+refused the members and audit pages; a hostile pseudonym fires no dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from tests.web.conftest import Server
+
+from haechi.members.model import Role
+from haechi.testkit.team import TeamMember
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def sign_in(page: Page, server: Server, member: TeamMember) -> None:
+    page.goto(f"{server.url}/signin")
+    page.fill("input[name=name]", member.name)
+    page.fill("input[name=password]", member.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/signin/code")
+    page.fill("input[name=code]", member.code(server.clock()))
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+
+
+def test_sign_in_with_password_and_totp(server: Server, browser: Browser) -> None:
+    hostile = server.add("<script>alert(1)</script>", Role.ADMIN)
+    page = browser.new_page(locale="en-US")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, server, hostile)
+    assert page.text_content("#member-name") == "<script>alert(1)</script>"
+    assert page.text_content("#member-role") == "admin"
+    page.click("a[href='/members']")
+    assert page.locator(".member-name").first.text_content() == "<script>alert(1)</script>"
+    assert dialogs == []
+    page.click("header button[type=submit]")  # sign out
+    page.wait_for_url(f"{server.url}/signin")
+    answer = page.goto(f"{server.url}/")
+    assert answer is not None and answer.status == 401
+
+
+def test_probation_is_refused_members_and_audit(server: Server, browser: Browser) -> None:
+    newbie = server.add("newbie", Role.PROBATION)
+    page = browser.new_page(locale="ko-KR")
+    sign_in(page, server, newbie)
+    assert page.text_content("#member-role") == "수습"
+    assert page.locator("a[href='/members']").count() == 0
+    for path in ("/members", "/audit"):
+        answer = page.goto(f"{server.url}{path}")
+        assert answer is not None and answer.status == 403
+        assert "권한이 없습니다" in page.content()
