@@ -93,7 +93,10 @@ def home_recipients(home: Path) -> list[str]:
 
 def add_home_recipient(home: Path, recipient: str) -> Path:
     """Add a public key to the home's recipients file (checked; kept once)."""
+    from haechi.store.home import prepare_home
+
     parse_recipients([recipient])
+    prepare_home(home)
     path = home / RECIPIENTS_FILE
     present = home_recipients(home)
     if recipient not in present:
