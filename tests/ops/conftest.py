@@ -20,15 +20,20 @@ from tests.evidence.sealing_kit import keeper, register, scan, telegram_export
 PASSPHRASE = "correct horse battery staple, but longer"
 
 
-def make_home(root: Path, seeds: list[int], passphrase: str | None = PASSPHRASE) -> Settings:
-    """A home with hits of ``seeds`` found in a Telegram export, each sealed as evidence."""
-    settings = Settings(
+def home_settings(root: Path, passphrase: str | None = PASSPHRASE) -> Settings:
+    """Settings of the home under ``root`` (a checkpoint after every entry)."""
+    return Settings(
         home=root / "home",
         database_url=f"sqlite:///{root / 'home' / 'haechi.db'}",
         workers=1,
         key_passphrase=passphrase,
         evidence_checkpoint_every=1,
     )
+
+
+def make_home(root: Path, seeds: list[int], passphrase: str | None = PASSPHRASE) -> Settings:
+    """A home with hits of ``seeds`` found in a Telegram export, each sealed as evidence."""
+    settings = home_settings(root, passphrase)
     db = open_database(settings)
     try:
         register(db, settings, root, range(min(seeds), max(seeds) + 1))
