@@ -294,7 +294,7 @@ def verify_backup(
 
 
 def _empty_target(target: Path) -> None:
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if target.exists() and (not target.is_dir() or os.listdir(target)):
         raise RestoreRefused(f"{target} is not empty: restore only into a new, empty home")
 
 

@@ -35,13 +35,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a live SQLite database with its online backup API (consistent, WAL included)."""
+def copy_sqlite(source: Path, target: Path, standalone: bool = True) -> None:
+    """Copy a live SQLite database with its online backup API (consistent, WAL included).
+
+    A ``standalone`` copy is one file (rollback journal, not WAL), so reading it later makes
+    no ``-wal``/``-shm`` files beside it.
+    """
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)
+            if standalone:
+                dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
     except sqlite3.Error as exc:

@@ -50,7 +50,7 @@ def put_back(url: str, copy: Path) -> None:
     """Return a SQLite database to its copy (PostgreSQL rolls a failed migration back itself)."""
     path = sqlite_path(url)
     if path is not None:
-        copy_sqlite(copy, path)
+        copy_sqlite(copy, path, standalone=False)
 
 
 def failure_message(url: str, current: str, head: str, copy: Path, problem: str) -> str:
