@@ -38,7 +38,10 @@ class Server:
         return add_member(self.db, name, role, now=self.clock())
 
     def client(self, **headers: str) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, headers=headers, follow_redirects=False)
+        # Generous: Argon2 is slow on a loaded machine, and no test is about time.
+        client = httpx.Client(
+            base_url=self.url, headers=headers, follow_redirects=False, timeout=120
+        )
         self.clients.append(client)
         return client
 

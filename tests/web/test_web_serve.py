@@ -30,11 +30,13 @@ def test_haechi_serve_answers_and_stops(tmp_path: Path) -> None:
         while answer is None:
             assert server.poll() is None, server.stdout.read() if server.stdout else ""
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/health")
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=60)
             except httpx.TransportError:
                 time.sleep(0.05)
         assert answer.json() == {"status": "ok"}
-        signin = httpx.get(f"http://127.0.0.1:{port}/signin", headers={"Accept-Language": "en"})
+        signin = httpx.get(
+            f"http://127.0.0.1:{port}/signin", headers={"Accept-Language": "en"}, timeout=60
+        )
         assert "Sign in" in signin.text and "server" not in signin.headers
     finally:
         server.send_signal(signal.SIGINT)

@@ -32,9 +32,14 @@ def test_sign_in_rotates_the_session_token(server: Server) -> None:
     assert stale.get("/api/v1/me").status_code == 401
 
 
-def test_the_code_step_needs_the_password_step(server: Server) -> None:
+def test_the_code_step_needs_the_password_step_and_its_csrf_token(server: Server) -> None:
     answer = server.client().post("/signin/code", data={"code": "123456"})
     assert answer.status_code == 303 and answer.headers["location"] == "/signin"
+    ana = server.add("ana")
+    client = server.client()
+    client.post("/signin", data={"name": "ana", "password": ana.password})
+    answer = client.post("/signin/code", data={"code": ana.code(server.clock())})
+    assert answer.status_code == 403
 
 
 def test_sessions_expire_when_idle_and_after_twelve_hours(server: Server) -> None:

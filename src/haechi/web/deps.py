@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -89,5 +89,3 @@ def require(action: str) -> Any:
     dependency.haechi_action = action  # type: ignore[attr-defined]
     return Depends(dependency)
 
-
-RequireFn = Callable[[Request, SessionInfo], Coroutine[Any, Any, Actor]]

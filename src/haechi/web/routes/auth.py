@@ -6,17 +6,18 @@ failure it recorded is committed and counts towards the lock-out.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.members import service, signin
 from haechi.members.errors import SignInRefused
 from haechi.members.model import Actor
 from haechi.members.sessions import PASSWORD, SessionInfo, sign_out
-from haechi.web.deps import DbSession, Now, address, check_csrf, require
+from haechi.web.deps import DbSession, Now, address, require
 from haechi.web.pages import render
 
 router = APIRouter()
@@ -70,13 +71,18 @@ def signin_code_page(request: Request) -> Response:
 
 
 @router.post("/signin/code")
-async def signin_code(
-    request: Request, db: DbSession, now: Now, code: Annotated[str, Form(max_length=100)]
+def signin_code(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    code: Annotated[str, Form(max_length=100)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     pending = _pending(request)
     if pending is None:
         return _see_other("/signin")
-    await check_csrf(request, pending.csrf_token)
+    if not hmac.compare_digest(csrf_token.encode(), pending.csrf_token.encode()):
+        raise HTTPException(403, "missing or wrong CSRF token")
     try:
         done = signin.second_step(
             db,
