@@ -183,7 +183,18 @@ def _evidence(settings: Settings, report: Diagnosis, limits: Limits) -> tuple[in
     if not log_path.exists():
         report.held.append("no evidence log yet")
         return 0, 0
-    entries, chain = replay_log(log_path.read_bytes())
+    data = log_path.read_bytes()
+    cut = data.rfind(b"\n") + 1
+    if cut < len(data):
+        report.add(
+            "log-torn",
+            "warning",
+            f"the last line of {log_path} is unfinished ({len(data) - cut} bytes): a crash "
+            "interrupted an append, so it was never an entry",
+            "nothing is lost: the next capture (or `haechi evidence repair`) cuts it off",
+        )
+        data = data[:cut]
+    entries, chain = replay_log(data)
     if chain.ok is False:
         report.add(
             "log-damaged",
