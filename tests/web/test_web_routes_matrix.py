@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,8 @@ def test_the_role_matrix(server: Server, settings: Settings, signed_in: dict[Rol
                 assert answer.status_code == 403, (method, path, role, answer.text)
             checked += 1
     assert checked > 60
+
+
+def test_every_action_is_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert [a for a in ACTIONS if f"`{a}`" not in docs] == []
