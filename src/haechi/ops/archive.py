@@ -224,7 +224,7 @@ def read_encrypted(
                     outcome = consume(_members(tar, progress))
                 while source.read(CHUNK):  # the rest must decrypt too: a flip there counts
                     pass
-            except (tarfile.TarError, EOFError, OSError) as exc:
+            except (tarfile.TarError, EOFError) as exc:
                 tar_error = exc
             finally:
                 source.close()

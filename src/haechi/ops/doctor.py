@@ -100,12 +100,11 @@ def diagnose(
     for problem in home_problems(home):
         report.add("home-permissions", "warning", problem, "run `haechi home secure`")
     revision = _database(settings, report)
-    entries, checkpoint_size = _evidence(settings, report, limits)
+    entries = _evidence(settings, report, limits)
     _key(settings, report, has_evidence=bool(entries))
     _disk(home, report, limits)
     if revision is not None:
         _index_and_history(settings, report, limits, now)
-    del checkpoint_size
     return report
 
 
@@ -177,12 +176,13 @@ def _database(settings: Settings, report: Diagnosis) -> str | None:
     return revision
 
 
-def _evidence(settings: Settings, report: Diagnosis, limits: Limits) -> tuple[int, int]:
+def _evidence(settings: Settings, report: Diagnosis, limits: Limits) -> int:
+    """Check the log, its checkpoints and the objects; returns how many entries it has."""
     folder = settings.home / "evidence"
     log_path = folder / "log.jsonl"
     if not log_path.exists():
         report.held.append("no evidence log yet")
-        return 0, 0
+        return 0
     data = log_path.read_bytes()
     cut = data.rfind(b"\n") + 1
     if cut < len(data):
@@ -202,7 +202,7 @@ def _evidence(settings: Settings, report: Diagnosis, limits: Limits) -> tuple[in
             f"the evidence log {log_path} is damaged: {chain.detail}",
             f"do not capture until it is fixed; {RESTORE}",
         )
-        return len(entries), 0
+        return len(entries)
     pems = [p.read_bytes() for p in sorted((folder / RETIRED_KEYS).glob("*.pem"))]
     key_file = settings.evidence_key_file or folder / "signing-key.pem"
     secret = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
@@ -238,7 +238,7 @@ def _evidence(settings: Settings, report: Diagnosis, limits: Limits) -> tuple[in
     _objects(folder, entries, report)
     if not any(f.code.startswith(("log-", "checkpoint-")) for f in report.findings):
         report.held.append(f"evidence log verifies: {len(entries)} entries, signed to {signed}")
-    return len(entries), signed
+    return len(entries)
 
 
 def _objects(folder: Path, entries: list[Any], report: Diagnosis) -> None:

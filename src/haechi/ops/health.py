@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from haechi.ops.checks import Check
@@ -76,7 +77,7 @@ def readiness(db: Database, settings: Settings) -> Health:
     return Health(tuple(checks))
 
 
-def _log_tail(path: Any) -> Check:
+def _log_tail(path: Path) -> Check:
     """The log's last complete entry parses (the whole chain is doctor's, not a probe's)."""
     from haechi.evidence.log import LogEntry
 
