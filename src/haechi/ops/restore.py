@@ -175,8 +175,16 @@ def _check_database(part: _Part, manifest: dict[str, Any]) -> tuple[list[Check],
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in COUNTED}
-        captures = {r[0] for r in conn.execute("SELECT capture_id FROM hit_captures")}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        # A backup made by an older haechi may lack later tables: count those it has.
+        counts = {
+            t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in COUNTED
+            if t in tables
+        }
+        captures: set[str] = set()
+        if "hit_captures" in tables:
+            captures = {r[0] for r in conn.execute("SELECT capture_id FROM hit_captures")}
     except sqlite3.Error as exc:
         return [Check("database", False, f"{name} cannot be read: {exc}")], {}
     finally:
