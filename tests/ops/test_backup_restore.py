@@ -9,7 +9,7 @@ import pytest
 
 from haechi.evidence.verify import verify_bundle
 from haechi.ops.backup import make_backup
-from haechi.ops.errors import BackupDamaged, RestoreRefused, WrongKey
+from haechi.ops.errors import BackupDamaged, OpsError, RestoreRefused, WrongKey
 from haechi.ops.keys import KeyPair, generate_identity
 from haechi.ops.restore import restore_backup, verify_backup
 from haechi.scan.evidence_export import export_evidence
@@ -167,6 +167,8 @@ def test_a_wrong_key_is_refused(tmp_path: Path, home: Settings, keys: KeyPair) -
 def test_a_backup_for_two_recipients_opens_with_either(
     tmp_path: Path, home: Settings, keys: KeyPair
 ) -> None:
+    with pytest.raises(OpsError, match="exists already"):
+        make_backup(home, keys.identity_file)
     second = generate_identity(tmp_path / "second.txt")
     result = make_backup(home, tmp_path / "b.age", [keys.recipient, second.recipient])
     assert verify_backup([result.path], [second.identity_file]).passed

@@ -131,6 +131,8 @@ def write_encrypted(
     out = out.absolute()
     if not out.parent.is_dir():
         raise OpsError(f"cannot write the backup: folder {out.parent} does not exist")
+    if out.exists():  # a later incremental backup may build on it: never overwritten
+        raise OpsError(f"{out} exists already; give each backup a new name (e.g. with the date)")
     partial = out.with_name(f"{out.name}.{secrets.token_hex(4)}.partial")
     read_fd, write_fd = os.pipe()
     result: list[T] = []
