@@ -30,6 +30,7 @@ class MemberRow(Base):
     # The last TOTP time step accepted: a code of that step or an earlier one is refused.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # IANA name
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

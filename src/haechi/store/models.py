@@ -403,3 +403,4 @@ class RecheckRow(Base):
 # (it imports this module), so that every user of Base.metadata sees them.
 from haechi.store import member_models as member_models  # noqa: E402
 from haechi.store import ops_models as ops_models  # noqa: E402
+from haechi.store import job_models as job_models  # noqa: E402
