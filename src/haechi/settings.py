@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         default=None,
         description="Passphrase that encrypts the signing key file at rest (secret; never logged).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus shows to read /metrics; without it, /metrics "
+        "answers only clients on this machine that did not come through a proxy.",
+    )
     evidence_origin: str = Field(
         default="haechi", description="Names the evidence log in checkpoints (your domain)."
     )

@@ -25,7 +25,7 @@ from haechi.store.models import utcnow
 from haechi.web import middleware
 from haechi.web.api import router as api_router
 from haechi.web.pages import render
-from haechi.web.routes import audit, auth, home, members, sessions
+from haechi.web.routes import audit, auth, home, members, probes, sessions
 
 API_PREFIX = "/api/v1"
 STATIC = resources.files("haechi.web") / "static"
@@ -88,7 +88,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for area in (auth, home, sessions, members, audit):
+    for area in (auth, home, sessions, members, audit, probes):
         app.include_router(area.router, include_in_schema=False)
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -33,6 +33,9 @@ PUBLIC_PATHS = frozenset(
         "/signin/code",
         "/join/{token}",
         "/health",
+        "/healthz",
+        "/readyz",
+        "/metrics",  # guarded by a bearer token or loopback-only (web/routes/probes.py)
         "/static",
         "/api/v1/openapi.json",
     }
