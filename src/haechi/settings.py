@@ -109,6 +109,16 @@ class Settings(BaseSettings):
         default=None,
         description="Passphrase that encrypts the signing key file at rest (secret; never logged).",
     )
+    data_key_file: Path | None = Field(
+        default=None,
+        description="The key that seals victims' personal data and bank labels (0600, best "
+        "outside the home); default <home>/keys/data.key, made at first use.",
+    )
+    data_key: SecretStr | None = Field(
+        default=None,
+        description="The data key(s) in base64 instead of a key file, the current one first, "
+        "separated by commas (secret; never logged).",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token Prometheus shows to read /metrics; without it, /metrics "

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from haechi.banks.model import Bank, BankEntry, NewEntry
+from haechi.crypto.labels import keep_label, label_of
 from haechi.errors import BankError
 from haechi.hashing.signals import Signal, SignalKind
 from haechi.store.models import BankRow, EntryRow, FeatureRow, SignalRow, utcnow
@@ -30,7 +31,7 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     signals = tuple(Signal(SignalKind(s.kind), s.value, s.quality) for s in row.signals)
     signals += tuple(Signal.of_record(f.data, SignalKind(f.kind)) for f in row.features)
     return BankEntry(
-        row.id, bank_name, row.label, row.case_ref, row.added_at, signals, row.withdrawn_at
+        row.id, bank_name, label_of(row), row.case_ref, row.added_at, signals, row.withdrawn_at
     )
 
 
@@ -105,11 +106,11 @@ class BankStore:
     def add_entries(self, bank: str, entries: Iterable[NewEntry]) -> list[BankEntry]:
         """Add entries with their signals; each gets an id."""
         bank_row = self._row(bank)
-        rows: list[EntryRow] = []
+        rows: list[tuple[EntryRow, str]] = []
         for new in entries:
             row = EntryRow(
                 bank_id=bank_row.id,
-                label=new.label,
+                label="",  # sealed below, once the row has its id
                 case_ref=new.case_ref,
                 added_at=new.added_at or utcnow(),
             )
@@ -122,9 +123,12 @@ class BankStore:
             records = {s.kind: s.record() for s in new.signals if s.kind in _BLOB_KINDS}
             row.features = [FeatureRow(kind=k.value, data=data) for k, data in records.items()]
             self.session.add(row)
-            rows.append(row)
+            rows.append((row, new.label))
         self.session.flush()
-        return [_entry(r, bank_row.name) for r in rows]
+        for row, label in rows:
+            keep_label(self.session, row, label)
+        self.session.flush()
+        return [_entry(r, bank_row.name) for r, _ in rows]
 
     def entries(self, bank: str, include_withdrawn: bool = False) -> Iterator[BankEntry]:
         """A bank's entries, oldest first."""

@@ -151,4 +151,8 @@ def open_database(settings: Settings) -> Database:
         create_private_file(path)
     db = Database(url)
     db.migrate(settings.home / "backups")
+    # Sealed personal data and labels open with keys kept outside the database.
+    from haechi.crypto.labels import attach_vault
+
+    attach_vault(db, settings)
     return db

@@ -9,10 +9,13 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from haechi.crypto.labels import open_label
+from haechi.crypto.vault import vault_of
 from haechi.hashing.video_match import FrameEvidence
 from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
 from haechi.store.hit_evidence import EvidenceState, capture_kinds
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
+from haechi.store.private_models import EntryLabelRow
 
 
 def _detail(row: HitRow) -> MatchDetail:
@@ -148,9 +151,10 @@ class ScanStore:
     ) -> list[Hit]:
         """Hits, newest first, optionally of one scan or with given ids."""
         query = (
-            select(HitRow, EntryRow.label, BankRow.name)
+            select(HitRow, EntryRow.label, EntryLabelRow.sealed, BankRow.name)
             .join(EntryRow, EntryRow.id == HitRow.entry_id)
             .join(BankRow, BankRow.id == EntryRow.bank_id)
+            .outerjoin(EntryLabelRow, EntryLabelRow.entry_id == EntryRow.id)
             .order_by(HitRow.id.desc())
         )
         if scan_id is not None:
@@ -159,6 +163,14 @@ class ScanStore:
             query = query.where(HitRow.id.in_(hit_ids))
         if limit is not None:
             query = query.limit(limit)
+        vault = vault_of(self.session)
+        labels: dict[int, str] = {}
+
+        def label(entry_id: int, plain: str, sealed: bytes | None) -> str:
+            if entry_id not in labels:  # each entry's label opened once
+                labels[entry_id] = open_label(vault, entry_id, plain, sealed)
+            return labels[entry_id]
+
         return [
             Hit(
                 row.id,
@@ -167,7 +179,7 @@ class ScanStore:
                 row.sha256,
                 bank,
                 row.entry_id,
-                label,
+                label(row.entry_id, plain, sealed),
                 row.signal_kind,
                 row.distance,
                 row.found_at,
@@ -182,5 +194,5 @@ class ScanStore:
                 _frames(row),
                 row.forwarded_from,
             )
-            for row, label, bank in self.session.execute(query)
+            for row, plain, sealed, bank in self.session.execute(query)
         ]
