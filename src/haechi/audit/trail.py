@@ -42,6 +42,13 @@ class AuditKind(StrEnum):
     INVITE_CREATED = "invite.created"
     INVITE_USED = "invite.used"
     AUDIT_EXPORTED = "audit.exported"
+    CASE_PERSONAL_VIEWED = "case.personal.viewed"
+    CASE_PERSONAL_WRITTEN = "case.personal.written"
+    CASE_PERSONAL_SEARCHED = "case.personal.searched"
+    DATA_KEY_ROTATED = "data_key.rotated"
+    PASSKEY_ADDED = "passkey.added"
+    PASSKEY_REMOVED = "passkey.removed"
+    PASSKEY_REFUSED = "passkey.refused"
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,11 @@ def attach(engine: Engine, vault: Vault) -> None:
 def vault_of(session: Session) -> Vault:
     """The vault of the database ``session`` works on."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine_vault(bind if isinstance(bind, Engine) else bind.engine)
+
+
+def engine_vault(engine: Engine) -> Vault:
+    """The vault attached to ``engine`` (a database's ``engine``)."""
     found = _VAULTS.get(engine)
     if found is None:
         raise DataKeyError(

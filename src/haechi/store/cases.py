@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from haechi.cases.model import Case, CaseMember, MemberKind, PoliceReport
 from haechi.cases.references import check_reference, new_reference
 from haechi.notices.errors import CaseError
 from haechi.store.models import CaseMemberRow, CaseRow, EntryRow, HitRow, PoliceReportRow
+from haechi.store.private_models import CasePersonalRow, ContactIndexRow
 
 
 def _case(row: CaseRow) -> Case:
@@ -128,6 +129,43 @@ class CaseStore:
     def capture_ids(self, ref: str) -> list[str]:
         """Captures added to a case explicitly."""
         return [m.key for m in self.members(ref) if m.kind is MemberKind.CAPTURE]
+
+    # -- personal data (sealed; see haechi.cases.personal) --------------------------------
+
+    def case_id(self, ref: str) -> int:
+        """The row id of a case (its sealed personal data is bound to it)."""
+        return self._row(ref).id
+
+    def personal(self, ref: str) -> CasePersonalRow | None:
+        """The sealed personal data of a case, if any was written."""
+        return self.session.get(CasePersonalRow, self._row(ref).id)
+
+    def put_personal(
+        self, case_id: int, sealed: bytes, digests: Sequence[str], now: datetime, by: str
+    ) -> None:
+        """Replace a case's sealed personal data and its blind-index digests together."""
+        row = self.session.get(CasePersonalRow, case_id)
+        if row is None:
+            row = CasePersonalRow(case_id=case_id, sealed=sealed, updated_at=now, updated_by=by)
+            self.session.add(row)
+        else:
+            row.sealed, row.updated_at, row.updated_by = sealed, now, by
+        self.session.execute(delete(ContactIndexRow).where(ContactIndexRow.case_id == case_id))
+        self.session.add_all(ContactIndexRow(case_id=case_id, digest=d) for d in set(digests))
+        self.session.flush()
+
+    def refs_with_digests(self, digests: Sequence[str]) -> list[str]:
+        """References of the cases one of whose contacts has one of ``digests``."""
+        if not digests:
+            return []
+        rows = self.session.scalars(
+            select(CaseRow.ref)
+            .join(ContactIndexRow, ContactIndexRow.case_id == CaseRow.id)
+            .where(ContactIndexRow.digest.in_(list(digests)))
+            .distinct()
+            .order_by(CaseRow.ref)
+        )
+        return list(rows)
 
     # -- police reports -----------------------------------------------------------------
 
