@@ -31,6 +31,7 @@ from haechi.cli import (
     evidence,
     hashing,
     home,
+    keys,
     notices,
     ops,
     platforms,
@@ -107,6 +108,10 @@ def warn_privacy(settings: Settings) -> None:
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     for warning in privacy_warnings(settings.home, key_file, passphrase, max_depth=1):
         err.print(f"[yellow]warning:[/] {escape(warning)}")
+    from haechi.crypto.vault import data_key_warnings
+
+    for warning in data_key_warnings(settings):
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _print_version(value: bool) -> None:
@@ -172,6 +177,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         serve,
         admin,
         audit,
+        keys,
     ):
         group.mount(target, env)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from haechi.cli.common import (
+    CommandEnv,
     EnvFactory,
     JsonOpt,
     command_group,
+    database,
     guard,
     open_desk,
     print_json,
@@ -19,6 +22,29 @@ from haechi.cli.common import (
 )
 from haechi.cli.common import soft_out as out
 from haechi.cli.notices import notice_table
+
+
+def print_personal(e: CommandEnv, ref: str, as_json: bool) -> None:
+    """Open a case's personal data for the operator at the console; the view is audited."""
+    from haechi.cases.personal import read_personal
+    from haechi.members.model import Actor
+
+    with database(e.settings) as db, db.session() as session:
+        view = read_personal(session, Actor.console(), ref, now=e.clock())
+    if as_json:
+        print_json(view.as_json())
+        return
+    if view.data is None:
+        out.print(f"case {view.ref} holds no personal data")
+        return
+    out.print(f"case {view.ref}, written by {view.updated_by} {time_text(view.updated_at)}")
+    out.print(f"name: {escape(view.data.name)}")
+    for contact in view.data.contacts:
+        out.print(f"contact: {escape(contact)}")
+    consent = ", ".join(sorted(c.value for c in view.data.consent))
+    out.print(f"consent: {consent or 'none recorded'}")
+    if view.data.notes:
+        out.print(f"notes: {escape(view.data.notes)}")
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
@@ -36,15 +62,42 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         ref_option: Annotated[
             str | None, typer.Option("--ref", hidden=True, help="The same as REF.")
         ] = None,
+        name: Annotated[
+            str | None, typer.Option(help="The victim's name (sealed; liaisons and admins only).")
+        ] = None,
+        contact: Annotated[
+            list[str] | None,
+            typer.Option(help="A phone number, e-mail address or other contact; repeatable."),
+        ] = None,
+        notes: Annotated[str | None, typer.Option(help="Notes on the case (sealed).")] = None,
+        consent: Annotated[
+            list[str] | None,
+            typer.Option(help="What she agreed to: contact, takedown, police, hash-sharing."),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Open a case: ``haechi case new C-2026-001``."""
-        from haechi.cases import service as cases
+        """Open a case: ``haechi case new C-2026-001 --name ... --contact 010-...``.
+
+        Personal data is sealed with the data key before it reaches the database.
+        """
+        from haechi.cases import personal
+        from haechi.members.model import Actor
 
         if ref is not None and ref_option is not None and ref != ref_option:
             raise typer.BadParameter("give the reference once")
-        with open_desk(env()) as desk:
-            case = cases.new_case(desk, ref or ref_option)
+        data = None
+        if name is not None or contact or notes is not None or consent:
+            data = personal.PersonalData(
+                name or "",
+                tuple(contact or ()),
+                notes or "",
+                frozenset(personal.parse_consent(c) for c in consent or ()),
+            )
+        e = env()
+        with database(e.settings) as db, db.session() as session:
+            case = personal.open_case(
+                session, Actor.console(), ref or ref_option, data, now=e.clock()
+            )
         if as_json:
             print_json(case.as_json())
         else:
@@ -77,11 +130,23 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
 
     @case_app.command("show")
     @guard
-    def show(ref: str, as_json: JsonOpt = False) -> None:
+    def show(
+        ref: str,
+        show_personal: Annotated[
+            bool,
+            typer.Option(
+                "--personal", help="Show only the victim's personal data (the view is audited)."
+            ),
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
         """Show what a case holds: entries, hits, captures, notices, police reports."""
         from haechi.cases import service as cases
 
         e = env()
+        if show_personal:
+            print_personal(e, ref, as_json)
+            return
         with open_desk(e) as desk:
             view = cases.show_case(desk, ref)
         if as_json:
@@ -105,6 +170,27 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         for r in view.reports:
             state = f"answered {time_text(r.answered_at)}" if r.answered_at else "waiting"
             out.print(f"police report {r.id} to {r.station}, {time_text(r.made_at)}: {state}")
+
+    @case_app.command("find")
+    @guard
+    def find(
+        contact: Annotated[str, typer.Argument(help="A phone number or e-mail address.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Find the cases that hold exactly this phone number or e-mail address (audited)."""
+        from haechi.cases.personal import find_cases
+        from haechi.members.model import Actor
+
+        e = env()
+        with database(e.settings) as db, db.session() as session:
+            refs = find_cases(session, Actor.console(), contact, now=e.clock())
+        for ref in refs:
+            if as_json:
+                print_json({"case": ref})
+            else:
+                out.print(ref)
+        if not refs and not as_json:
+            out.print("no case holds it")
 
     @case_app.command("list")
     @guard

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from haechi.crypto.envelope import Place
 from haechi.crypto.vault import Vault, attach, provider_for, vault_of
 from haechi.store.models import EntryRow
-from haechi.store.private_models import EntryLabelRow
+from haechi.store.private_models import CasePersonalRow, EntryLabelRow
 
 if TYPE_CHECKING:
     from haechi.settings import Settings
@@ -89,9 +89,18 @@ def seal_plain_labels(db: Database, vault: Vault) -> int:
     return len(pending)
 
 
+def holds_sealed(db: Database) -> bool:
+    """Whether any value in the database is sealed (labels, personal data)."""
+    with db.session() as session:
+        return any(
+            session.scalar(select(model).limit(1)) is not None
+            for model in (EntryLabelRow, CasePersonalRow)
+        )
+
+
 def attach_vault(db: Database, settings: Settings) -> Vault:
     """Give ``db`` the vault of ``settings``' keys, and seal any labels left in plaintext."""
-    vault = Vault(provider_for(settings))
+    vault = Vault(provider_for(settings), lambda: holds_sealed(db))
     attach(db.engine, vault)
     seal_plain_labels(db, vault)
     return vault

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import weakref
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -57,8 +58,13 @@ def normalise_contact(text: str) -> tuple[ContactKind, str]:
 class Vault:
     """Seals and opens values for one home, with the keys its provider holds."""
 
-    def __init__(self, provider: KeyProvider) -> None:
+    def __init__(
+        self, provider: KeyProvider, holds_sealed: Callable[[], bool] = lambda: False
+    ) -> None:
         self.provider = provider
+        # Whether the database already holds sealed values: then a missing key is lost, not
+        # new, and a fresh key would leave the home sealed under two keys of which one is gone.
+        self.holds_sealed = holds_sealed
         self._ring: Keyring | None = None
 
     def keyring(self, *, create: bool = False) -> Keyring:
@@ -66,7 +72,7 @@ class Vault:
         if self._ring is None:
             ring = self.provider.load()
             if ring is None:
-                if not create:
+                if not create or self.holds_sealed():
                     raise DataKeyError(
                         f"no data key: {self.provider.source} does not exist, and this home "
                         "holds sealed data. Restore the key file, or set HAECHI_DATA_KEY_FILE "
