@@ -143,6 +143,30 @@ def second_step(
     The password-step session ends and a new one (new token, new CSRF token) begins: the
     token a browser held before signing in is never the one it holds after.
     """
+    pending, member = pending_member(session, pending_id, address, now)
+    step = totp_step(member.totp_secret, code, now, member.totp_last_step)
+    used_recovery = False
+    if step is not None:
+        member.totp_last_step = step
+    elif len(code.strip()) > 6 and _use_recovery_code(session, member, code, now):
+        used_recovery = True
+    else:
+        raise fail_second_step(session, member, address, now)
+    return complete(
+        session,
+        pending,
+        member,
+        "recovery" if used_recovery else "totp",
+        address=address,
+        user_agent=user_agent,
+        now=now,
+    )
+
+
+def pending_member(
+    session: Session, pending_id: int, address: str, now: datetime
+) -> tuple[WebSessionRow, MemberRow]:
+    """The live password-step session ``pending_id`` and its member, or :class:`SignInRefused`."""
     pending = session.get(WebSessionRow, pending_id)
     member = session.get(MemberRow, pending.member_id) if pending else None
     if (
@@ -157,27 +181,47 @@ def second_step(
     if throttled(session, member.name, address, now=now):
         pending.revoked_at = now
         raise SignInRefused(THROTTLED)
-    step = totp_step(member.totp_secret, code, now, member.totp_last_step)
-    used_recovery = False
-    if step is not None:
-        member.totp_last_step = step
-    elif len(code.strip()) > 6 and _use_recovery_code(session, member, code, now):
-        used_recovery = True
-    else:
-        _fail(session, member.name, address, member, "code", now)
-        raise SignInRefused(WRONG_CODE)
+    return pending, member
+
+
+def fail_second_step(
+    session: Session, member: MemberRow, address: str, now: datetime
+) -> SignInRefused:
+    """Count a wrong second factor against the account and address; the error to raise."""
+    _fail(session, member.name, address, member, "code", now)
+    return SignInRefused(WRONG_CODE)
+
+
+def complete(
+    session: Session,
+    pending: WebSessionRow,
+    member: MemberRow,
+    factor: str,
+    *,
+    address: str,
+    user_agent: str,
+    now: datetime,
+) -> SignedIn:
+    """Finish a sign-in whose second factor (``totp``, ``recovery``, ``passkey``) held.
+
+    The password-step session ends and a new one (new token, new CSRF token) begins: the
+    token a browser held before signing in is never the one it holds after.
+    """
     pending.revoked_at = now
     token, row = open_session(
         session, member, stage=FULL, now=now, address=address, user_agent=user_agent
     )
     session.execute(delete(SignInFailureRow).where(SignInFailureRow.name == member.name))
     actor = Actor(member.id, member.name, Role(member.role), address, row.id)
-    if used_recovery:
+    if factor == "recovery":
         left = session.scalar(
             select(func.count())
             .select_from(RecoveryCodeRow)
             .where(RecoveryCodeRow.member_id == member.id, RecoveryCodeRow.used_at.is_(None))
         )
         record(session, AuditKind.RECOVERY_CODE_USED, actor, detail={"left": left}, now=now)
-    record(session, AuditKind.SIGNIN, actor, detail={"session": row.id}, now=now)
+    detail: dict[str, object] = {"session": row.id}
+    if factor == "passkey":
+        detail["factor"] = factor
+    record(session, AuditKind.SIGNIN, actor, detail=detail, now=now)
     return SignedIn(token, row.id, member.id, FULL)
