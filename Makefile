@@ -3,8 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The pages' catalogues, compiled from their .po files (setup.py does it for built packages).
+LOCALES := src/haechi/web/locales
+MO := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po))
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,12 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D messages -i $< -o $@
+
+# After changing a page's text: extract every _("...") into the template, update both
+# catalogues, then write the Korean of each new msgid in ko/LC_MESSAGES/messages.po.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	  --project haechi --version 0.1 -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -D messages -i $(LOCALES)/messages.pot -d $(LOCALES) \
+	  --no-fuzzy-matching --ignore-obsolete
+
 # The whole flow in ./haechi-data/demo; it waits for Enter at the end only when stdin is a
 # terminal (CI runs `make demo </dev/null`).
-demo: $(STAMP)
+demo: $(STAMP) $(MO)
 	$(BIN)/haechi demo
 
-lint: $(STAMP)
+lint: $(STAMP) $(MO)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
@@ -29,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/hashing.py
 
 clean:
-	rm -rf $(VENV) haechi-data
+	rm -rf $(VENV) haechi-data $(MO)

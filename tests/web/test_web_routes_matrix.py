@@ -18,7 +18,14 @@ from haechi.settings import Settings
 from haechi.web import create_app
 from haechi.web.permissions import ACTIONS, PUBLIC_PATHS
 
-PARAMS = {"session_id": "999999", "member_id": "999999", "token": "no-such-invite"}
+PARAMS = {
+    "session_id": "999999",
+    "member_id": "999999",
+    "token": "no-such-invite",
+    "job_id": "999999",
+    "ref": "no-such-case",
+    "passkey_id": "999999",
+}
 
 
 def route_action(route: APIRoute) -> str | None:

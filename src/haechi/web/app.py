@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -25,7 +26,12 @@ from haechi.store.models import utcnow
 from haechi.web import middleware
 from haechi.web.api import router as api_router
 from haechi.web.pages import render
-from haechi.web.routes import audit, auth, home, members, probes, sessions
+from haechi.web.routes import audit, auth, home, jobs, members, passkeys, personal, probes, sessions
+from haechi.web.routes import settings as settings_pages
+
+if TYPE_CHECKING:
+    from haechi.demo.signin import DemoSignIn
+    from haechi.jobs.runner import JobsConfig
 
 API_PREFIX = "/api/v1"
 STATIC = resources.files("haechi.web") / "static"
@@ -47,14 +53,37 @@ def _status(exc: MemberError) -> int:
     return 400
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> FastAPI:
-    """The app over the database of ``settings`` (migrated now), with ``clock`` for time."""
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    jobs_config: JobsConfig | None = None,
+    demo_link: DemoSignIn | None = None,
+) -> FastAPI:
+    """The app over the database of ``settings`` (migrated now), with ``clock`` for time.
+
+    With ``jobs_config`` the server runs the schedules and worker processes while it runs
+    (:mod:`haechi.jobs.runner`; only the process holding the lease does the work); without,
+    it only serves (``haechi serve --no-scheduler``, tests). ``demo_link`` makes it the demo's
+    server: every page says DEMO and the link signs the demo admin in once.
+    """
     db = open_database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        db.close()
+        runner = None
+        if jobs_config is not None:
+            from haechi.jobs.runner import JobRunner
+
+            runner = JobRunner(settings, db, jobs_config)
+            runner.start()
+        app.state.jobs = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+            db.close()
 
     app = FastAPI(
         title="haechi",
@@ -67,6 +96,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     app.state.db = db
     app.state.clock = clock
     app.state.settings = settings
+    app.state.jobs = None
+    app.state.demo = demo_link is not None
+    app.state.demo_link = demo_link
     middleware.install(app)
 
     @app.exception_handler(HTTPException)
@@ -88,15 +120,35 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for area in (auth, home, sessions, members, audit, probes):
+    for area in (auth, home, sessions, members, audit, probes, jobs, settings_pages):
+        app.include_router(area.router, include_in_schema=False)
+    if demo_link is not None:
+        from haechi.web.routes import demo
+
+        app.include_router(demo.router, include_in_schema=False)
+    for area in (personal, passkeys):
         app.include_router(area.router, include_in_schema=False)
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
 
 
+SCHEDULER_ENV = "HAECHI_SERVE_SCHEDULER"  # "0": this server only serves
+JOB_WORKERS_ENV = "HAECHI_SERVE_JOB_WORKERS"
+
+
 def app_from_environment() -> FastAPI:
-    """The app of the settings in the environment (``HAECHI_*``): uvicorn's factory."""
+    """The app of the settings in the environment (``HAECHI_*``): uvicorn's factory.
+
+    Each of uvicorn's worker processes builds one; all may run the scheduler, since only the
+    one holding the lease does anything (``haechi serve`` sets the two variables above).
+    """
+    import os
+
+    from haechi.jobs.runner import JobsConfig
     from haechi.settings import load_settings
 
-    return create_app(load_settings())
+    config = None
+    if os.environ.get(SCHEDULER_ENV, "1") != "0":
+        config = JobsConfig(workers=int(os.environ.get(JOB_WORKERS_ENV, "2")))
+    return create_app(load_settings(), jobs_config=config)

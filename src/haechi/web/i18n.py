@@ -1,94 +1,103 @@
-"""Korean and English for the pages of the team server, chosen by Accept-Language.
+"""Korean and English for the pages of the team server: gettext catalogues, times in a zone.
 
-Templates write ``_("English text")``; :data:`KOREAN` gives its Korean. Korean is the default:
-the people this serves read it first. (A Babel catalogue replaces this table when the pages
-grow; a test checks that every text in a template has its Korean here.)
+Templates write ``_("English text")``; the Korean is in ``locales/ko/LC_MESSAGES/messages.po``
+(extracted from the templates and this package with ``make messages``, babel.cfg), compiled
+to ``messages.mo`` when the package is built (setup.py) or installed for development (the
+Makefile). A catalogue whose ``.mo`` is missing or older than its ``.po`` is read from the
+``.po`` in memory, so a checkout run straight from its sources still speaks Korean; nothing is
+ever written into the package at run time. Korean is the default: the people this serves read
+it first.
+
+Texts that reach a page from elsewhere (an error a service raised, a role's name) are marked
+here with :func:`N_` so that extraction finds them.
 """
 
 from __future__ import annotations
 
+import gettext
 from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from io import BytesIO
+
+from haechi.members.preferences import zone
 
 LOCALES = ("ko", "en")
 DEFAULT = "ko"
+DOMAIN = "messages"
+LOCALE_DIR = resources.files("haechi.web") / "locales"
 
-KOREAN: dict[str, str] = {
-    "haechi": "해치",
-    "Sign in": "로그인",
-    "Sign out": "로그아웃",
-    "Name": "이름",
-    "Password": "비밀번호",
-    "Password again": "비밀번호 확인",
-    "Next": "다음",
-    "Code": "코드",
-    "Code from your authenticator app, or a recovery code":
-        "인증 앱의 코드 또는 복구 코드",
-    "Signed in as": "로그인한 사용자",
-    "Role": "역할",
-    "Status": "상태",
-    "Home": "홈",
-    "Your sessions": "내 세션",
-    "Members": "구성원",
-    "Audit log": "감사 기록",
-    "Started": "시작",
-    "Last seen": "마지막 활동",
-    "Ends": "만료",
-    "Address": "주소",
-    "Browser": "브라우저",
-    "This session": "현재 세션",
-    "Revoke": "종료",
-    "Invite a member": "구성원 초대",
-    "Invitation link (shown once; valid until": "초대 링크 (한 번만 표시됨; 유효 기한",
-    "Change role": "역할 변경",
-    "Suspend": "정지",
-    "Reinstate": "복귀",
-    "Joined": "가입",
-    "Kind": "종류",
-    "Member": "구성원",
-    "Filter": "필터",
-    "Time": "시각",
-    "Actor": "행위자",
-    "Subject": "대상",
-    "Detail": "세부",
-    "Export CSV": "CSV 내보내기",
-    "Export JSON": "JSON 내보내기",
-    "Audit chain": "감사 체인",
-    "intact": "온전함",
-    "broken at row": "손상된 행",
-    "Join the team": "팀 가입",
-    "Choose a pseudonym and a password (at least 12 characters).":
-        "가명과 비밀번호(12자 이상)를 정하세요.",
-    "Join": "가입",
-    "Welcome": "환영합니다",
-    "Add this key to your authenticator app (scan the code or type the key):":
-        "이 키를 인증 앱에 추가하세요 (코드를 스캔하거나 키를 입력하세요):",
-    "Keep these recovery codes somewhere safe; each works once:":
-        "이 복구 코드를 안전한 곳에 보관하세요. 각 코드는 한 번만 쓸 수 있습니다:",
-    "Until an admin gives you a role, you are in probation.":
-        "관리자가 역할을 부여할 때까지 수습 상태입니다.",
-    "Please sign in first.": "먼저 로그인하세요.",
-    "You may not see this page.": "이 페이지를 볼 권한이 없습니다.",
-    "Not found.": "찾을 수 없습니다.",
-    "The request came from another site and was refused.":
-        "다른 사이트에서 온 요청이라 거부되었습니다.",
-    "The form has expired; reload the page and try again.":
-        "양식이 만료되었습니다. 페이지를 새로 고친 후 다시 시도하세요.",
-    "The passwords differ.": "비밀번호가 서로 다릅니다.",
-    "wrong name or password": "이름 또는 비밀번호가 틀렸습니다",
-    "wrong or already used code": "틀렸거나 이미 사용한 코드입니다",
-    "too many failed sign-ins; try again in 15 minutes":
-        "로그인 실패가 너무 많습니다. 15분 후에 다시 시도하세요",
-    "sign in again: the first step has expired": "첫 단계가 만료되었습니다. 다시 로그인하세요",
-    "admin": "관리자",
-    "analyst": "분석가",
-    "reviewer": "검토자",
-    "liaison": "연락 담당",
-    "auditor": "감사자",
-    "probation": "수습",
-    "active": "활동",
-    "suspended": "정지됨",
-    "all": "전체",
-}
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation where it is written; it is translated where shown."""
+    return text
+
+
+SHOWN_ELSEWHERE = (
+    # roles and statuses (shown as their value)
+    N_("admin"),
+    N_("analyst"),
+    N_("reviewer"),
+    N_("liaison"),
+    N_("auditor"),
+    N_("probation"),
+    N_("active"),
+    N_("suspended"),
+    # job kinds and states
+    N_("scan"),
+    N_("watches"),
+    N_("rechecks"),
+    N_("followups"),
+    N_("reminders"),
+    N_("queued"),
+    N_("running"),
+    N_("done"),
+    N_("failed"),
+    # the pages of errors (haechi.web.app) and texts routes hand to templates
+    N_("Please sign in first."),
+    N_("You may not see this page."),
+    N_("Not found."),
+    N_("The passwords differ."),
+    # errors services raise, shown on the page they refused
+    N_("wrong name or password"),
+    N_("wrong or already used code"),
+    N_("too many failed sign-ins; try again in 15 minutes"),
+    N_("sign in again: the first step has expired"),
+)
+
+
+def _compiled(locale: str) -> gettext.GNUTranslations | None:
+    folder = LOCALE_DIR / locale / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if not po.is_file():
+        return None
+    if mo.is_file():
+        try:
+            fresh = _mtime(mo) >= _mtime(po)
+        except OSError:
+            fresh = True  # inside a zip or wheel: built together
+        if fresh:
+            return gettext.GNUTranslations(BytesIO(mo.read_bytes()))
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    buffer = BytesIO()
+    write_mo(buffer, read_po(BytesIO(po.read_bytes()), locale=locale))
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _mtime(path: object) -> float:
+    from pathlib import Path
+
+    return Path(str(path)).stat().st_mtime
+
+
+@cache
+def catalogue(locale: str) -> gettext.NullTranslations:
+    """The catalogue of ``locale`` (English texts are their own translation)."""
+    return _compiled(locale) or gettext.NullTranslations()
 
 
 def negotiate(accept_language: str | None) -> str:
@@ -109,7 +118,17 @@ def negotiate(accept_language: str | None) -> str:
 
 
 def translator(locale: str) -> Callable[[str], str]:
-    """The ``_`` of templates in ``locale``: English as written, Korean from the table."""
-    if locale == "ko":
-        return lambda text: KOREAN.get(text, text)
-    return lambda text: text
+    """The ``_`` of templates in ``locale``."""
+    return catalogue(locale if locale in LOCALES else DEFAULT).gettext
+
+
+def clock_text(time_zone: str | None) -> Callable[[datetime | None, str], str]:
+    """The ``when`` of templates: a moment in the reader's zone, with the zone's short name."""
+    tz = zone(time_zone)
+
+    def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(tz).strftime(f"{fmt} %Z")
+
+    return when

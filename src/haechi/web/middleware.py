@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from haechi.members.preferences import Preferences, get_preferences
 from haechi.members.sessions import SessionInfo, load_session
 from haechi.store.database import Database
 from haechi.web.deps import SAFE_METHODS
@@ -91,9 +92,14 @@ async def cross_origin_check(request: Request, call_next: Next) -> Response:
     return await call_next(request)
 
 
-def _load(db: Database, token: str, now: datetime) -> tuple[SessionInfo, str | None] | None:
+def _load(
+    db: Database, token: str, now: datetime
+) -> tuple[tuple[SessionInfo, str | None], Preferences] | None:
     with db.session() as session:
-        return load_session(session, token, now=now)
+        loaded = load_session(session, token, now=now)
+        if loaded is None:
+            return None
+        return loaded, get_preferences(session, loaded[0].member_id)
 
 
 async def session_middleware(request: Request, call_next: Next) -> Response:
@@ -105,6 +111,7 @@ async def session_middleware(request: Request, call_next: Next) -> Response:
     request.state.web_session = None
     request.state.new_token = None
     request.state.end_session = False
+    request.state.preferences = Preferences()
     token = request.cookies.get(cookie_name(request))
     stale = False
     if token:
@@ -114,7 +121,7 @@ async def session_middleware(request: Request, call_next: Next) -> Response:
         if loaded is None:
             stale = True
         else:
-            request.state.web_session, request.state.new_token = loaded
+            (request.state.web_session, request.state.new_token), request.state.preferences = loaded
     response = await call_next(request)
     if request.state.new_token:
         set_session_cookie(request, response, request.state.new_token)
@@ -124,7 +131,9 @@ async def session_middleware(request: Request, call_next: Next) -> Response:
 
 
 async def locale_middleware(request: Request, call_next: Next) -> Response:
-    request.state.locale = negotiate(request.headers.get("accept-language"))
+    """The member's chosen language once signed in, before that the browser's."""
+    chosen = request.state.preferences.locale if request.state.web_session else None
+    request.state.locale = chosen or negotiate(request.headers.get("accept-language"))
     response = await call_next(request)
     response.headers.setdefault("Content-Language", request.state.locale)
     response.headers.setdefault("Vary", "Accept-Language, Cookie")

@@ -12,6 +12,9 @@ from haechi.members.model import Role
 EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 AUDITORS = frozenset({Role.ADMIN, Role.AUDITOR})
+ANALYSTS = frozenset({Role.ADMIN, Role.ANALYST})
+JOB_READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
+KEEPERS = frozenset({Role.ADMIN, Role.LIAISON})  # victims' personal data
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "home.view": EVERYONE,  # who you are
@@ -25,13 +28,26 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "members.suspend": ADMINS,
     "audit.read": AUDITORS,
     "audit.export": AUDITORS,
+    "settings.read": EVERYONE,  # one's own language and time zone
+    "settings.update": EVERYONE,
+    "jobs.read": JOB_READERS,  # scheduled runs and scans, their progress and results
+    "jobs.scan": ANALYSTS,  # ask the server to scan a URL
+    "cases.personal.read": KEEPERS,  # every view audited
+    "cases.personal.write": KEEPERS,
+    "cases.personal.find": KEEPERS,  # by phone or e-mail, through the blind index
+    "passkeys.read": EVERYONE,  # one's own passkeys
+    "passkeys.register": EVERYONE,
+    "passkeys.remove": EVERYONE,
 }
 
 PUBLIC_PATHS = frozenset(
     {
         "/signin",
         "/signin/code",
+        "/signin/passkey/options",  # the passkey second step: the password step's session
+        "/signin/passkey",
         "/join/{token}",
+        "/demo/signin/{token}",  # only on `haechi demo`'s server: a one-time sign-in link
         "/health",
         "/healthz",
         "/readyz",

@@ -6,11 +6,14 @@ CSRF token in ``X-CSRF-Token`` (``GET /api/v1/me`` gives it).
 
 from fastapi import APIRouter
 
-from haechi.web.api import audit, me, members
+from haechi.web.api import audit, jobs, me, members, private, settings
 
 router = APIRouter()
 router.include_router(me.router)
 router.include_router(members.router)
 router.include_router(audit.router)
+router.include_router(jobs.router)
+router.include_router(settings.router)
+router.include_router(private.router)
 
 __all__ = ["router"]

@@ -1,0 +1,79 @@
+"""Jobs: the scheduler's runs and members' scans, their progress and results; asking for a
+scan of a URL (analysts and admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from haechi.jobs import JobError, JobKind, JobState, service
+from haechi.members.model import Actor
+from haechi.web.deps import DbSession, Now, require
+from haechi.web.pages import render
+
+router = APIRouter()
+
+StateFilter = Annotated[str | None, Query(max_length=20)]
+
+
+def _page(
+    request: Request, db: DbSession, state: str | None, kind: str | None, **extra: object
+) -> Response:
+    try:
+        jobs = service.list_jobs(db, state=state or None, kind=kind or None)
+    except JobError as exc:
+        return render(request, "error.html", {"message": str(exc)}, 400)
+    context = {
+        "jobs": jobs,
+        "states": list(JobState),
+        "kinds": list(JobKind),
+        "state": state or "",
+        "kind": kind or "",
+        "target": "",
+        "allow_hosts": "",
+        "refresh": any(not j.finished for j in jobs),
+        **extra,
+    }
+    return render(request, "jobs.html", context, 400 if extra.get("error") else 200)
+
+
+@router.get("/jobs")
+def jobs_page(
+    request: Request,
+    db: DbSession,
+    actor: Annotated[Actor, require("jobs.read")],
+    state: StateFilter = None,
+    kind: StateFilter = None,
+) -> Response:
+    return _page(request, db, state, kind)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(
+    request: Request, db: DbSession, job_id: int, actor: Annotated[Actor, require("jobs.read")]
+) -> Response:
+    try:
+        job = service.get_job(db, job_id)
+    except JobError:
+        return render(request, "error.html", {"message": "Not found."}, 404)
+    return render(request, "job.html", {"job": job})
+
+
+@router.post("/jobs/scan")
+def ask_for_scan(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    actor: Annotated[Actor, require("jobs.scan")],
+    target: Annotated[str, Form(max_length=2100)],
+    allow_hosts: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        job = service.request_scan(db, actor, target, allow_hosts, now=now)
+    except JobError as exc:
+        return _page(
+            request, db, None, None, error=str(exc), target=target, allow_hosts=allow_hosts
+        )
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
