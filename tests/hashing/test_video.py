@@ -85,7 +85,7 @@ def test_large_frames_are_sampled_like_pdq_pixels() -> None:
     rng = np.random.default_rng(3)
     rgb = rng.integers(0, 256, size=(720, 1280, 3), dtype=np.uint8)
     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    whole, _ = _frame_pdq(frame, VideoOptions())
+    whole, _, _ = _frame_pdq(frame, VideoOptions())
     assert whole == pdq_of_pixels(pdq_pixels(frame.to_ndarray(format="rgb24")))
 
 

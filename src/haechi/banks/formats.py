@@ -150,7 +150,7 @@ def export_entries(
 
 
 def _without_local_features(entry: BankEntry) -> BankEntry:
-    kept = tuple(s for s in entry.signals if s.kind is not SignalKind.ORB)
+    kept = tuple(s for s in entry.signals if not s.kind.is_local)
     return replace(entry, signals=kept)
 
 

@@ -88,6 +88,8 @@ class MediaHashes:
                 variant = self.video.variants.get(name)
                 if variant is not None and len(variant) > 0:
                     local.append(Signal.of_video(variant, kind))
+            if self.video.features is not None and len(self.video.features) > 0:
+                local.append(Signal.of_record(self.video.features.to_bytes(), SignalKind.VORB))
         return [
             *(Signal.of_pdq(p) for p in pdqs),
             *(Signal.of_pdq(p, SignalKind.PDQ_CROP) for p in crops),
@@ -111,7 +113,9 @@ class HashOptions:
     max_file_bytes: int = 256 * 1024 * 1024
     max_video_bytes: int = 8 * 1024 * 1024 * 1024
     """Videos are read from disk as they decode, so their cap is higher than images'."""
-    video: VideoOptions = field(default_factory=VideoOptions)
+    video: VideoOptions = field(default_factory=lambda: VideoOptions(local=True))
+    """How to sample videos; a query keeps its frames' keypoints unless ``video.local`` is
+    off (a scan turns it off when no registered video has any)."""
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     dihedral: bool = False
     content: bool = True
@@ -212,17 +216,22 @@ def _video_result(
 ) -> MediaHashes:
     sha256, md5, size = digests
     try:
-        # A scan's query (``dihedral``) also looks for mirrored and letterboxed copies, as it
-        # does for images; a bank keeps each frame's centre crop, as it keeps images' crops.
+        # A scan's query (``dihedral``) also looks for turned, mirrored, letterboxed and
+        # captioned copies, and keeps keypoints of its frames, as it does for images; a bank
+        # keeps each frame's centre crops, and crops and keypoints of representative frames.
         query = options.dihedral and not options.register
         video = hash_video(
             source,
             replace(
                 options.video,
                 mirror=query,
+                dihedral=query,
                 content=query,
+                regions=query and options.regions,
+                local=query and options.video.local,
                 crop=options.register,
                 centre=query or options.register,
+                key_frames=options.register,
             ),
         )
     except MediaError as exc:

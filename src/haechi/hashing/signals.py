@@ -10,6 +10,8 @@ A video's signal is ``vpdq``: the PDQ hashes of its sampled frames, written as M
 feature-file text and kept as one versioned record (:mod:`haechi.hashing.video_format`);
 ``vpdq-crop`` holds the same frames' centre 95 %, so a re-upload cropped by about 5 % is found,
 and ``vpdq-centre`` their centre 70 %, clear of the corners where sites stamp their logos.
+``vorb`` is a video's ``orb``: the keypoints and crop hashes of its representative frames
+(:mod:`haechi.hashing.video_local`), base64 text wherever it travels as text.
 
 PDQ values carry their quality, because a hash of a flat or tiny image is not reliable: such a
 hash is kept, flagged by :attr:`PdqHash.reliable`, and not matched by default.
@@ -45,11 +47,18 @@ class SignalKind(StrEnum):
     VPDQ = "vpdq"
     VPDQ_CROP = "vpdq-crop"
     VPDQ_CENTRE = "vpdq-centre"
+    VORB = "vorb"
 
     @property
     def is_video(self) -> bool:
         """Whether values of this kind are a video's frame hashes (vPDQ feature text)."""
         return self in (SignalKind.VPDQ, SignalKind.VPDQ_CROP, SignalKind.VPDQ_CENTRE)
+
+    @property
+    def is_local(self) -> bool:
+        """Whether values of this kind are local-features records (partly invertible: they
+        stay home unless exported on purpose)."""
+        return self in (SignalKind.ORB, SignalKind.VORB)
 
     @property
     def is_pdq(self) -> bool:
@@ -67,20 +76,28 @@ _HEX_LENGTH = {
 MAX_RECORD_TEXT = 256 * 1024
 # Sanity cap on a vpdq value as text: about 90 characters a frame, 200,000 frames.
 MAX_VIDEO_TEXT = 18 * 1024 * 1024
+# Sanity cap on a vorb value as text: about 14 KB a representative frame, 5,000 frames.
+MAX_VIDEO_RECORD_TEXT = 96 * 1024 * 1024
 
 
-def _normalise_record(value: str) -> str:
+def _normalise_record(value: str, kind: SignalKind = SignalKind.ORB) -> str:
     text = "".join(value.split())
-    if len(text) > MAX_RECORD_TEXT:
-        raise ValueError(f"an orb record of {len(text):,} characters is over {MAX_RECORD_TEXT:,}")
+    cap = MAX_RECORD_TEXT if kind is SignalKind.ORB else MAX_VIDEO_RECORD_TEXT
+    if len(text) > cap:
+        raise ValueError(f"an {kind} record of {len(text):,} characters is over {cap:,}")
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("an orb value must be base64 text") from None
+        raise ValueError(f"an {kind} value must be base64 text") from None
     # Imported here: local.py needs numpy and OpenCV, and imports this module.
-    from haechi.hashing.local import LocalFeatures
+    if kind is SignalKind.ORB:
+        from haechi.hashing.local import LocalFeatures
 
-    LocalFeatures.from_bytes(raw)  # raises ValueError naming what is wrong
+        LocalFeatures.from_bytes(raw)  # raises ValueError naming what is wrong
+    else:
+        from haechi.hashing.video_local import VideoFeatures
+
+        VideoFeatures.from_bytes(raw)
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -90,8 +107,8 @@ def normalise_value(kind: SignalKind, value: str) -> str:
     Hex kinds are lower-cased; an ``orb`` record is base64 text that must parse; a ``vpdq``
     value is a vPDQ feature file that must parse, written back in its canonical form.
     """
-    if kind is SignalKind.ORB:
-        return _normalise_record(value)
+    if kind.is_local:
+        return _normalise_record(value, kind)
     if kind.is_video:
         return _video(value).to_vpdq()
     text = value.strip().lower()
@@ -177,9 +194,9 @@ class Signal:
             from haechi.hashing.video_format import VideoSignature
 
             return cls(kind, VideoSignature.from_bytes(record).to_vpdq())
-        if kind is not SignalKind.ORB:
+        if not kind.is_local:
             raise ValueError(f"a {kind} signal has no record")
-        return cls(SignalKind.ORB, base64.b64encode(record).decode("ascii"))
+        return cls(kind, base64.b64encode(record).decode("ascii"))
 
     @classmethod
     def of_video(cls, signature: VideoSignature, kind: SignalKind = SignalKind.VPDQ) -> Signal:
@@ -190,7 +207,7 @@ class Signal:
         """The bytes of an ``orb`` or ``vpdq`` signal's record; ``ValueError`` for others."""
         if self.kind.is_video:
             return _video(self.value).to_bytes()
-        if self.kind is not SignalKind.ORB:
+        if not self.kind.is_local:
             raise ValueError(f"a {self.kind} signal has no record")
         return base64.b64decode(self.value)
 

@@ -47,16 +47,35 @@ import av.error
 import numpy as np
 
 from haechi.errors import MediaError, MediaTooLarge, UnsupportedMedia
+from haechi.hashing.chrome import unchromed
 from haechi.hashing.crops import Box, crop
-from haechi.hashing.decode import PDQ_SIDE, pdq_pixels
+from haechi.hashing.decode import PDQ_SIDE, Pixels, pdq_pixels
+from haechi.hashing.local import LocalFeatures
 from haechi.hashing.normalise import unbordered
 from haechi.hashing.pdq import pdq_dihedral, pdq_of_pixels
 from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, PdqHash
 from haechi.hashing.video_format import FrameHash, VideoSignature, fold
+from haechi.hashing.video_local import (
+    KEY_DISTANCE,
+    KEY_SECONDS,
+    MAX_KEY_FRAMES,
+    MAX_QUERY_FRAMES,
+    QUERY_DISTANCE,
+    QUERY_SECONDS,
+    QueryFrame,
+    Thinning,
+    VideoFeatures,
+    bank_frame,
+    key_frames,
+    query_frame,
+)
 
 # Decoders that can skip B-frames without harming the frames we keep (see VideoOptions.skip).
 _SKIPPING_CODECS = frozenset({"h264", "hevc"})
 _MIRROR = 5
+# pdqhash's dihedral order after the original: the turns, then the mirror images.
+_DIHEDRAL = {1: "rotate-90", 2: "rotate-180", 3: "rotate-270", 4: "flip", 5: "mirror"}
+_DIHEDRAL |= {6: "transpose", 7: "transverse"}
 CENTRE_95: Box = (0.025, 0.025, 0.975, 0.975)
 CENTRE_70: Box = (0.15, 0.15, 0.85, 0.85)
 _MAX_HELD_BYTES = 64 * 1024 * 1024  # a group of pictures held undecoded, at most
@@ -100,8 +119,18 @@ class VideoOptions:
     decode), ``none`` nothing."""
     mirror: bool = False
     """Queries: also hash each frame's mirror image (flipped re-uploads are common)."""
+    dihedral: bool = False
+    """Queries: also hash each frame's turns and other mirror images (all eight, from one
+    DCT, as for stills); implies ``mirror``."""
     content: bool = False
     """Queries: also hash the picture inside flat borders (letterboxed re-uploads)."""
+    regions: bool = False
+    """Queries: also hash the picture inside caption bars or screenshot chrome."""
+    local: bool = False
+    """Queries: keep the keypoints and working view of frames picked by
+    :class:`~haechi.hashing.video_local.Thinning`, for the local-features stage."""
+    key_frames: bool = False
+    """Banks: keep the keypoints and crop hashes of representative frames (``vorb``)."""
     crop: bool = False
     """Banks: also hash each frame's centre 95 % (re-uploads cropped by about 5 %)."""
     centre: bool = False
@@ -132,6 +161,10 @@ class VideoHashes:
     variants: dict[str, VideoSignature] = field(default_factory=dict)
     """Other views of the same frames, each folded the same way: ``mirror`` and ``content``
     for a query, ``crop`` for a bank (see :class:`VideoOptions`)."""
+    features: VideoFeatures | None = None
+    """For a bank: the representative frames' keypoints and crop hashes."""
+    local: tuple[QueryFrame, ...] = field(default=(), repr=False, compare=False)
+    """For a query: picked frames' keypoints and working views (never stored)."""
 
     @property
     def frames(self) -> tuple[FrameHash, ...]:
@@ -212,6 +245,13 @@ class _Sampler:
         self.pool = pool
         self.pending: list[tuple[int, float, Future[_Hashes]]] = []
         self.variants: dict[str, list[FrameHash]] = {}
+        self.picked: list[tuple[float, LocalFeatures]] = []
+        self.local: list[QueryFrame] = []
+        self.thinning = (
+            Thinning(KEY_DISTANCE, KEY_SECONDS, MAX_KEY_FRAMES)
+            if options.key_frames
+            else Thinning(QUERY_DISTANCE, QUERY_SECONDS, MAX_QUERY_FRAMES)
+        )
 
     # Windows: window k covers [start + k*step, start + (k+1)*step).
     def _window(self, t: float) -> int:
@@ -359,10 +399,19 @@ class _Sampler:
         self.pending.append((number, seconds, self.pool.submit(_frame_pdq, frame, self.options)))
 
     def _keep(self, number: int, seconds: float, hashes: _Hashes) -> None:
-        whole, others = hashes
+        whole, others, pixels = hashes
         self.frames.append(FrameHash(number, seconds, whole))
         for name, pdq in others.items():
             self.variants.setdefault(name, []).append(FrameHash(number, seconds, pdq))
+        # Frames arrive in time order: the thinning picks which get local features.
+        if pixels is None or not self.thinning.wants(seconds, whole):
+            return
+        if self.options.key_frames:
+            self.picked.append((seconds, bank_frame(pixels, self.width, self.height, whole)))
+        else:
+            features, view = query_frame(pixels, self.width, self.height)
+            if len(features) > 0:
+                self.local.append(QueryFrame(seconds, features, view))
 
     def _collect(self, job: tuple[int, float, Future[_Hashes]]) -> None:
         number, seconds, future = job
@@ -375,14 +424,15 @@ class _Sampler:
         self.pending = []
 
 
-_Hashes = tuple[PdqHash, dict[str, PdqHash]]
+_Hashes = tuple[PdqHash, dict[str, PdqHash], Pixels | None]
 
 
 def _frame_pdq(frame: Any, options: VideoOptions) -> _Hashes:
     """PDQ of a decoded frame through the image path (RGB, nearest-sampled to 512, PDQ), and
     of the variants asked for: its mirror image (from the same DCT: pdqhash's dihedral
-    variant 5 is the left-right mirror, measured), the picture inside flat borders, the
-    centre 95 % and 70 %."""
+    variant 5 is the left-right mirror, measured), the other turns and mirror images, the
+    picture inside flat borders or caption bars, the centre 95 % and 70 %; and the pixels,
+    when local features may be taken of them."""
     rgb = frame.to_ndarray(format="rgb24")
     h, w = rgb.shape[:2]
     if h > PDQ_SIDE or w > PDQ_SIDE:
@@ -393,7 +443,11 @@ def _frame_pdq(frame: Any, options: VideoOptions) -> _Hashes:
         rgb = np.take(np.take(rgb, rows, axis=0), cols, axis=1)
     pixels = pdq_pixels(rgb)
     others: dict[str, PdqHash] = {}
-    if options.mirror:
+    if options.dihedral:
+        dihedral = pdq_dihedral(pixels)
+        whole = dihedral[0]
+        others.update((name, dihedral[k]) for k, name in _DIHEDRAL.items())
+    elif options.mirror:
         dihedral = pdq_dihedral(pixels)
         whole, others["mirror"] = dihedral[0], dihedral[_MIRROR]
     else:
@@ -402,11 +456,16 @@ def _frame_pdq(frame: Any, options: VideoOptions) -> _Hashes:
         inner = unbordered(pixels)
         if inner is not None:
             others["content"] = pdq_of_pixels(inner)
+    if options.regions:
+        chromeless = unchromed(pixels)
+        if chromeless is not None:
+            others["chrome"] = pdq_of_pixels(chromeless)
     if options.crop:
         others["crop"] = pdq_of_pixels(crop(pixels, CENTRE_95))
     if options.centre:
         others["centre"] = pdq_of_pixels(crop(pixels, CENTRE_70))
-    return whole, others
+    keep = pixels if options.local or options.key_frames else None
+    return whole, others, keep
 
 
 def _open(source: Path | bytes) -> Any:
@@ -517,6 +576,12 @@ def _hash_container(container: Any, options: VideoOptions) -> VideoHashes:
             )
             for name, frames in sampler.variants.items()
         },
+        features=(
+            key_frames(sampler.picked, sampler.frames[-1].timestamp + sampler.step)
+            if options.key_frames
+            else None
+        ),
+        local=tuple(sampler.local),
     )
 
 

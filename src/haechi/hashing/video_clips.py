@@ -4,8 +4,10 @@ Video robustness figures only mean something on moving pictures made from real p
 and tests must not depend on downloads. A clip here is a series of shots, each a slow pan and
 zoom over one of the testkit's photos (:func:`haechi.testkit.registered_photos`) with a little
 sensor noise, cut hard from one to the next, encoded with PyAV's bundled FFmpeg. Edits decode
-a clip and encode it again: at a low bitrate, smaller, at another frame rate, trimmed, cropped,
-letterboxed, with a logo, mirrored, or several clips joined into a compilation.
+a clip and encode it again: at a low bitrate, smaller, at another frame rate, trimmed, cropped
+(centred or off-centre), letterboxed, with a logo or a caption bar, mirrored, turned, shown
+small inside another picture, or several clips (or excerpts of them) joined into a
+compilation.
 
 Deterministic for the same arguments, so a failing test names a clip anyone can remake.
 """
@@ -167,14 +169,24 @@ def transcode(
     return encode(frames(), dst, out_fps, crf=crf)
 
 
-def concatenate(parts: Sequence[Path], dst: Path, size: tuple[int, int], fps: float) -> Path:
-    """Join videos one after the other, each scaled to ``size``, at ``fps``."""
+Excerpt = tuple[Path, float, float]
+"""A stretch of a video: its file, and the start and end in seconds."""
+
+
+def concatenate(
+    parts: Sequence[Path | Excerpt], dst: Path, size: tuple[int, int], fps: float
+) -> Path:
+    """Join videos (whole, or the excerpts named) one after the other, each scaled to
+    ``size``, at ``fps``."""
 
     def frames() -> Iterator[Rgb]:
         for part in parts:
+            path, start, end = part if isinstance(part, tuple) else (part, 0.0, float("inf"))
             emitted = 0
-            for t, rgb in decoded(part):
-                while emitted / fps <= t + 1e-6:
+            for t, rgb in decoded(path):
+                if t < start - 1e-6 or t >= end:
+                    continue
+                while emitted / fps <= t - start + 1e-6:
                     yield resize(rgb, size)
                     emitted += 1
 
@@ -239,3 +251,51 @@ def with_logo(rgb: Rgb) -> Rgb:
     )
     draw.text((x0 + lw // 8, y0 + lh // 3), "HOTCLIPS", fill=(220, 20, 60, 255))
     return np.asarray(Image.alpha_composite(im, overlay).convert("RGB"))
+
+
+def cropped_off_centre(percent: float) -> FrameEdit:
+    """``percent`` of each side cut away, all of it from the right and the bottom (a crop
+    that removes a watermark in a corner)."""
+
+    def edit(rgb: Rgb) -> Rgb:
+        h, w = rgb.shape[:2]
+        dx, dy = round(w * percent / 100), round(h * percent / 100)
+        return np.ascontiguousarray(rgb[: h - dy, : w - dx])
+
+    return edit
+
+
+def captioned(top: bool) -> FrameEdit:
+    """A meme caption: a white band, 18 % of the height, with black text, above or below the
+    picture (the frame grows by the band)."""
+
+    def edit(rgb: Rgb) -> Rgb:
+        h, w = rgb.shape[:2]
+        band = max(24, round(h * 0.18))
+        canvas = Image.new("RGB", (w, h + band), (255, 255, 255))
+        canvas.paste(Image.fromarray(rgb), (0, band if top else 0))
+        y = band // 3 if top else h + band // 3
+        ImageDraw.Draw(canvas).text((w // 10, y), "wait for it lol", fill=(0, 0, 0))
+        return np.asarray(canvas)
+
+    return edit
+
+
+def picture_in_picture(background: Image.Image, scale: float = 0.5) -> FrameEdit:
+    """The clip shown small (``scale`` of each side) in the top-left corner of another
+    picture, as a reaction or commentary video shows what it talks about."""
+
+    def edit(rgb: Rgb) -> Rgb:
+        h, w = rgb.shape[:2]
+        canvas = np.array(background.convert("RGB").resize((w, h), Image.Resampling.BILINEAR))
+        iw, ih = round(w * scale), round(h * scale)
+        x, y = w // 20, h // 20
+        canvas[y : y + ih, x : x + iw] = resize(rgb, (iw, ih))
+        return canvas
+
+    return edit
+
+
+def turned(rgb: Rgb) -> Rgb:
+    """Turned a quarter anticlockwise (a phone held the other way)."""
+    return np.ascontiguousarray(np.rot90(rgb))

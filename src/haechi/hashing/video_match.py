@@ -16,8 +16,12 @@ different re-upload, so each rule here asks for the share that the edit leaves i
     other clips, so the query share is its part of the compilation and says nothing. Each
     registered video in it is a match of its own.
 ``excerpt``
-    Neither share, but one unbroken stretch of at least ten seconds (and five frames) of the
-    registered video: a trimmed clip inside a compilation.
+    Neither share, but a few seconds of the registered video in one piece: at least
+    ``excerpt_frames`` query frames over ``excerpt_seconds`` whose matches keep one time offset
+    between the two videos (each frame later in the query matches a frame as much later in
+    the registered video). A trimmed clip inside a compilation: every registered clip that
+    contributes a few seconds to one is reported. Chance agreements of single frames do not
+    line up in time, so this rule can ask for far fewer frames than the share rules.
 
 ``frame``
     A picture, not a video, within the PDQ radius of one registered frame: a screenshot or
@@ -28,17 +32,26 @@ one-sided rules also need ``min_frames`` matched frames on that side; ``full`` d
 registered three-second clip is still found whole. Frame hashes below quality 50 and folded
 repeats never count on either side (:func:`~haechi.hashing.video_format.fold`).
 
+Frames are matched by their PDQ hashes (and their variants: turned, mirrored, inside borders
+or caption bars, cropped) and by the local features of representative frames
+(:mod:`haechi.hashing.video_local`). A representative frame stands for the stretch until the
+next one: its match counts as that one registered frame in the shares, and as any moment of
+the stretch when the time offset is sought.
+
 The evidence names the matched time ranges on both sides ("0:12-1:40 of the registered video,
 at 2:05-3:33 of this one") for the reviewer and for notices.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 RULES = ("full", "part", "contains", "excerpt", "frame")
 FORMAT_VERSION = 1
@@ -53,8 +66,8 @@ class VideoThresholds:
     part_share: float = 0.8
     contains_share: float = 0.8
     min_frames: int = 5
-    excerpt_seconds: float = 10.0
-    excerpt_frames: int = 5
+    excerpt_seconds: float = 4.0
+    excerpt_frames: int = 4
 
 
 def clock(seconds: float) -> str:
@@ -174,26 +187,94 @@ def spans(times: Sequence[float], matched: Sequence[int], step: float) -> tuple[
 
 
 @dataclass(frozen=True)
+class FramePair:
+    """A query frame (its time) that agrees with a registered video at ``bank_start`` (or
+    anywhere up to ``bank_end``, for a representative frame), ``distance`` bits apart."""
+
+    query_time: float
+    bank_start: float
+    bank_end: float
+    distance: int
+
+
+def _cover(times: Sequence[float], t: float) -> int:
+    """The kept frame that stands for time ``t`` (the last at or before it)."""
+    return max(0, bisect.bisect_right(times, t + 1e-6) - 1)
+
+
+@dataclass(frozen=True)
 class VideoPairing:
-    """The frames of a query and of one registered video that lie within the radius."""
+    """The frames of a query and of one registered video that agree."""
 
     query_times: Sequence[float]
     query_step: float
     bank_times: Sequence[float]
     bank_step: float
-    query_matched: frozenset[int]
-    bank_matched: frozenset[int]
-    best_distances: Sequence[int]
-    """For each matched query frame, its smallest distance to the registered video."""
+    pairs: Sequence[FramePair]
+
+    def _matched(self) -> tuple[set[int], set[int], dict[int, int]]:
+        """Query frames that agree, the registered frames nearest to them, and each query
+        frame's smallest distance.
+
+        Only a query frame's nearest registered frames count: in a slow pan, neighbouring
+        frames are within the radius too, and would stretch the registered share beyond what
+        the query shows. A representative frame's match counts for that frame alone: where
+        in its stretch the query is, only the time offset (:meth:`aligned`) can tell.
+        """
+        query: dict[int, int] = {}
+        nearest: dict[int, set[int]] = {}
+        for p in self.pairs:
+            q = _cover(self.query_times, p.query_time)
+            b = _cover(self.bank_times, p.bank_start)
+            if q not in query or p.distance < query[q]:
+                query[q], nearest[q] = p.distance, {b}
+            elif p.distance == query[q]:
+                nearest[q].add(b)
+        bank = set().union(*nearest.values())
+        return set(query), bank, query
+
+    def aligned(self) -> tuple[int, float]:
+        """The longest run of query frames whose matches keep one time offset: its frames
+        and its seconds."""
+        if not self.pairs:
+            return 0, 0.0
+        slack = 0.5 * (self.query_step + self.bank_step) + 0.25
+        tq = np.array([p.query_time for p in self.pairs])
+        lo = tq - np.array([p.bank_end for p in self.pairs]) - slack
+        hi = tq - np.array([p.bank_start for p in self.pairs]) + slack
+        frame = np.array([_cover(self.query_times, t) for t in tq.tolist()])
+        best: tuple[int, float] = (0, 0.0)
+        # The offset agreed by most frames lies at some pair's lower end.
+        for offset in np.unique(np.round(lo, 2)).tolist():
+            inside = (lo <= offset + 1e-6) & (offset <= hi + 1e-6)
+            run = self._longest_run(sorted(set(frame[inside].tolist())))
+            best = max(best, run)
+        return best
+
+    def _longest_run(self, frames: list[int]) -> tuple[int, float]:
+        times, gap = self.query_times, 2.5 * self.query_step
+        best: tuple[int, float] = (0, 0.0)
+        first = 0
+        for k in range(1, len(frames) + 1):
+            ends = k == len(frames) or (
+                frames[k] != frames[k - 1] + 1 and times[frames[k]] - times[frames[k - 1]] > gap
+            )
+            if ends:
+                last = frames[k - 1]
+                stop = times[last + 1] if last + 1 < len(times) else times[last] + self.query_step
+                stop = min(stop, times[last] + gap)
+                best = max(best, (k - first, round(stop - times[frames[first]], 3)))
+                first = k
+        return best
 
     def judge(self, t: VideoThresholds) -> tuple[FrameEvidence, int] | None:
         """The evidence and the median distance when the rules make this a match."""
         nq, nb = len(self.query_times), len(self.bank_times)
-        if nq == 0 or nb == 0 or not self.query_matched:
+        if nq == 0 or nb == 0 or not self.pairs:
             return None
-        qm, bm = len(self.query_matched), len(self.bank_matched)
+        query_matched, bank_matched, best_distances = self._matched()
+        qm, bm = len(query_matched), len(bank_matched)
         q_share, b_share = qm / nq, bm / nb
-        bank_spans = spans(self.bank_times, sorted(self.bank_matched), self.bank_step)
         rule = None
         if q_share >= t.full_share and b_share >= t.full_share:
             rule = "full"
@@ -201,13 +282,10 @@ class VideoPairing:
             rule = "part"
         elif b_share >= t.contains_share and bm >= t.min_frames:
             rule = "contains"
-        elif any(
-            s.seconds >= t.excerpt_seconds
-            and sum(1 for i in self.bank_matched if s.start <= self.bank_times[i] < s.end)
-            >= t.excerpt_frames
-            for s in bank_spans
-        ):
-            rule = "excerpt"
+        elif qm >= t.excerpt_frames:
+            frames, seconds = self.aligned()
+            if frames >= t.excerpt_frames and seconds >= t.excerpt_seconds:
+                rule = "excerpt"
         if rule is None:
             return None
         evidence = FrameEvidence(
@@ -218,7 +296,7 @@ class VideoPairing:
             nq,
             bm,
             nb,
-            bank_spans,
-            spans(self.query_times, sorted(self.query_matched), self.query_step),
+            spans(self.bank_times, sorted(bank_matched), self.bank_step),
+            spans(self.query_times, sorted(query_matched), self.query_step),
         )
-        return evidence, round(statistics.median(self.best_distances))
+        return evidence, round(statistics.median(best_distances.values()))

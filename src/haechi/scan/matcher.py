@@ -208,7 +208,9 @@ class BankMatcher:
         for k, media in enumerate(batch):
             if media.video is not None:
                 video = media.video
-                found = self.videos.search(video.signature, video.variants.values())
+                found = self.videos.search(
+                    video.signature, video.variants.values(), video.local
+                )
             elif media.pdq is not None and media.pdq.reliable(self.min_quality):
                 # A still of a registered video (a screenshot, a thumbnail) is one of its frames.
                 variants = (*(media.dihedral or (media.pdq,)), *media.content, *media.regions)

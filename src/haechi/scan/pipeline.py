@@ -109,6 +109,7 @@ class Scanner:
         batch: list[Found] = []
         # Local features cost a third of a query's time: skip them when no bank has any.
         options = replace(hash_options(self.settings, True), local=len(self.matcher.local) > 0)
+        options = replace(options, video=self.matcher.videos.query_options(options.video))
         stopped: list[HaechiError] = []
         with HashingPool(options, self.settings.workers) as pool:
             for item in _until_error(items, stopped):

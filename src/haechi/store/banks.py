@@ -20,7 +20,7 @@ from haechi.errors import BankError
 from haechi.hashing.signals import Signal, SignalKind
 from haechi.store.models import BankRow, EntryRow, FeatureRow, SignalRow, utcnow
 
-_BLOB_KINDS = frozenset({SignalKind.ORB, *(k for k in SignalKind if k.is_video)})
+_BLOB_KINDS = frozenset(k for k in SignalKind if k.is_local or k.is_video)
 
 
 def _bank(row: BankRow, entries: int = 0) -> Bank:
