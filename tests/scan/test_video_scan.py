@@ -37,6 +37,10 @@ EDITS = {
     "letterbox": lambda s, d: vc.transcode(s, d, edit=vc.letterboxed),
     "logo": lambda s, d: vc.transcode(s, d, edit=vc.with_logo),
     "mirror": lambda s, d: vc.transcode(s, d, edit=vc.mirrored),
+    "turned": lambda s, d: vc.transcode(s, d, edit=vc.turned),
+    "crop-25": lambda s, d: vc.transcode(s, d, edit=vc.cropped(25)),
+    "crop-15-corner": lambda s, d: vc.transcode(s, d, edit=vc.cropped_off_centre(15)),
+    "caption": lambda s, d: vc.transcode(s, d, edit=vc.captioned(top=False)),
 }
 
 
@@ -55,8 +59,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     inbox.mkdir()
     for name, edit in EDITS.items():
         edit(clips["a"], inbox / f"a-{name}.mp4")
-    for name in ("low-bitrate", "mirror", "letterbox"):
+    for name in ("low-bitrate", "mirror", "letterbox", "crop-25", "caption"):
         EDITS[name](clips["u"], inbox / f"u-{name}.mp4")
+    # The registered clip shown small over another picture, and the other way round.
+    inset = vc.picture_in_picture(others[0], scale=0.5)
+    vc.transcode(clips["a"], inbox / "a-pip.mp4", edit=inset)
+    vc.transcode(clips["u"], inbox / "u-pip.mp4", edit=vc.picture_in_picture(photos[0]))
+    # Five seconds of each registered clip between unrelated ones.
+    excerpts = [(clips["u"], 0, 4), (clips["a"], 6, 11), (clips["u"], 4, 8), (clips["b"], 1, 6)]
+    vc.concatenate(excerpts, inbox / "excerpts.mp4", SIZE, FPS)
     (inbox / "u.bin").write_bytes(clips["u"].read_bytes())
     vc.concatenate([clips["b"], clips["u"], clips["a"]], inbox / "compilation.mp4", SIZE, FPS)
     (inbox / "broken.mp4").write_bytes(clips["a"].read_bytes()[:3000])
@@ -84,8 +95,8 @@ def test_every_edit_is_found_and_nothing_unrelated(
     found: dict[str, set[int]] = {}
     for hit in report.hits:
         found.setdefault(Path(hit.location).name, set()).add(hit.entry)
-    wanted = {f"a-{name}.mp4": {ids["a"]} for name in EDITS}
-    wanted["compilation.mp4"] = {ids["a"], ids["b"]}
+    wanted = {f"a-{name}.mp4": {ids["a"]} for name in [*EDITS, "pip"]}
+    wanted["compilation.mp4"] = wanted["excerpts.mp4"] = {ids["a"], ids["b"]}
     assert found == wanted
     by_name = {Path(h.location).name: h for h in report.hits if h.entry == ids["a"]}
     assert all(h.signal_kind == "vpdq" and h.frames is not None for h in by_name.values())
@@ -98,6 +109,14 @@ def test_every_edit_is_found_and_nothing_unrelated(
     # a is the third of three 12 s clips in the compilation: 0:24-0:36 of it.
     assert compiled.query_spans[0].start == pytest.approx(24, abs=1.5)
     assert "of the registered video" in compiled.describe()
+    # Each excerpt is its own hit, with where it lies in both videos.
+    parts = {h.entry: h.frames for h in report.hits if Path(h.location).name == "excerpts.mp4"}
+    a_part, b_part = parts[ids["a"]], parts[ids["b"]]
+    assert a_part is not None and b_part is not None
+    assert a_part.bank_spans[0].start == pytest.approx(6, abs=1.5)
+    assert a_part.query_spans[0].start == pytest.approx(4, abs=1.5)
+    assert b_part.bank_spans[0].start == pytest.approx(1, abs=1.5)
+    assert b_part.query_spans[0].start == pytest.approx(13, abs=1.5)
     with db.session() as session:
         stored = {h.id: h for h in ScanStore(session).hits(scan_id=report.scan_id)}
     assert all(stored[h.id].frames == h.frames for h in report.hits)
