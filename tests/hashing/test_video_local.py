@@ -59,7 +59,9 @@ def test_thinning_picks_cuts_and_a_frame_every_few_seconds() -> None:
 
 
 def _pairing(pairs: list[FramePair]) -> VideoPairing:
-    return VideoPairing([float(t) for t in range(60)], 1.0, [float(t) for t in range(30)], 1.0, pairs)
+    return VideoPairing(
+        [float(t) for t in range(60)], 1.0, [float(t) for t in range(30)], 1.0, pairs
+    )
 
 
 def test_a_few_seconds_at_one_time_offset_are_an_excerpt() -> None:
