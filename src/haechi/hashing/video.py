@@ -22,6 +22,12 @@ encoders write. Frames are hashed on a thread pool while decoding goes on (PDQ r
 GIL). ``bench/video.py`` measures the effect against Meta's ``vpdq``, which decodes every
 frame.
 
+**The second stage.** As for stills, a query also hashes each frame's turns and mirror images
+and the picture inside borders or caption bars, and keeps the keypoints of frames picked by
+:class:`~haechi.hashing.video_local.Thinning`; a bank keeps the crops and keypoints of
+representative frames (:mod:`haechi.hashing.video_local`), so cropped and picture-in-picture
+copies are found too.
+
 **Defensive decoding.** Files come from hostile places: empty, truncated, corrupt, audio only,
 absurd resolutions, hours long, a video named ``.jpg``. Each gives frame hashes or a
 :class:`~haechi.errors.MediaError` saying why, in bounded time and memory: caps on pixels per
