@@ -34,9 +34,26 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         forwarded_allow_ips: Annotated[
             str, typer.Option(help="Proxies whose X-Forwarded-* headers are trusted.")
         ] = "127.0.0.1",
+        no_scheduler: Annotated[
+            bool,
+            typer.Option(
+                "--no-scheduler",
+                help="Only serve: leave schedules and scans to another instance of the server.",
+            ),
+        ] = False,
+        job_workers: Annotated[
+            int, typer.Option(min=1, max=32, help="Worker processes for jobs (scans, watches).")
+        ] = 2,
     ) -> None:
-        """Serve the web app and its JSON API until interrupted (Ctrl-C)."""
+        """Serve the web app and its JSON API until interrupted (Ctrl-C).
+
+        The server also runs due watches, re-checks, repeat notices (drafts) and police report
+        reminders on their schedules, and the scans members ask for, in worker processes: one
+        server at a time does (a lease in the database), so several may run side by side.
+        """
         import uvicorn
+
+        from haechi.web.app import JOB_WORKERS_ENV, SCHEDULER_ENV
 
         settings = env().settings
         if not _loopback(host):
@@ -45,9 +62,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 "reverse proxy"
             )
         if workers == 1:
+            from haechi.jobs.runner import JobsConfig
             from haechi.web import create_app
 
-            web_app = guarded(lambda: create_app(settings))
+            jobs = None if no_scheduler else JobsConfig(workers=job_workers)
+            web_app = guarded(lambda: create_app(settings, jobs_config=jobs))
             uvicorn.run(
                 web_app,
                 host=host,
@@ -63,6 +82,8 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         # worker builds its app from the environment, so hand it this invocation's home.
         guarded(lambda: open_database(settings)).close()
         os.environ["HAECHI_HOME"] = str(settings.home.resolve())
+        os.environ[SCHEDULER_ENV] = "0" if no_scheduler else "1"
+        os.environ[JOB_WORKERS_ENV] = str(job_workers)
         uvicorn.run(
             "haechi.web.app:app_from_environment",
             factory=True,

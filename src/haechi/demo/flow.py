@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from contextlib import suppress
 from pathlib import Path
 
 from rich.console import Console
@@ -281,10 +280,15 @@ def statistics(w: World) -> None:
 
 
 def run_demo(
-    settings: Settings, out: Console, keep: bool = False, wait: bool | None = None
+    settings: Settings,
+    out: Console,
+    keep: bool = False,
+    serve: bool | None = None,
+    port: int = 8000,
 ) -> None:
-    """Run the whole flow in ``<home>/demo``; with ``wait`` (default: stdin is a terminal),
-    keep the board and mail server up until Enter is pressed."""
+    """Run the whole flow in ``<home>/demo``; then, with ``serve`` (default: stdin is a
+    terminal), serve the web app over the demo's home on 127.0.0.1 until Ctrl-C, the board and
+    the mail server staying up meanwhile."""
     with open_world(settings, out, keep) as w:
         out.print(
             f"[bold]haechi demo[/] · 해치 데모: the whole flow on sample photos, on this machine "
@@ -307,11 +311,8 @@ def run_demo(
             out,
             f"(or `hits`, `notices list`, `notices show {w.notice_id}`, `stats` with that --home)",
         )
-        if wait if wait is not None else sys.stdin.isatty():
-            show.say(
-                out,
-                f"the board ({w.base_url}/board/) and the mail server stay up while you look; "
-                "press Enter to stop them",
-            )
-            with suppress(EOFError, KeyboardInterrupt):
-                input()
+        if serve if serve is not None else sys.stdin.isatty():
+            from haechi.demo.serving import serve_web
+
+            show.say(out, f"the board ({w.base_url}/board/) and the mail server stay up too")
+            serve_web(w, port)

@@ -1,7 +1,8 @@
 """The demo server's one-time sign-in link: the demo admin signs in by opening it, once.
 
-Only `haechi demo` makes one, only over a demo home (the ``DEMO`` marker the demo writes in
-its home): a real team's admin signs in with her password and second factor. The link holds a
+Only `haechi demo` makes one, only over a demo home (the ``DEMO`` marker that
+:mod:`~haechi.demo.world` writes in its home): a real team's admin signs in with her password
+and second factor. The link holds a
 random token kept in memory as its SHA-256; it works once and for ``LIFETIME``.
 """
 
@@ -18,23 +19,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from haechi.audit.trail import AuditKind, record
-from haechi.demo.world import DemoError
+from haechi.demo.world import DemoError, is_demo_home
 from haechi.members.model import Actor, Role
 from haechi.members.sessions import FULL, open_session
 from haechi.store.member_models import MemberRow
 
 LIFETIME = timedelta(minutes=15)
-MARKER = "DEMO"  # the file that makes a home a demo home
-
-
-def mark_demo_home(home: Path) -> None:
-    """Mark ``home`` as the demo's (only `haechi demo` writes this file)."""
-    (home / MARKER).write_text("a haechi demo home: nothing here is real\n", encoding="utf-8")
-
-
-def is_demo_home(home: Path) -> bool:
-    """Whether ``home`` is a demo home."""
-    return (home / MARKER).is_file()
 
 
 def _digest(token: str) -> str:

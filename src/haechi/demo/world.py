@@ -76,6 +76,19 @@ class DemoError(HaechiError):
     """A step of the demo did not do what it shows; the message says which and why."""
 
 
+MARKER = "DEMO"  # the file that makes a home a demo home (its web server signs in by link)
+
+
+def mark_demo_home(home: Path) -> None:
+    """Mark ``home`` as the demo's; only the demo writes this file."""
+    (home / MARKER).write_text("a haechi demo home: nothing here is real\n", encoding="utf-8")
+
+
+def is_demo_home(home: Path) -> bool:
+    """Whether ``home`` is a demo home."""
+    return (home / MARKER).is_file()
+
+
 @dataclass
 class DemoClock:
     """The current time, moved forward on purpose to show what a day later brings."""
@@ -148,6 +161,7 @@ def open_world(settings: Settings, out: Console, keep: bool) -> Iterator[World]:
     if home.exists() and not keep:
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
+    mark_demo_home(home)
     settings = demo_settings(settings, home)
     board = DemoBoard(board_posts())
     with ExitStack() as stack:

@@ -15,6 +15,8 @@ from haechi.store.job_models import JobRow
 class JobError(HaechiError):
     """A job cannot be asked for as given (a bad URL, an unknown job); says which and why."""
 
+    exit_code = 2  # a usage error at the command line
+
 
 class JobKind(StrEnum):
     """What a job does; the scheduled kinds are queued by the scheduler when work is due."""

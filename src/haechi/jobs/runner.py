@@ -1,8 +1,8 @@
 """The scheduler: one process holds the lease, runs the schedules and the worker processes.
 
 Every server with the scheduler on (``haechi serve`` without ``--no-scheduler``) starts a
-:class:`JobRunner`. APScheduler's ``BackgroundScheduler`` fires its interval triggers in one
-thread: keep (or try to take) the lease; queue a scheduled kind when it has work due and none
+:class:`JobRunner`. APScheduler's ``BackgroundScheduler`` fires its interval triggers in two
+threads: keep (or try to take) the lease; queue a scheduled kind when it has work due and none
 of it is queued or running; hand queued jobs to worker processes, at most ``workers`` at a
 time; mark failed the jobs whose process died. Only the lease holder does anything but try
 for the lease, so a second instance or uvicorn's other workers never run a job twice, and one
@@ -93,7 +93,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(1)},
+            executors={"default": ThreadPoolExecutor(2)},  # a slow due check never delays the lease
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
@@ -150,7 +150,7 @@ class JobRunner:
                     lease.release(session, self.holder)
                 self.holding = False
 
-    # The scheduled calls; each runs in the scheduler's one thread and never raises.
+    # The scheduled calls; each runs in a scheduler thread (one at a time) and never raises.
 
     def keep_lease(self) -> None:
         """Renew the lease, or take it when free; on taking it, fail the runs that died."""

@@ -116,6 +116,13 @@ def create_app(
             return JSONResponse({"detail": str(exc)}, status_code=status)
         return render(request, "error.html", {"message": str(exc)}, status)
 
+    @app.exception_handler(OverflowError)
+    async def beyond_any_row(request: Request, exc: OverflowError) -> Response:
+        # An id past the database's integers (a fuzzer's 2**70) names no row: not found.
+        if request.url.path.startswith(API_PREFIX):
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return render(request, "error.html", {"message": _MESSAGES[404]}, 404)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from haechi.jobs import JobError, service
@@ -13,6 +13,8 @@ from haechi.members.model import Actor
 from haechi.web.deps import DbSession, Now, require
 
 router = APIRouter(tags=["jobs"])
+
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
 
 
 class ProgressOut(BaseModel):
@@ -59,7 +61,7 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-def get_job(db: DbSession, job_id: int, actor: Annotated[Actor, require("jobs.read")]) -> JobOut:
+def get_job(db: DbSession, job_id: JobId, actor: Annotated[Actor, require("jobs.read")]) -> JobOut:
     """One job, with its progress and, once ended, its result or error."""
     try:
         return JobOut.model_validate(service.get_job(db, job_id).as_json())

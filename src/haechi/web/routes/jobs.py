@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.jobs import JobError, JobKind, JobState, service
@@ -14,6 +14,8 @@ from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 
 router = APIRouter()
+
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
 
 StateFilter = Annotated[str | None, Query(max_length=20)]
 
@@ -52,7 +54,7 @@ def jobs_page(
 
 @router.get("/jobs/{job_id}")
 def job_page(
-    request: Request, db: DbSession, job_id: int, actor: Annotated[Actor, require("jobs.read")]
+    request: Request, db: DbSession, job_id: JobId, actor: Annotated[Actor, require("jobs.read")]
 ) -> Response:
     try:
         job = service.get_job(db, job_id)
