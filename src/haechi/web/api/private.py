@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from haechi.cases import personal
@@ -18,6 +18,8 @@ from haechi.web.routes.passkeys import relying_party
 from haechi.web.routes.personal import view_or_404
 
 router = APIRouter()
+
+PasskeyId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
 
 
 class PersonalIn(BaseModel):
@@ -136,7 +138,10 @@ def register(
 
 @router.delete("/passkeys/{passkey_id}", status_code=204, tags=["passkeys"])
 def remove_passkey(
-    db: DbSession, now: Now, passkey_id: int, actor: Annotated[Actor, require("passkeys.remove")]
+    db: DbSession,
+    now: Now,
+    passkey_id: PasskeyId,
+    actor: Annotated[Actor, require("passkeys.remove")],
 ) -> Response:
     """Remove one of the member's passkeys."""
     passkeys.remove(db, actor, passkey_id, now=now)

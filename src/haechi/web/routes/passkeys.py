@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from haechi.members import passkeys
@@ -24,6 +24,8 @@ from haechi.web.deps import CSRF_HEADER, DbSession, Now, address, require
 from haechi.web.pages import render
 
 router = APIRouter()
+
+PasskeyId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
 
 
 def relying_party(request: Request) -> passkeys.RelyingParty:
@@ -44,7 +46,10 @@ def passkeys_page(
 
 @router.post("/passkeys/{passkey_id}/remove")
 def remove(
-    db: DbSession, now: Now, passkey_id: int, actor: Annotated[Actor, require("passkeys.remove")]
+    db: DbSession,
+    now: Now,
+    passkey_id: PasskeyId,
+    actor: Annotated[Actor, require("passkeys.remove")],
 ) -> Response:
     passkeys.remove(db, actor, passkey_id, now=now)
     return RedirectResponse("/passkeys", status_code=303)
