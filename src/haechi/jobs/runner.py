@@ -230,6 +230,12 @@ class JobRunner:
         now = utcnow()
         with self.db.session() as session:
             for job in store.expired(session, now=now):
+                process = self.workers.get(job.id)
+                if job.pid is None and process is not None and process.is_alive():
+                    # Still starting (a fresh interpreter importing haechi on a busy machine):
+                    # its own renewals begin once it has said so; until then, vouch for it.
+                    store.renew(session, job.id, self.holder, now=now, lease=self.config.leases.job)
+                    continue
                 reason = (
                     "its worker stopped renewing the job's lease (the process died or hung); "
                     f"last renewed before {now:%Y-%m-%d %H:%M:%S} UTC"

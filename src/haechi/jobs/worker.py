@@ -56,11 +56,14 @@ def work(settings: Settings, job_id: int, owner: str, leases: Leases) -> None:
         heartbeat = _Heartbeat(db, job_id, owner, leases)
         heartbeat.start()
         last = 0.0
+        latest: tuple[int, int | None, str] | None = None
 
         def report(done: int, total: int | None, text: str) -> None:
-            nonlocal last
+            nonlocal last, latest
+            latest = (done, total, text)
             if time.monotonic() - last < leases.progress_every and (total is None or done < total):
                 return
+            latest = None
             last = time.monotonic()
             with db.session() as session:
                 store.progress(session, job_id, owner, done, total, text)
@@ -77,6 +80,8 @@ def work(settings: Settings, job_id: int, owner: str, leases: Leases) -> None:
             heartbeat.halt.set()
             heartbeat.join()
         with db.session() as session:
+            if latest is not None:  # the last progress, held back by the throttle
+                store.progress(session, job_id, owner, *latest)
             store.finish(session, job_id, owner, now=utcnow(), result=result, error=error)
     finally:
         db.close()
