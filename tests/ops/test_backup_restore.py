@@ -197,6 +197,7 @@ def test_no_plaintext_secret_is_in_a_backup(tmp_path: Path, keys: KeyPair) -> No
     result = make_backup(plain, tmp_path / "plain.age", [pair.recipient])
     assert not result.signing_key_included
     assert any("not encrypted" in note for note in result.notes)
+    assert any("data key" in note and "not in the backup" in note for note in result.notes)
     import io
 
     import pyrage

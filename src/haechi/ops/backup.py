@@ -131,6 +131,7 @@ def make_backup(
         notes = list(cut.notes)
         if incremental and base is None:
             notes.append("no earlier backup recorded: this one is full")
+        notes.append(_data_key_note(settings))
         kind = "incremental" if base is not None else "full"
 
         def produce(tar: TarWriter) -> None:
@@ -172,6 +173,22 @@ def make_backup(
         written.sha256, written.size, cut.entries, checkpoint_size, len(placed), len(new),
         cut.signing_key is not None, tuple(notes),
     )  # fmt: skip
+
+
+def _data_key_note(settings: Settings) -> str:
+    """Say where the data key is, since a backup never holds it.
+
+    Labels and victims' personal data in the database are sealed under the data key; a backup
+    that held the key would let anyone with the backup identity read them, so the key is kept
+    (and must be backed up) apart, like the backup identity itself.
+    """
+    from haechi.crypto.vault import data_key_file
+
+    where = "HAECHI_DATA_KEY" if settings.data_key is not None else str(data_key_file(settings))
+    return (
+        f"the data key ({where}) is not in the backup: keep a copy of it apart from the home "
+        "and the backup, or a restored home cannot read labels or victims' personal data"
+    )
 
 
 def _add_evidence(tar: TarWriter, cut: EvidenceCut, new: list[str]) -> None:
