@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
+from haechi.audit.trail import AuditKind, events
 from haechi.cases import (
     MemberKind,
     add_to_case,
@@ -98,6 +99,9 @@ def test_police_report_package_and_its_reminders(world: World) -> None:
     clock.advance(hours=3)
     station = "서울경찰청 사이버수사과"
     package = make_police_report(desk, CASE, station, world.tmp / "reports")
+    with world.db.session() as session:
+        [made] = events(session, kind=AuditKind.POLICE_PACKAGE_MADE)
+    assert made.detail["case"] == CASE and made.detail["station"] == station
 
     files = {p.name for p in package.folder.iterdir()}
     assert files == {"report.pdf", "evidence.wacz", "hits.json", "SHA256SUMS"}

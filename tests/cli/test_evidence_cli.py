@@ -3,6 +3,7 @@ repair, ``scan --preserve``, key encryption and rotation, and the home's permiss
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -74,6 +75,9 @@ def test_export_carries_what_has_evidence_and_names_what_has_not(
     assert f"hit {folder_hit}" in output
     code, output = run(home, "verify", str(bundle))
     assert code == 0, output
+    result = runner.invoke(app, ["--home", str(home), "audit", "list", "--json"])
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert kinds.count("evidence.exported") == 1
 
     code, output = run(home, "evidence", "repair")
     assert code == 0, output
@@ -145,6 +149,11 @@ def test_bank_export_leaves_labels_home_unless_asked(
     assert code == 0 and "Kim set" not in output, output
     code, output = run(home, "bank", "export", "victims", "--format", "json", "--with-labels")
     assert code == 0 and "Kim set" in output, output
+    result = runner.invoke(app, ["--home", str(home), "audit", "list", "--json"])
+    exported = [
+        e for e in map(json.loads, result.stdout.splitlines()) if e["kind"] == "bank.exported"
+    ]
+    assert [e["detail"]["labels"] for e in exported] == [False, True]
 
 
 def test_watch_run_exits_1_when_a_watch_failed(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from haechi.audit import trail
 from haechi.evidence import EntryKind
 from haechi.notices import (
     CheckOutcome,
@@ -101,6 +102,10 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
     result = send(desk)
     assert result.failed == [] and result.evidence_errors == []
     assert {n.id for n in result.sent} == {portal.id, host.id}
+    with world.db.session() as session:  # every notice that leaves is in the audit trail
+        audited = trail.events(session, kind=trail.AuditKind.NOTICE_SENT)
+    assert {e.detail["notice"] for e in audited} == {portal.id, host.id}
+    assert {e.actor_name for e in audited} == {"console"}
 
     # -- the mail as the platforms receive it ----------------------------------------------
     messages = {m["To"]: m for m in world.mailbox.messages()}

@@ -49,6 +49,10 @@ class AuditKind(StrEnum):
     PASSKEY_ADDED = "passkey.added"
     PASSKEY_REMOVED = "passkey.removed"
     PASSKEY_REFUSED = "passkey.refused"
+    NOTICE_SENT = "notice.sent"
+    POLICE_PACKAGE_MADE = "police_package.made"
+    EVIDENCE_EXPORTED = "evidence.exported"
+    BANK_EXPORTED = "bank.exported"
 
 
 @dataclass(frozen=True)

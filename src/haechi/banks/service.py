@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from haechi.audit.trail import AuditKind, record
 from haechi.banks.formats import export_entries, guess_format, parse_entries
 from haechi.banks.model import BankEntry, NewEntry
 from haechi.hashing.media import MediaHashes, Outcome, hash_file
+from haechi.members.model import Actor
 from haechi.scan.pipeline import hash_options
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
@@ -77,11 +79,29 @@ def export_bank(
     with_case_refs: bool = False,
     with_local_features: bool = False,
     with_labels: bool = False,
+    actor: Actor | None = None,
 ) -> str:
-    """A bank's live entries as the text of a hash-list file (labels only ``with_labels``)."""
+    """A bank's live entries as the text of a hash-list file (labels only ``with_labels``).
+
+    Audited: who exported which bank, in which format, with what left in.
+    """
     with db.session() as session:
-        entries = BankStore(session).entries(bank)
-        return export_entries(entries, fmt, with_case_refs, with_local_features, with_labels)
+        entries = list(BankStore(session).entries(bank))
+        text = export_entries(entries, fmt, with_case_refs, with_local_features, with_labels)
+        record(
+            session,
+            AuditKind.BANK_EXPORTED,
+            actor or Actor.console(),
+            detail={
+                "bank": bank,
+                "format": fmt,
+                "entries": len(entries),
+                "labels": with_labels,
+                "case_refs": with_case_refs,
+                "local_features": with_local_features,
+            },
+        )
+        return text
 
 
 def import_bank(

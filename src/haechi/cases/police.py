@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from haechi.audit.trail import AuditKind, record
 from haechi.cases.model import PoliceReport
 from haechi.cases.pdf import HitLine, NoticeLine, ReportContent, report_pdf
 from haechi.cases.service import CaseView, show_case
@@ -187,6 +188,13 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
             str(folder),
             files["report.pdf"],
             bundle_sha,
+        )
+        record(
+            session,
+            AuditKind.POLICE_PACKAGE_MADE,
+            desk.actor,
+            detail={"case": view.case.ref, "station": station.strip(), "hits": len(hits)},
+            now=now,
         )
     return ReportPackage(report, folder, files)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import cached_property
 
 from haechi.evidence import EvidenceConfig
+from haechi.members.model import Actor
 from haechi.notices.channels import NoticeChannel, channels
 from haechi.notices.citations import Citations
 from haechi.notices.config import NoticeConfig
@@ -32,6 +33,7 @@ class Desk:
     clock: Callable[[], datetime] = utcnow
     evidence: EvidenceConfig | None = None
     channel_overrides: Mapping[Channel, NoticeChannel] | None = None
+    actor: Actor = field(default_factory=Actor.console)  # who acts: audited with what leaves
 
     @cached_property
     def renderer(self) -> Renderer:

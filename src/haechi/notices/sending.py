@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from haechi.audit.trail import AuditKind, record
 from haechi.notices.citations import Citations
 from haechi.notices.desk import Desk
 from haechi.notices.drafting import deadline_hours
@@ -101,9 +102,17 @@ def _mark_sent(desk: Desk, notice: Notice, note: str, message_id: str | None) ->
     now = desk.clock()
     deadline = _deadline(desk, notice, now)
     with desk.db.session() as session:
-        return NoticeStore(session).transition(
+        sent = NoticeStore(session).transition(
             notice.id, NoticeStatus.SENT, now, note, message_id=message_id, deadline=deadline
         )
+        record(
+            session,
+            AuditKind.NOTICE_SENT,
+            desk.actor,
+            detail={"notice": notice.id, "platform": notice.platform, "kind": notice.kind.value},
+            now=now,
+        )
+        return sent
 
 
 def thread_of(desk: Desk, notice: Notice) -> list[str]:

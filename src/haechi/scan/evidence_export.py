@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from haechi.audit.trail import AuditKind, record
 from haechi.evidence import BundleSummary, EvidenceConfig, export_bundle
 from haechi.evidence.errors import BundleError
+from haechi.members.model import Actor
 from haechi.store.database import Database
 from haechi.store.hit_evidence import EvidenceState, HitEvidenceStore
 
@@ -100,15 +102,28 @@ def select_captures(
 
 
 def export_evidence(
-    db: Database, config: EvidenceConfig, ids: Sequence[str], out: Path
+    db: Database,
+    config: EvidenceConfig,
+    ids: Sequence[str],
+    out: Path,
+    actor: Actor | None = None,
 ) -> EvidenceExport:
     """Write a bundle of every capture of the hits (and captures) named; name what is missing.
 
-    Raises :class:`~haechi.evidence.errors.BundleError` when not one of them has a capture.
+    The export is audited (who, which ids, the bundle's SHA-256; ``actor`` defaults to the
+    console). Raises :class:`~haechi.evidence.errors.BundleError` when not one of them has a
+    capture.
     """
     capture_ids, missing = select_captures(db, config, ids)
     if not capture_ids:
         lines = "; ".join(m.describe() for m in missing) or "nothing was named"
         raise BundleError(f"nothing to export: {lines}")
     summary = export_bundle(config.locker(), capture_ids, out)
+    with db.session() as session:
+        record(
+            session,
+            AuditKind.EVIDENCE_EXPORTED,
+            actor or Actor.console(),
+            detail={"ids": list(ids), "captures": len(capture_ids), "sha256": summary.sha256},
+        )
     return EvidenceExport(summary, tuple(capture_ids), tuple(missing))
