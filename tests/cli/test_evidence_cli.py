@@ -161,3 +161,17 @@ def test_watch_run_exits_1_when_a_watch_failed(tmp_path: Path) -> None:
     assert run(home, "watch", "add", "http://127.0.0.1:9/", "--every", "1h")[0] == 0
     code, output = run(home, "watch", "run", "--allow-host", "127.0.0.1")
     assert code == 1, output
+    code, output = run(home, "watch", "list", "--json")
+    assert code == 0 and json.loads(output.splitlines()[-1])["failures"] == 1, output
+
+
+def test_a_withdrawal_is_audited(tmp_path: Path, make_photo: Callable[..., Path]) -> None:
+    home = tmp_path / "h"
+    assert run(home, "bank", "add", "victims", str(make_photo(4)))[0] == 0
+    code, output = run(home, "bank", "withdraw", "1")
+    assert code == 0 and "entry 1 withdrawn" in output, output
+    result = runner.invoke(app, ["--home", str(home), "audit", "list", "--json"])
+    [row] = [
+        r for r in map(json.loads, result.stdout.splitlines()) if r["kind"] == "entries.withdrawn"
+    ]
+    assert row["detail"] == {"entries": [1]} and row["actor"] == "console"

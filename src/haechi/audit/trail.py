@@ -53,6 +53,7 @@ class AuditKind(StrEnum):
     POLICE_PACKAGE_MADE = "police_package.made"
     EVIDENCE_EXPORTED = "evidence.exported"
     BANK_EXPORTED = "bank.exported"
+    ENTRIES_WITHDRAWN = "entries.withdrawn"
 
 
 @dataclass(frozen=True)

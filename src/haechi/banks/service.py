@@ -15,7 +15,7 @@ from pathlib import Path
 
 from haechi.audit.trail import AuditKind, record
 from haechi.banks.formats import export_entries, guess_format, parse_entries
-from haechi.banks.model import BankEntry, NewEntry
+from haechi.banks.model import Bank, BankEntry, NewEntry
 from haechi.hashing.media import MediaHashes, Outcome, hash_file
 from haechi.members.model import Actor
 from haechi.scan.pipeline import hash_options
@@ -116,3 +116,40 @@ def import_bank(
         store = BankStore(session)
         store.get_or_create(bank)
         return store.add_entries(bank, entries)
+
+
+def create_bank(db: Database, name: str, description: str = "") -> Bank:
+    """Create an empty bank; names are unique."""
+    with db.session() as session:
+        return BankStore(session).create(name, description)
+
+
+def list_banks(db: Database) -> list[Bank]:
+    """Every bank with its number of live entries."""
+    with db.session() as session:
+        return BankStore(session).all()
+
+
+def bank_entries(db: Database, bank: str, include_withdrawn: bool = False) -> list[BankEntry]:
+    """A bank's entries (labels opened), withdrawn ones too on request."""
+    with db.session() as session:
+        return list(BankStore(session).entries(bank, include_withdrawn=include_withdrawn))
+
+
+def withdraw_entries(
+    db: Database, entry_ids: Sequence[int], actor: Actor | None = None
+) -> list[BankEntry]:
+    """A victim's withdrawal: delete the entries' hashes for good, all or none, audited.
+
+    Each entry stays as a dated tombstone so hits already recorded still name what matched.
+    """
+    with db.session() as session:
+        store = BankStore(session)
+        withdrawn = [store.withdraw(entry_id) for entry_id in entry_ids]
+        record(
+            session,
+            AuditKind.ENTRIES_WITHDRAWN,
+            actor or Actor.console(),
+            detail={"entries": [e.id for e in withdrawn]},
+        )
+        return withdrawn

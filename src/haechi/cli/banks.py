@@ -40,19 +40,19 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         name: str, description: Annotated[str, typer.Option(help="What the bank holds.")] = ""
     ) -> None:
         """Create an empty bank."""
-        from haechi.store.banks import BankStore
+        from haechi.banks.service import create_bank
 
-        with database(env().settings) as db, db.session() as session:
-            bank = BankStore(session).create(name, description)
+        with database(env().settings) as db:
+            bank = create_bank(db, name, description)
         out.print(f"created bank {bank.name!r}")
 
     @bank_app.command("list")
     def bank_list(as_json: JsonOpt = False) -> None:
         """List banks with their number of live entries."""
-        from haechi.store.banks import BankStore
+        from haechi.banks.service import list_banks
 
-        with database(env().settings) as db, db.session() as session:
-            banks = BankStore(session).all()
+        with database(env().settings) as db:
+            banks = list_banks(db)
         if as_json:
             for b in banks:
                 print_json({"bank": b.name, "entries": b.entries, "description": b.description})
@@ -105,10 +105,10 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         withdrawn: Annotated[bool, typer.Option(help="Include withdrawn entries.")] = False,
     ) -> None:
         """List a bank's entries."""
-        from haechi.store.banks import BankStore
+        from haechi.banks.service import bank_entries
 
-        with database(env().settings) as db, db.session() as session:
-            entries = list(BankStore(session).entries(bank, include_withdrawn=withdrawn))
+        with database(env().settings) as db:
+            entries = bank_entries(db, bank, include_withdrawn=withdrawn)
         if as_json:
             for e in entries:
                 pdq = next((s for s in e.signals if s.kind.value == "pdq"), None)
@@ -142,13 +142,12 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         entry_ids: Annotated[list[int], typer.Argument(help="Entry ids to withdraw.")],
     ) -> None:
         """Delete entries' hashes for good (a victim's withdrawal); the entry stays as a record."""
-        from haechi.store.banks import BankStore
+        from haechi.banks.service import withdraw_entries
 
-        with database(env().settings) as db, db.session() as session:
-            store = BankStore(session)
-            for entry_id in entry_ids:
-                entry = store.withdraw(entry_id)
-                out.print(f"entry {entry.id} withdrawn: its hashes are deleted")
+        with database(env().settings) as db:
+            withdrawn = withdraw_entries(db, entry_ids)
+        for entry in withdrawn:
+            out.print(f"entry {entry.id} withdrawn: its hashes are deleted")
 
     @bank_app.command("export")
     def bank_export(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 import typer
@@ -15,7 +14,6 @@ from haechi.cli.common import (
     command_group,
     database,
     err,
-    guarded,
     out,
     print_json,
     print_table,
@@ -37,28 +35,35 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         ] = None,
     ) -> None:
         """Re-scan TARGET on a schedule (run due watches with `haechi watch run`)."""
-        from haechi.scan.watching import parse_interval
+        from haechi.scan.watching import add_watch
         from haechi.store.models import utcnow
-        from haechi.store.watches import WatchStore
 
-        interval = guarded(partial(parse_interval, every))
-        with database(env().settings) as db, db.session() as session:
-            watch = WatchStore(session).add(target, kind, interval, utcnow())
+        with database(env().settings) as db:
+            watch = add_watch(db, target, kind, every, utcnow())
         out.print(f"watch {watch.id}: {target} every {every}, first run due now")
 
     @watch_app.command("list")
     def watch_list(as_json: JsonOpt = False) -> None:
         """Watched sources with their last run, next run and last error."""
-        from haechi.scan.watching import watch_json
-        from haechi.store.watches import WatchStore
+        from haechi.scan.watching import list_watches, watch_json
 
-        with database(env().settings) as db, db.session() as session:
-            watches = WatchStore(session).all()
+        with database(env().settings) as db:
+            watches = list_watches(db)
         if as_json:
             for w in watches:
                 print_json(watch_json(w))
             return
-        table = Table("watch", "target", "every", "last run", "next run", "scan", "error", box=None)
+        table = Table(
+            "watch",
+            "target",
+            "every",
+            "last run",
+            "next run",
+            "scan",
+            "failures",
+            "error",
+            box=None,
+        )
         for w in watches:
             table.add_row(
                 str(w.id),
@@ -67,6 +72,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 f"{w.last_run:%F %H:%M}" if w.last_run else "never",
                 f"{w.next_run:%F %H:%M}",
                 str(w.last_scan_id or ""),
+                str(w.failures or ""),
                 w.last_error or "",
             )
         print_table(table)
@@ -74,10 +80,10 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     @watch_app.command("remove")
     def watch_remove(watch_id: int) -> None:
         """Stop watching a source."""
-        from haechi.store.watches import WatchStore
+        from haechi.scan.watching import remove_watch
 
-        with database(env().settings) as db, db.session() as session:
-            WatchStore(session).remove(watch_id)
+        with database(env().settings) as db:
+            remove_watch(db, watch_id)
         out.print(f"watch {watch_id} removed")
 
     @watch_app.command("run")

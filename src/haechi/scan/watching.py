@@ -84,6 +84,11 @@ def run_due_watches(
             report = scanner.scan_source(source, watch.target)
             save_validators(options)
             save_telegram_marks(settings, source)
+            # A site that is down or gone is a failed run (retried with back-off), not a quiet
+            # run that found nothing.
+            failed_target = report.target_failure()
+            if failed_target is not None:
+                error = f"the target failed: {failed_target}"
         except HaechiError as exc:
             error = str(exc)
         except Exception as exc:  # one watch's failure, recorded; the others still run
@@ -94,3 +99,22 @@ def run_due_watches(
             )
         runs.append(WatchRun(updated, report, error))
     return runs
+
+
+def add_watch(db: Database, target: str, kind: str | None, every: str, now: datetime) -> Watch:
+    """Watch ``target`` every ``every`` (``30m``, ``6h``, ``1d``); the first run is due now."""
+    interval = parse_interval(every)
+    with db.session() as session:
+        return WatchStore(session).add(target, kind, interval, now)
+
+
+def list_watches(db: Database) -> list[Watch]:
+    """Every watch with its last run, next run, failures in a row and last error."""
+    with db.session() as session:
+        return WatchStore(session).all()
+
+
+def remove_watch(db: Database, watch_id: int) -> None:
+    """Stop watching a source (its scans and hits stay)."""
+    with db.session() as session:
+        WatchStore(session).remove(watch_id)
