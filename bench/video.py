@@ -11,12 +11,17 @@ One run, on clips the bench makes itself from the testkit's real photos
 * **Agreement.** For each frame vpdq hashed, the frame haechi hashed in the same one-second
   window (unfolded, all qualities): the mean Hamming distance between the two.
 * **Recall and false matches.** Registered: one short clip per testkit photo (several shots
-  of it), through ``register_files``. Queries: every registered clip put through each edit,
-  compilations of three registered clips and an unrelated one, and unrelated clips made the
-  same way from other pictures (``unrelated_images``) put through the same edits; all scanned
-  as one folder by ``Scanner``; so are a still of each registered clip (a screenshot) and
-  unrelated pictures, which are searched among the registered frames. A hit on an unrelated
-  query, or on the wrong registered clip, is a false match.
+  of it), through ``register_files``. Queries: every registered clip put through each edit
+  (re-encodes, crops of 5-25 % centred and off-centre, mirror, turn, caption bars,
+  picture-in-picture), compilations of two or three registered clips (whole, or excerpts of
+  a few seconds) between unrelated ones, and unrelated clips made the same way from other
+  pictures (``unrelated_images``): ``--edited`` of them through every edit, ``--unrelated`` as
+  they are; all scanned as one folder by ``Scanner``; so are a still of each registered clip
+  (a screenshot) and unrelated pictures, which are searched among the registered frames. A hit
+  on an unrelated query, or on the wrong registered clip, is a false match.
+* **Cost.** Hashing time per query minute (720p) as a scan hashed videos before the second
+  stage and as it does now, the matching time per query minute against the registered clips,
+  and the bytes a bank keeps per registered minute, beside ``vpdq``'s feature file.
 
     .venv/bin/python bench/video.py > bench/RESULTS-video.md
 """
@@ -33,14 +38,18 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from haechi.banks.service import register_files
 from haechi.hashing import video_clips as vc
+from haechi.hashing.signals import SignalKind
 from haechi.hashing.video import VideoOptions, hash_video
 from haechi.scan.pipeline import Scanner
+from haechi.scan.video_matcher import VideoBank
 from haechi.settings import Settings
+from haechi.store.banks import BankStore
 from haechi.store.database import open_database
 from haechi.testkit import registered_photos, unrelated_images
 
@@ -52,20 +61,33 @@ except ImportError as exc:  # measured without it, and the results say why
 else:
     VPDQ_MISSING = ""
 
+
+def _crop(edit: vc.FrameEdit) -> Callable[[Path, Path], Path]:
+    return lambda s, d: vc.transcode(s, d, edit=edit)
+
+
 EDITS: dict[str, Callable[[Path, Path], Path]] = {
     "re-encoded at low bitrate (crf 40)": lambda s, d: vc.transcode(s, d, crf=40),
     "resized to half": lambda s, d: vc.transcode(s, d, edit=vc.scaled(0.5)),
     "15 frames/s (from 24)": lambda s, d: vc.transcode(s, d, fps=15),
-    "trimmed (first 4 s, last 5 s cut)": lambda s, d: vc.transcode(s, d, start=4, end=19),
-    "cropped 5 %": lambda s, d: vc.transcode(s, d, edit=vc.cropped(5)),
+    "trimmed (first 2 s, last 3 s cut)": lambda s, d: vc.transcode(s, d, start=2, end=9),
     "letterboxed": lambda s, d: vc.transcode(s, d, edit=vc.letterboxed),
     "logo overlaid": lambda s, d: vc.transcode(s, d, edit=vc.with_logo),
+    **{f"cropped {p} % (centred)": _crop(vc.cropped(p)) for p in (5, 10, 15, 20, 25)},
+    **{f"cropped {p} % (right and bottom)": _crop(vc.cropped_off_centre(p)) for p in (10, 20)},
     "mirrored": lambda s, d: vc.transcode(s, d, edit=vc.mirrored),
+    "turned a quarter": lambda s, d: vc.transcode(s, d, edit=vc.turned),
+    "caption bar above": lambda s, d: vc.transcode(s, d, edit=vc.captioned(True)),
+    "caption bar below": lambda s, d: vc.transcode(s, d, edit=vc.captioned(False)),
 }
+PIP = "picture-in-picture (half size, over another picture)"
+COMPILATION = "compilation of 3 registered + 1 unrelated"
+EXCERPTS = "compilation of 5 s excerpts of 2-3 registered + unrelated"
 STILL = "still of a frame (3/4 size, JPEG 70)"
 PICTURES = "unrelated pictures against the frames"
 SMALL = (320, 240)
 SMALL_FPS = 24
+SHOT = 4.0  # seconds per shot; clips are three shots
 
 
 def log(msg: str) -> None:
@@ -95,6 +117,7 @@ def speed(clips: list[Path], runs: int) -> list[str]:
         " | haechi / vpdq | frames decoded (haechi) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    extra: list[str] = []
     for clip in clips:
         length = hash_video(clip).duration
         for threads in (1, 2):
@@ -117,14 +140,30 @@ def speed(clips: list[Path], runs: int) -> list[str]:
                 f"{length / ours:.1f} | {ref} | {decoded:,} |"
             )
             log(rows[-1])
-        # What a scan pays: each frame's mirror image, picture inside borders and centre too.
-        scan = VideoOptions(threads=2, mirror=True, content=True, centre=True)
-        ours = best_of(runs, lambda c=clip, o=scan: hash_video(c, o))
-        rows.append(
-            f"| {clip.stem}, as a scan hashes it (+ mirror, borders, centre) | 2 | {ours:.2f} | "
-            f"{length / ours:.1f} | | | | |"
+        # What a scan pays: before the second stage, each frame's mirror image, picture
+        # inside borders and centre too; with it, every turn, caption bars and keypoints.
+        before = VideoOptions(threads=2, mirror=True, content=True, centre=True)
+        old = best_of(runs, lambda c=clip, o=before: hash_video(c, o))
+        now = _query_options()
+        new = best_of(runs, lambda c=clip, o=now: hash_video(c, o))
+        for label, took in (
+            ("as a scan hashed it before (+ mirror, borders, centre)", old),
+            ("as a scan hashes it now (+ turns, caption bars, keypoints)", new),
+        ):
+            rows.append(f"| {clip.stem}, {label} | 2 | {took:.2f} | {length / took:.1f} | | | | |")
+            log(rows[-1])
+        extra.append(
+            f"| {clip.stem} | {old / length * 60:.2f} | {new / length * 60:.2f} | "
+            f"{(new - old) / length * 60:+.2f} |"
         )
-        log(rows[-1])
+    rows += [
+        "",
+        "Hashing seconds per query minute, as a scan hashes (two threads):",
+        "",
+        "| clip | before the second stage | with it | extra per query minute |",
+        "|---|---:|---:|---:|",
+        *extra,
+    ]
     return rows
 
 
@@ -152,24 +191,36 @@ def agreement(clips: list[Path]) -> list[str]:
     return rows
 
 
-def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
+def _clip(shots: list[vc.Shot], path: Path, seed: int) -> Path:
+    return vc.encode(vc.render(shots, SMALL, SMALL_FPS, seed=seed), path, SMALL_FPS)
+
+
+def _query_options() -> VideoOptions:
+    return VideoOptions(
+        threads=2, dihedral=True, content=True, regions=True, centre=True, local=True
+    )
+
+
+def recall(
+    folder: Path, edited: int, unrelated_count: int, pictures: int, long_clip: Path
+) -> tuple[list[str], list[str]]:
     registered_dir, queries = folder / "registered", folder / "queries"
     registered_dir.mkdir()
     queries.mkdir()
     photos = registered_photos()
     originals: dict[str, Path] = {}
     for k, (name, photo) in enumerate(photos.items()):
-        shots = vc.shots_of([photo, photo, photo], 8.0, seed=k)
-        path = registered_dir / f"{name}.mp4"
-        originals[name] = vc.encode(vc.render(shots, SMALL, SMALL_FPS, seed=k), path, SMALL_FPS)
-    others = [n.image for n in unrelated_images(3 * clips_per_side, seed=7)]
-    unrelated: list[Path] = []
-    for k in range(clips_per_side):
-        shots = vc.shots_of(others[3 * k : 3 * k + 3], 8.0, seed=100 + k)
-        path = folder / f"unrelated-{k}.mp4"
-        unrelated.append(vc.encode(vc.render(shots, SMALL, SMALL_FPS, seed=k), path, SMALL_FPS))
+        shots = vc.shots_of([photo, photo, photo], SHOT, seed=k)
+        originals[name] = _clip(shots, registered_dir / f"{name}.mp4", k)
+    others = [n.image for n in unrelated_images(3 * edited + 2 * unrelated_count + 1, seed=7)]
+    background = others.pop()
+    unrelated = [
+        _clip(vc.shots_of(others[3 * k : 3 * k + 3], SHOT, seed=100 + k), folder / f"u-{k}.mp4", k)
+        for k in range(edited)
+    ]
     expected: dict[str, tuple[str, set[str]]] = {}  # query file -> (edit, registered names)
-    for e, (edit_name, edit) in enumerate(EDITS.items()):
+    edits = {**EDITS, PIP: lambda s, d: vc.transcode(s, d, edit=vc.picture_in_picture(background))}
+    for e, (edit_name, edit) in enumerate(edits.items()):
         for name, src in originals.items():
             dst = edit(src, queries / f"{name}--e{e}.mp4")
             expected[dst.name] = (edit_name, {name})
@@ -186,13 +237,23 @@ def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
             *(originals[p] for p in parts[1:]),
         ]
         dst = vc.concatenate(paths, queries / f"compilation-{k}.mp4", SMALL, SMALL_FPS)
-        expected[dst.name] = ("compilation of 3 registered + 1 unrelated", set(parts))
-    for k, src in enumerate(unrelated):
-        dst = queries / f"unrelated-{k}--e-none.mp4"
-        dst.write_bytes(src.read_bytes())
+        expected[dst.name] = (COMPILATION, set(parts))
+        # Five seconds of two or three registered clips, from anywhere in them, between others.
+        chosen = parts[: 2 + k % 2]
+        pieces: list[vc.Excerpt] = [(unrelated[k % len(unrelated)], 0.0, 4.0)]
+        for j, part in enumerate(chosen):
+            at = float((2 + 3 * j + k) % 7)
+            pieces += [(originals[part], at, at + 5.0), (unrelated[(k + j + 1) % edited], 4, 7)]
+        dst = vc.concatenate(pieces, queries / f"excerpts-{k}.mp4", SMALL, SMALL_FPS)
+        expected[dst.name] = (EXCERPTS, set(chosen))
+    log("made the compilations")
+    for k in range(unrelated_count):
+        shots = vc.shots_of(others[3 * edited + 2 * k : 3 * edited + 2 * k + 2], SHOT, seed=900 + k)
+        dst = _clip(shots, queries / f"unrelated-{k}--e-none.mp4", k)
         expected[dst.name] = ("(unedited)", set())
+    log("made the unrelated clips")
     for name, src in originals.items():
-        rgb = next(rgb for t, rgb in vc.decoded(src) if t >= 10.5)
+        rgb = next(rgb for t, rgb in vc.decoded(src) if t >= 5.5)
         still = Image.fromarray(vc.scaled(0.75)(rgb))
         still.save(queries / f"{name}--still.jpg", quality=70)
         expected[f"{name}--still.jpg"] = (STILL, {name})
@@ -207,6 +268,7 @@ def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
         for name, result in zip(originals, done, strict=True):
             assert result.entry is not None
             entry_of[result.entry.id] = name
+        cost_rows = costs(db, list(originals.values()), long_clip)
         t0 = time.perf_counter()
         report = Scanner(db, settings).scan_folder(queries)
         scan_seconds = time.perf_counter() - t0
@@ -223,7 +285,7 @@ def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
         "|---|---:|---:|---:|---:|---|",
     ]
     total_false = 0
-    for edit_name in [*EDITS, "compilation of 3 registered + 1 unrelated", "(unedited)", STILL]:
+    for edit_name in [*edits, COMPILATION, EXCERPTS, "(unedited)", STILL]:
         items = [q for q, (e, _) in expected.items() if e == edit_name]
         wanted = sum(len(expected[q][1]) for q in items)
         found = sum(len(expected[q][1] & got[q]) for q in items)
@@ -244,19 +306,58 @@ def recall(folder: Path, clips_per_side: int, pictures: int) -> list[str]:
     total_false += sum(len(got[q]) for q, (e, _) in expected.items() if e == PICTURES)
     rows.append("")
     rows.append(
-        f"{len(expected)} queries ({sum(1 for q in expected if not expected[q][1])} unrelated), "
-        f"{report.hashed} hashed, {report.failed} failed; scan of the folder "
-        f"{scan_seconds:.1f} s; false matches in all: {total_false}."
+        f"{len(expected)} queries ({sum(1 for q in expected if not expected[q][1])} unrelated: "
+        f"{edited} unrelated clips through every edit, {unrelated_count} more as they are, "
+        f"{pictures} pictures), {report.hashed} hashed, {report.failed} failed; scan of the "
+        f"folder {scan_seconds:.1f} s; false matches in all: {total_false}."
     )
-    return rows
+    return rows, cost_rows
+
+
+def costs(db: Any, registered: list[Path], long_clip: Path) -> list[str]:
+    """Storage per registered minute (today's records, the second stage's, vpdq's feature
+    file) and matching time per query minute against the registered clips."""
+    with db.session() as session:
+        store = BankStore(session)
+        size = {k: sum(len(r) for _, r in store.feature_records(k)) for k in SignalKind}
+    minutes = sum(hash_video(p).duration for p in registered) / 60
+    today = sum(size[k] for k in SignalKind if k.is_video)
+    theirs = "n/a"
+    if vpdq is not None:
+        text = sum(
+            len(f"{f.frame_number},{f.quality},{f.hex},{f.timestamp:.3f}\n")
+            for p in registered
+            for f in vpdq.computeHash(str(p), seconds_per_hash=1.0)
+        )
+        theirs = f"{text / minutes / 1024:.1f} KB (feature-file text)"
+    bank = VideoBank.load(db)
+    query = hash_video(long_clip, _query_options())
+    per_minute = 60 / query.duration
+    variants = list(query.variants.values())
+    plain = best_of(3, lambda: bank.search(query.signature, variants))
+    full = best_of(3, lambda: bank.search(query.signature, variants, query.local))
+    return [
+        "| what | before the second stage | with it | vpdq |",
+        "|---|---:|---:|---:|",
+        f"| bank bytes per registered minute | {today / minutes / 1024:.1f} KB | "
+        f"{(today + size[SignalKind.VORB]) / minutes / 1024:.1f} KB | {theirs} |",
+        f"| matching s per query minute ({len(registered)} registered clips, 720p query, "
+        f"{len(query.local)} frames with keypoints) | {plain * per_minute:.3f} | "
+        f"{full * per_minute:.3f} | |",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=150, help="length of the speed clips")
     parser.add_argument("--runs", type=int, default=3, help="timed runs; the best counts")
-    parser.add_argument("--unrelated", type=int, default=20, help="unrelated clips")
-    parser.add_argument("--pictures", type=int, default=300, help="unrelated pictures")
+    parser.add_argument(
+        "--edited", type=int, default=6, help="unrelated clips put through every edit"
+    )
+    parser.add_argument(
+        "--unrelated", type=int, default=200, help="more unrelated clips, as they are"
+    )
+    parser.add_argument("--pictures", type=int, default=500, help="unrelated pictures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="haechi-video-bench-") as tmp:
         folder = Path(tmp)
@@ -268,13 +369,17 @@ def main() -> None:
         ]
         speed_rows = speed(clips, args.runs)
         agree_rows = agreement(clips)
-        recall_rows = recall(folder, args.unrelated, args.pictures)
+        recall_rows, cost_rows = recall(
+            folder, args.edited, args.unrelated, args.pictures, clips[0]
+        )
     try:
         vpdq_version = version("vpdq")
     except PackageNotFoundError:
         vpdq_version = "not installed"
     print("# Video hashing (vPDQ): speed, agreement with Meta's vpdq, recall, false matches\n")
-    print("    .venv/bin/python bench/video.py > bench/RESULTS-video.md\n")
+    print(
+        f"    .venv/bin/python bench/video.py {' '.join(sys.argv[1:])} > bench/RESULTS-video.md\n"
+    )
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
         f"{platform.python_version()}; PyAV {version('av')}; vpdq {vpdq_version}. "
@@ -288,6 +393,8 @@ def main() -> None:
     print("\n".join(agree_rows))
     print("\n## Recall per edit and false matches (real register and scan path)\n")
     print("\n".join(recall_rows))
+    print("\n## Cost of the second stage\n")
+    print("\n".join(cost_rows))
 
 
 if __name__ == "__main__":
