@@ -167,18 +167,18 @@ def test_a_vpdq_file_from_hash_frames_registers_the_video(
     assert "video 320x240" in shown.output and "h264" in shown.output
     frames = runner.invoke(app, [*home, "hash", "--frames", str(world["a"])])
     assert frames.exit_code == 0, frames.output
-    lines = frames.output.splitlines()  # feature lines only: no header Meta's tools reject
+    lines = frames.stdout.splitlines()  # feature lines only: no header Meta's tools reject
     assert len(lines) == 12 and not lines[0].startswith("#")
     assert lines[0].split(",")[0] == "0" and lines[0].endswith(",0.000")
     feature_file = tmp_path / "a.vpdq.txt"
-    feature_file.write_text(frames.output)
+    feature_file.write_text(frames.stdout)
     [entry] = import_bank(db, "partner", feature_file.read_text(), "vpdq", label="from a partner")
     assert [s.kind for s in entry.signals] == [SignalKind.VPDQ]
     assert export_bank(db, "partner", "vpdq") == "\n".join(lines) + "\n"
     report = Scanner(db, settings).scan_folder(world["inbox"])
     assert {Path(h.location).name for h in report.hits} >= {"a-low-bitrate.mp4", "a-mirror.mp4"}
     as_json = runner.invoke(app, [*home, "hash", "--json", "--frames", str(world["a"])])
-    doc = json.loads(as_json.output)
+    doc = json.loads(as_json.stdout)
     assert doc["video"]["kept"] == len(doc["video"]["frames"]) == 12
 
 
