@@ -117,6 +117,9 @@ def test_key_encrypted_then_rotated_keeps_old_bundles_verifying(
     code, output = run(home, "evidence", "rotate-key", env=secret)
     assert code == 0, output
     assert "retired key" in output and "new key" in output
+    result = runner.invoke(app, ["--home", str(home), "audit", "list", "--json"], env=secret)
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert "signing_key.rotated" in kinds
     code, output = run(home, "verify", str(old_bundle), env=secret)
     assert code == 0, output
 

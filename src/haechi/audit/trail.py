@@ -54,6 +54,7 @@ class AuditKind(StrEnum):
     EVIDENCE_EXPORTED = "evidence.exported"
     BANK_EXPORTED = "bank.exported"
     ENTRIES_WITHDRAWN = "entries.withdrawn"
+    SIGNING_KEY_ROTATED = "signing_key.rotated"
 
 
 @dataclass(frozen=True)

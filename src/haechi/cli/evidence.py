@@ -189,16 +189,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         evidence/retired-keys/, and the new key (encrypted with HAECHI_KEY_PASSPHRASE when set)
         signs at once. Publish the new key id beside the old one.
         """
-        from haechi.evidence.keys import rotate_key
-        from haechi.scan.preserve import evidence_config
+        from haechi.scan.preserve import evidence_config, rotate_signing_key
 
-        config = evidence_config(env().settings)
-        path = config.resolved_key_file
-        done = guarded(
-            lambda: rotate_key(
-                path, config.evidence_dir, config.key_passphrase, locker=config.locker()
-            )
-        )
+        settings = env().settings
+        with database(settings) as db:
+            done = rotate_signing_key(db, evidence_config(settings))
         out.print(
             f"retired key {done.old_key_id} (public key kept at {done.retired_public_key}); "
             f"new key {done.new_key_id}: publish it beside the old one"

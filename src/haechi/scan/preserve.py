@@ -37,7 +37,9 @@ from haechi.evidence import (
     generate_key,
 )
 from haechi.evidence.capture import CapturedEvidence, NothingArrived, capture, vanished
+from haechi.evidence.keys import KeyRotation
 from haechi.evidence.resource import MediaCopy, file_evidence, message_evidence
+from haechi.members.model import Actor
 from haechi.scan.messages import ExportReader
 from haechi.scan.model import EvidenceOutcome, Hit, ScanReport
 from haechi.settings import Settings
@@ -79,6 +81,29 @@ def ensure_key(config: EvidenceConfig) -> str | None:
     if config.resolved_key_file.exists():
         return None
     return generate_key(config.resolved_key_file, config.key_passphrase).key_id
+
+
+def rotate_signing_key(
+    db: Database, config: EvidenceConfig, actor: Actor | None = None
+) -> KeyRotation:
+    """Replace the organisation's signing key (the old one stays trusted for what it signed).
+
+    Audited, since whoever holds the key can sign evidence in the team's name.
+    """
+    from haechi.audit.trail import AuditKind, record
+    from haechi.evidence.keys import rotate_key
+
+    done = rotate_key(
+        config.resolved_key_file, config.evidence_dir, config.key_passphrase, locker=config.locker()
+    )
+    with db.session() as session:
+        record(
+            session,
+            AuditKind.SIGNING_KEY_ROTATED,
+            actor or Actor.console(),
+            detail={"old": done.old_key_id, "new": done.new_key_id},
+        )
+    return done
 
 
 def hit_context(hit: Hit, kind: CaptureKind) -> dict[str, Any]:
