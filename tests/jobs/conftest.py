@@ -60,8 +60,14 @@ def ended(db: Database, job_id: int) -> Callable[[], Job | None]:
 
 @pytest.fixture
 def job_settings(tmp_path: Path) -> Settings:
-    """A home whose scans capture evidence but take no screenshots (no browser needed)."""
-    return Settings(home=tmp_path / "home", workers=1, evidence_screenshots=False)
+    """A home whose scans capture evidence but take no screenshots (no browser needed).
+
+    Scheduled watches fetch with the settings' allow-list, and the test boards live on
+    127.0.0.1, so it is allowed here (a refused board would be a failed watch).
+    """
+    return Settings(
+        home=tmp_path / "home", workers=1, evidence_screenshots=False, allow_hosts=["127.0.0.1"]
+    )
 
 
 @pytest.fixture

@@ -186,7 +186,9 @@ def test_due_watches_are_queued_and_run_on_their_schedule(
         return found[0].id if found else None
 
     job = wait_for(ended(jobs_db, wait_for(watch_job, "a watches job")), "the watches job")
-    assert job.state is JobState.DONE and job.result is not None
+    with jobs_db.session() as session:
+        why = WatchStore(session).all()[0].last_error
+    assert job.state is JobState.DONE and job.result is not None, why  # a refused board fails
     [ran] = job.result["watches"]
     assert ran["watch"] == watch.id and ran["error"] is None and ran["scan"] is not None
     # The watch is not due again for six hours, so nothing more is queued meanwhile.
