@@ -16,15 +16,27 @@ from typing import Any
 _LIST = re.compile(r"<list\[(?P<item>.+)\]>(?:\.\.\.)?")
 
 
+# Python type names as the words Unix tools (and Click) print for a value.
+_WORDS = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "int range": "INTEGER",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+    "path": "PATH",
+    "Path": "PATH",
+}
+
+
 def plain_type(shown: str | None) -> str | None:
-    """``<list[Path]>`` becomes ``<path>...``; anything else stays as it is."""
+    """``<str>`` becomes ``TEXT``, ``<list[Path]>`` becomes ``PATH`` (the name shows ``...``)."""
     if shown is None:
         return None
     match = _LIST.fullmatch(shown)
-    if match is None:
-        return shown
-    item = match["item"]
-    return f"<{item.lower() if item == 'Path' else item}>..."
+    if match is not None:
+        return _WORDS.get(match["item"], match["item"])
+    inner = shown[1:-1] if shown.startswith("<") and shown.endswith(">") else None
+    return _WORDS.get(inner, shown) if inner is not None else shown
 
 
 def _tidy(cls: type[Any]) -> None:
