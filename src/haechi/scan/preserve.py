@@ -396,33 +396,6 @@ class EvidenceKeeper:
         return await capture(request, self._recorder, self._camera)
 
 
-def captures_for(config: EvidenceConfig, ids: Sequence[str]) -> list[str]:
-    """Capture ids for a mix of hit ids (digits) and capture ids, from the log alone.
-
-    Kept for callers without a database; :func:`haechi.scan.evidence_export.export_evidence`
-    reads hits' capture ids from the database and exports what it can.
-    """
-    locker = config.locker()
-    by_hit: dict[int, list[str]] = {}
-    for record in locker.captures():
-        hit_id = record.context.get("hit_id")
-        if isinstance(hit_id, int):
-            by_hit.setdefault(hit_id, []).append(record.id)
-    out: list[str] = []
-    for item in ids:
-        if item.isdigit():
-            found = by_hit.get(int(item))
-            if not found:
-                raise HaechiError(
-                    f"hit {item} has no capture (capture a page with `haechi capture URL`)"
-                )
-            out.extend(found)
-        else:
-            locker.get(item)  # raises for an unknown capture id
-            out.append(item)
-    return out
-
-
 def _fetched(hit: Hit) -> bool:
     """Whether the hit's media came from a URL (a live Telegram link is a message, not media)."""
     return CaptureKind.WEB in capture_kinds(hit.source_kind, hit.location)
