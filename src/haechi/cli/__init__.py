@@ -103,16 +103,10 @@ def warn_privacy(settings: Settings) -> None:
     Cheap enough for every start: the home's own files and those one folder down (the
     database, the log, the key); `haechi home check` walks everything.
     """
-    from haechi.evidence.keys import privacy_warnings
-
-    key_file = settings.evidence_key_file or settings.home / "evidence" / "signing-key.pem"
-    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    for warning in privacy_warnings(settings.home, key_file, passphrase, max_depth=1):
-        err.print(f"[yellow]warning:[/] {escape(warning)}")
     from haechi.crypto.vault import data_key_warnings
 
-    for warning in data_key_warnings(settings):
-        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    for warning in [*home.home_warnings(settings, max_depth=1), *data_key_warnings(settings)]:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
 
 
 def _print_version(value: bool) -> None:
