@@ -404,4 +404,5 @@ class RecheckRow(Base):
 from haechi.store import job_models as job_models  # noqa: E402
 from haechi.store import member_models as member_models  # noqa: E402
 from haechi.store import ops_models as ops_models  # noqa: E402
+from haechi.store import platform_api_models as platform_api_models  # noqa: E402
 from haechi.store import private_models as private_models  # noqa: E402
