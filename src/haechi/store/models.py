@@ -401,6 +401,7 @@ class RecheckRow(Base):
 
 # The team server's tables live on this Base in a module of their own; imported here, last
 # (it imports this module), so that every user of Base.metadata sees them.
+from haechi.store import casework_models as casework_models  # noqa: E402
 from haechi.store import job_models as job_models  # noqa: E402
 from haechi.store import member_models as member_models  # noqa: E402
 from haechi.store import ops_models as ops_models  # noqa: E402
