@@ -18,6 +18,7 @@ from haechi.notices.desk import Desk
 from haechi.notices.errors import NoticeError
 from haechi.notices.model import Channel, Decision, Notice, NoticeItem, NoticeKind
 from haechi.notices.platforms import Platform, PlatformDirectory
+from haechi.notices.workflow_signoffs import record_drafter
 from haechi.scan.model import Hit
 from haechi.store.notices import NoticeStore, PlatformStore, ReviewStore
 
@@ -100,6 +101,7 @@ def create_notice(
             now,
             previous_id,
         )
+        record_drafter(session, draft.id, desk.actor)  # four eyes: another member approves
         context: dict[str, Any] = {
             "organisation": desk.config.organisation,
             "platform": platform,

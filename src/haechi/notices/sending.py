@@ -20,6 +20,7 @@ from haechi.notices.drafting import deadline_hours
 from haechi.notices.errors import DeliveryError, NoticeError
 from haechi.notices.model import WAITING, Channel, Notice, NoticeKind, NoticeStatus
 from haechi.notices.workflow import check_transition
+from haechi.notices.workflow_signoffs import approve_one
 from haechi.store.notices import NoticeStore, PlatformStore
 
 
@@ -80,11 +81,13 @@ def transition(desk: Desk, notice_id: int, status: NoticeStatus, note: str | Non
 
 
 def approve(desk: Desk, notice_ids: Sequence[int], note: str | None = None) -> list[Notice]:
-    """Approve drafts: from now on their text is fixed and they may be sent."""
+    """Approve drafts: from now on their text is fixed and they may be sent.
+
+    By a member other than the drafter (:mod:`haechi.notices.workflow_signoffs`); audited.
+    """
     now = desk.clock()
     with desk.db.session() as session:
-        store = NoticeStore(session)
-        return [store.transition(n, NoticeStatus.APPROVED, now, note) for n in notice_ids]
+        return [approve_one(session, n, desk.actor, now, note) for n in notice_ids]
 
 
 def discard(desk: Desk, notice_id: int, note: str | None = None) -> Notice:
