@@ -59,6 +59,17 @@ class AuditKind(StrEnum):
     BANK_EXPORTED = "bank.exported"
     ENTRIES_WITHDRAWN = "entries.withdrawn"
     SIGNING_KEY_ROTATED = "signing_key.rotated"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
+    API_KEY_FLAGGED = "api_key.flagged"  # far more distinct hashes than the platform's uploads
+    BANK_SHARED = "bank.shared"
+    BANK_SHARE_STOPPED = "bank.share_stopped"
+    PLATFORM_FEEDBACK_DECIDED = "platform_feedback.decided"
+    HITS_REVIEWED = "hits.reviewed"
+    HITS_AUTO_CONFIRMED = "hits.auto_confirmed"  # by the review policy, no one looked
+    REVIEW_POLICY_SET = "review_policy.set"
+    PREVIEW_REVEALED = "preview.revealed"
+    ENTRIES_REGISTERED = "entries.registered"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,22 @@ class Registered:
     warning: str | None = None
 
 
+def registration_warning(media: MediaHashes, settings: Settings) -> str | None:
+    """What a person registering this file should know: what will not be matched, and why."""
+    if media.outcome is Outcome.FAILED:
+        return f"no PDQ hash ({media.error}); registered exact digests only"
+    if media.pdq is not None and not media.pdq.reliable(settings.pdq_min_quality):
+        return (
+            f"PDQ quality {media.pdq.quality} is below {settings.pdq_min_quality}: "
+            "kept but not matched; exact copies are still found"
+        )
+    if media.video is not None and len(media.video.frames) == 0:
+        return "no video frame of reliable quality: only exact copies will be found"
+    if media.video is not None and media.video.limited:
+        return f"video only partly registered: {media.video.limited}"
+    return None
+
+
 def register_files(
     db: Database,
     settings: Settings,
@@ -47,19 +63,7 @@ def register_files(
     prepared: list[tuple[Path, MediaHashes, str | None]] = []
     for path in paths:
         media = hash_file(path, options)
-        warning = None
-        if media.outcome is Outcome.FAILED:
-            warning = f"no PDQ hash ({media.error}); registered exact digests only"
-        elif media.pdq is not None and not media.pdq.reliable(settings.pdq_min_quality):
-            warning = (
-                f"PDQ quality {media.pdq.quality} is below {settings.pdq_min_quality}: "
-                "kept but not matched; exact copies are still found"
-            )
-        elif media.video is not None and len(media.video.frames) == 0:
-            warning = "no video frame of reliable quality: only exact copies will be found"
-        elif media.video is not None and media.video.limited:
-            warning = f"video only partly registered: {media.video.limited}"
-        prepared.append((path, media, warning))
+        prepared.append((path, media, registration_warning(media, settings)))
     with db.session() as session:
         store = BankStore(session)
         store.get_or_create(bank)

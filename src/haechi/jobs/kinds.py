@@ -40,7 +40,30 @@ def desk_of(db: Database, settings: Settings, clock: Callable[[], datetime] = ut
 
 
 def run_scan(db: Database, settings: Settings, args: dict[str, Any], report: Report) -> Outcome:
-    """Scan the URL of ``args`` (with its extra allowed hosts), capturing web hits."""
+    """Scan the URL (or uploaded list or export) of ``args``, capturing web hits.
+
+    An upload's folder is removed when the scan ends, whatever its end; the review policy
+    then confirms the hits it covers (:mod:`haechi.review.policy`).
+    """
+    from haechi.review.sources import remove_upload
+
+    try:
+        outcome = _scan(db, settings, args, report)
+    finally:
+        if args.get("upload"):
+            remove_upload(settings.home, str(args["upload"]))
+    _apply_review_policy(db)
+    return outcome
+
+
+def _apply_review_policy(db: Database) -> None:
+    from haechi.review.policy import apply_policy
+
+    with db.session() as session:
+        apply_policy(session, utcnow())
+
+
+def _scan(db: Database, settings: Settings, args: dict[str, Any], report: Report) -> Outcome:
     from haechi.scan.intake import save_validators, source_options
     from haechi.scan.pipeline import Scanner
     from haechi.scan.preserve import EvidenceKeeper, evidence_config
@@ -98,6 +121,7 @@ def run_watches(db: Database, settings: Settings, args: dict[str, Any], report: 
         }
         for r in runs
     ]
+    _apply_review_policy(db)
     failed = [r for r in listed if r["error"]]
     error = f"{len(failed)} of {len(runs)} watches failed" if failed else None
     return Outcome({"watches": listed}, error)

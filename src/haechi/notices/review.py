@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from haechi.audit.trail import AuditKind, record
+from haechi.members.model import Actor
 from haechi.notices.desk import Desk
 from haechi.notices.drafting import platform_of
 from haechi.notices.errors import ReviewError
@@ -64,9 +68,39 @@ def decide(
     if not reviewer.strip():
         raise ReviewError("say who reviewed (--reviewer): the record must name a person")
     with desk.db.session() as session:
-        return ReviewStore(session).decide(
-            list(dict.fromkeys(hit_ids)), decision, reviewer.strip(), reason, desk.clock()
+        return decide_hits(
+            session, desk.actor, hit_ids, decision, reviewer, reason, now=desk.clock()
         )
+
+
+def decide_hits(
+    session: Session,
+    actor: Actor,
+    hit_ids: Sequence[int],
+    decision: Decision,
+    reviewer: str,
+    reason: str = "",
+    *,
+    now: datetime,
+) -> list[Review]:
+    """Confirm or reject hits in ``session``, audited in the same transaction.
+
+    The command line (through :func:`decide`) and the web pages call this one function.
+    """
+    ids = list(dict.fromkeys(hit_ids))
+    if not ids:
+        raise ReviewError("name the hits to decide on")
+    if not reviewer.strip():
+        raise ReviewError("say who reviewed (--reviewer): the record must name a person")
+    done = ReviewStore(session).decide(ids, decision, reviewer.strip(), reason, now)
+    record(
+        session,
+        AuditKind.HITS_REVIEWED,
+        actor,
+        detail={"hits": ids, "decision": decision.value, "reviewer": reviewer.strip()},
+        now=now,
+    )
+    return done
 
 
 def decide_all(

@@ -144,6 +144,29 @@ class BankStore:
         for row in self.session.scalars(query):
             yield _entry(row, bank_row.name)
 
+    def entries_page(
+        self,
+        bank: str,
+        offset: int,
+        limit: int,
+        include_withdrawn: bool = False,
+        newest_first: bool = True,
+    ) -> list[BankEntry]:
+        """One page of a bank's entries (for lists that must not load a whole bank)."""
+        bank_row = self._row(bank)
+        order = EntryRow.id.desc() if newest_first else EntryRow.id
+        query = (
+            select(EntryRow)
+            .where(EntryRow.bank_id == bank_row.id)
+            .options(selectinload(EntryRow.signals), selectinload(EntryRow.features))
+            .order_by(order)
+            .offset(offset)
+            .limit(limit)
+        )
+        if not include_withdrawn:
+            query = query.where(EntryRow.withdrawn_at.is_(None))
+        return [_entry(row, bank_row.name) for row in self.session.scalars(query)]
+
     def entry(self, entry_id: int) -> BankEntry:
         """One entry by id, or :class:`BankError`."""
         row = self.session.get(EntryRow, entry_id)

@@ -402,8 +402,11 @@ class RecheckRow(Base):
 # The team server's tables live on this Base in a module of their own; imported here, last
 # (it imports this module), so that every user of Base.metadata sees them.
 from haechi.store import casework_models as casework_models  # noqa: E402
+from haechi.store import intake_models as intake_models  # noqa: E402
 from haechi.store import job_models as job_models  # noqa: E402
 from haechi.store import member_models as member_models  # noqa: E402
 from haechi.store import ops_models as ops_models  # noqa: E402
 from haechi.store import platform_api_models as platform_api_models  # noqa: E402
 from haechi.store import private_models as private_models  # noqa: E402
+from haechi.store import review_models as review_models  # noqa: E402
+from haechi.store import trust_models as trust_models  # noqa: E402

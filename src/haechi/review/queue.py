@@ -1,0 +1,233 @@
+"""The review queue as pages show it: filtered, sorted and cut into pages in SQL.
+
+Only the page's hits are loaded (with their labels opened, their platform named and the number
+of places the same file was seen); the filters (bank, source, platform, age) and sorts (id,
+time found, distance, confidence) are conditions on indexed columns. Pages come by number and
+say whether a next one exists, so no count over the whole queue is made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from haechi.notices.drafting import platform_of
+from haechi.notices.errors import ReviewError
+from haechi.notices.model import Decision
+from haechi.scan.model import Hit
+from haechi.store.hit_evidence import HitEvidenceStore
+from haechi.store.models import (
+    BankRow,
+    EntryRow,
+    HitRow,
+    PlatformDomainRow,
+    PlatformRow,
+    ReviewRow,
+)
+from haechi.store.notices import PlatformStore
+from haechi.store.scans import ScanStore
+
+SORTS = {
+    "id": HitRow.id,
+    "found": HitRow.found_at,
+    "distance": HitRow.distance,
+    "confidence": HitRow.confidence,
+}
+STATUSES = ("pending", "confirmed", "rejected")
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which hits, in which order, which page."""
+
+    status: str = "pending"
+    bank: str | None = None
+    source: str | None = None
+    platform: str | None = None
+    max_age_days: int | None = None
+    sort: str = "id"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 50
+
+    def checked(self) -> QueueQuery:
+        """This query, or a clear error naming what is wrong."""
+        if self.status not in STATUSES:
+            raise ReviewError(f"status is one of {', '.join(STATUSES)}")
+        if self.sort not in SORTS:
+            raise ReviewError(f"sort by one of {', '.join(SORTS)}")
+        if self.page < 1 or not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise ReviewError(f"pages count from 1 and hold 1 to {MAX_PER_PAGE} hits")
+        if self.max_age_days is not None and self.max_age_days < 0:
+            raise ReviewError("an age is a number of days, 0 or more")
+        return replace(
+            self,
+            bank=self.bank or None,
+            source=self.source or None,
+            platform=self.platform or None,
+        )
+
+    def params(self, **changes: object) -> dict[str, str]:
+        """Query-string parameters of this query with ``changes`` (for links)."""
+        values = {**vars(self), **changes}
+        out = {
+            "status": str(values["status"]),
+            "sort": str(values["sort"]),
+            "order": "desc" if values["descending"] else "asc",
+            "page": str(values["page"]),
+            "per_page": str(values["per_page"]),
+        }
+        for key in ("bank", "source", "platform", "max_age_days"):
+            if values[key] is not None:
+                out[key] = str(values[key])
+        return out
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A hit as the queue shows it, with what a reviewer weighs."""
+
+    hit: Hit
+    region: tuple[float, float, float, float] | None
+    sightings: int  # places the same file was seen (this one included)
+    platform: str | None
+    has_capture: bool
+    decision: Decision | None
+
+    def as_json(self) -> dict[str, object]:
+        """The hit's stable JSON form plus the queue's fields."""
+        return {
+            **self.hit.as_json(),
+            "region": list(self.region) if self.region else None,
+            "sightings": self.sightings,
+            "platform": self.platform,
+            "preview": self.has_capture,
+            "review": self.decision.value if self.decision else "pending",
+        }
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue."""
+
+    items: tuple[QueueItem, ...]
+    query: QueueQuery
+    has_next: bool
+
+
+def region_of(text: str | None) -> tuple[float, float, float, float] | None:
+    """A stored region (JSON ``[left, top, right, bottom]`` fractions), or none."""
+    try:
+        values = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(values, list) and len(values) == 4:
+        left, top, right, bottom = (float(v) for v in values)
+        return (left, top, right, bottom)
+    return None
+
+
+def _on_platform(session: Session, name: str) -> ColumnElement[bool]:
+    domains = list(
+        session.scalars(
+            select(PlatformDomainRow.domain)
+            .join(PlatformRow, PlatformRow.id == PlatformDomainRow.platform_id)
+            .where(PlatformRow.name == name)
+        )
+    )
+    if not domains:
+        raise ReviewError(f"no platform {name!r} with domains in the directory")
+    conditions: list[ColumnElement[bool]] = []
+    for domain in domains:
+        for column in (HitRow.location, HitRow.found_in):
+            for pattern in (f"%://{domain}/%", f"%://{domain}", f"%://{domain}:%", f"%.{domain}/%"):
+                conditions.append(column.like(pattern))
+    return or_(*conditions)
+
+
+def queue_page(session: Session, query: QueueQuery, now: datetime) -> QueuePage:
+    """One page of hits with ``query.status``, filtered and sorted."""
+    q = query.checked()
+    select_ids = select(HitRow.id).outerjoin(ReviewRow, ReviewRow.hit_id == HitRow.id)
+    if q.status == "pending":
+        select_ids = select_ids.where(ReviewRow.id.is_(None))
+    else:
+        select_ids = select_ids.where(ReviewRow.decision == q.status)
+    if q.bank is not None:
+        select_ids = (
+            select_ids.join(EntryRow, EntryRow.id == HitRow.entry_id)
+            .join(BankRow, BankRow.id == EntryRow.bank_id)
+            .where(BankRow.name == q.bank)
+        )
+    if q.source is not None:
+        select_ids = select_ids.where(HitRow.source_kind == q.source)
+    if q.platform is not None:
+        select_ids = select_ids.where(_on_platform(session, q.platform))
+    if q.max_age_days is not None:
+        select_ids = select_ids.where(HitRow.found_at >= now - timedelta(days=q.max_age_days))
+    column = SORTS[q.sort]
+    order = (column.desc(), HitRow.id.desc()) if q.descending else (column.asc(), HitRow.id)
+    ids = list(
+        session.scalars(
+            select_ids.order_by(*order).offset((q.page - 1) * q.per_page).limit(q.per_page + 1)
+        )
+    )
+    has_next = len(ids) > q.per_page
+    ids = ids[: q.per_page]
+    return QueuePage(items_of(session, ids), q, has_next)
+
+
+def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
+    """The queue's view of these hits, in the order given."""
+    if not ids:
+        return ()
+    hits = {h.id: h for h in ScanStore(session).hits(hit_ids=ids)}
+    regions = dict(
+        session.execute(select(HitRow.id, HitRow.region).where(HitRow.id.in_(ids))).all()
+    )
+    shas = list({h.sha256 for h in hits.values()})
+    seen = dict(
+        session.execute(
+            select(HitRow.sha256, func.count(HitRow.id))
+            .where(HitRow.sha256.in_(shas))
+            .group_by(HitRow.sha256)
+        ).all()
+    )
+    decisions = {
+        hit_id: Decision(d)
+        for hit_id, d in session.execute(
+            select(ReviewRow.hit_id, ReviewRow.decision).where(ReviewRow.hit_id.in_(ids))
+        )
+    }
+    evidence = HitEvidenceStore(session).of(ids)
+    directory = PlatformStore(session).directory()
+    out = []
+    for hit_id in ids:
+        hit = hits.get(hit_id)
+        if hit is None:
+            continue
+        platform = platform_of(directory, hit)
+        known = evidence.get(hit_id)
+        out.append(
+            QueueItem(
+                hit,
+                region_of(regions.get(hit_id)),
+                int(seen.get(hit.sha256, 1)),
+                platform.name if platform else None,
+                bool(known and known.captures),
+                decisions.get(hit_id),
+            )
+        )
+    return tuple(out)
+
+
+def source_kinds() -> list[str]:
+    """The source kinds a hit may come from (the filter's choices)."""
+    from haechi.sources.registry import SOURCES
+
+    return sorted(SOURCES)
