@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     notice_templates: Path | None = Field(
         default=None, description="Folder of notice templates overriding the bundled ones."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The organisation's public address (https://example.org): its did:web "
+        "identity, the verify links in notices and on member cards; default the address the "
+        "server is reached at (http://localhost:8000 for commands).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

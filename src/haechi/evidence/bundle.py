@@ -49,6 +49,7 @@ from haechi.evidence.locker import EvidenceLocker
 from haechi.evidence.log import EntryKind, LogEntry, proof_json
 from haechi.evidence.model import Capture
 from haechi.evidence.signing import Checkpoint
+from haechi.evidence.wacz_auth import anonymous_key, signed_data
 
 WACZ_VERSION = "1.1.1"
 BUNDLE_FORMAT = "haechi-bundle/v1"
@@ -313,9 +314,13 @@ def export_bundle(
         datapackage["mainPageURL"] = live[0].final_url or live[0].url
         datapackage["mainPageDate"] = live[0].started
     package_bytes = json.dumps(datapackage, indent=2).encode()
+    package_hash = "sha256:" + hashlib.sha256(package_bytes).hexdigest()
     digest = {
         "path": "datapackage.json",
-        "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
+        "hash": package_hash,
+        "signedData": signed_data(
+            package_hash, created, f"haechi {__version__}", anonymous_key(locker.key)
+        ),
     }
     files["datapackage.json"] = package_bytes
     files["datapackage-digest.json"] = json.dumps(digest, indent=2).encode()

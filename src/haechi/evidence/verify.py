@@ -56,6 +56,7 @@ from haechi.evidence.verify_warc import (
     part_sha256,
     record_digests,
 )
+from haechi.evidence.wacz_auth import check_signed_data
 
 
 class CheckStatus(StrEnum):
@@ -169,6 +170,20 @@ def _read_members(path: Path, limits: VerifyLimits | None, checks: _Checks) -> M
     return members
 
 
+def _check_wacz_auth(digest: bytes, package_bytes: bytes, actual: str, checks: _Checks) -> None:
+    """The wacz-auth signature, when the bundle carries one (older bundles do not)."""
+    try:
+        signed = json_object(digest, "datapackage-digest.json").get("signedData")
+        created = json_object(package_bytes, "datapackage.json").get("created")
+    except (ValueError, TypeError):
+        return
+    if signed is None:
+        checks.add("wacz:auth", None, "no wacz-auth signature", required=False)
+        return
+    ok, detail = check_signed_data(signed, actual, created)
+    checks.add("wacz:auth", ok, detail, problem="bad-wacz-auth")
+
+
 def _check_datapackage(members: Members, checks: _Checks) -> None:
     package_bytes = members.files[layout.DATAPACKAGE_PATH]
     digest = members.files.get(layout.DIGEST_PATH)
@@ -187,6 +202,7 @@ def _check_datapackage(members: Members, checks: _Checks) -> None:
             if claimed == actual
             else f"datapackage.json hashes to {actual}, the digest file says {claimed}",
         )
+        _check_wacz_auth(digest, package_bytes, actual, checks)
     try:
         package = json_object(package_bytes, "datapackage.json")
         resources = {str(r["path"]): r for r in package["resources"] if isinstance(r, dict)}
