@@ -70,6 +70,16 @@ class AuditKind(StrEnum):
     REVIEW_POLICY_SET = "review_policy.set"
     PREVIEW_REVEALED = "preview.revealed"
     ENTRIES_REGISTERED = "entries.registered"
+    INTAKE_REGISTERED = "intake.registered"  # a victim registered her own hashes
+    INTAKE_LINK_OPENED = "intake.link_opened"
+    INTAKE_DECIDED = "intake.decided"  # a reviewer approved or refused intake entries
+    TRUST_KEY_ROTATED = "trust_key.rotated"
+    TRUST_KEY_REVOKED = "trust_key.revoked"
+    CREDENTIAL_ISSUED = "credential.issued"
+    CREDENTIAL_REVOKED = "credential.revoked"
+    CHANNEL_ADDED = "channel.added"
+    CHANNEL_REMOVED = "channel.removed"
+    IMPERSONATION_CLOSED = "impersonation.closed"
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 A package is a folder a support worker hands to a police station (on a USB stick or through
 the station's upload): ``report.pdf`` (the summary, :mod:`haechi.cases.pdf`), ``evidence.wacz``
 (every capture of the case, exported with :func:`haechi.evidence.export_bundle`, verifiable
-offline), ``hits.json`` (the same facts for machines) and ``SHA256SUMS``. The victim is the
-case reference, never her name; bank labels and bank names stay home (the entry id
+offline), ``hits.json`` (the same facts for machines), ``credential.json`` (the package's
+signed credential: the files' SHA-256, the URLs and hashes cited) and ``SHA256SUMS``. The
+victim is the case reference, never her name; bank labels and bank names stay home (the entry id
 says which registered item matched). A file found on the analyst's computer
 (a folder scan, a Telegram or Discord export) is named by its file name and SHA-256 only: the
 analyst's folders say nothing to the police and may say who the analyst is.
@@ -174,6 +175,8 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
     (folder / "hits.json").write_text(
         json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    if desk.notary is not None:  # credential.json: the package signed (haechi.trust)
+        desk.notary.seal_police_package(folder, station.strip(), now, facts["hits"])
     files = {p.name: _sha256(p) for p in sorted(folder.iterdir())}
     (folder / "SHA256SUMS").write_text(
         "".join(f"{digest}  {name}\n" for name, digest in files.items()), encoding="utf-8"

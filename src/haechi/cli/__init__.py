@@ -23,6 +23,7 @@ from rich.markup import escape
 from haechi import __version__
 from haechi.cli import (
     admin,
+    api_keys,
     audit,
     backup,
     banks,
@@ -33,6 +34,7 @@ from haechi.cli import (
     home,
     jobs,
     keys,
+    members,
     notices,
     ops,
     platforms,
@@ -43,6 +45,7 @@ from haechi.cli import (
     serve,
     stats,
     telegram,
+    trust,
     watches,
 )
 from haechi.cli.common import CommandEnv, EnvFactory, err, guarded, out
@@ -174,6 +177,9 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         admin,
         audit,
         keys,
+        api_keys,
+        trust,
+        members,
     ):
         group.mount(target, env)
 

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from haechi.cli.common import (
 )
 from haechi.cli.common import soft_err as err
 from haechi.cli.common import soft_out as out
+from haechi.errors import ConfigError
 
 if TYPE_CHECKING:
     from haechi.notices.model import Notice
@@ -224,6 +226,30 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 print_json({**n.as_json(), "overdue": n.overdue(now)})
             return
         out.print(notice_table(found, now))
+
+    @notices_app.command("export")
+    @guard
+    def export_cmd(
+        notice_id: int,
+        out_file: Annotated[
+            Path, typer.Option("--out", help="Write the signed credential (JSON) here.")
+        ],
+    ) -> None:
+        """Write a sent notice's signed credential (haechi trust verify checks it)."""
+        from haechi.store.notices import NoticeStore
+        from haechi.trust.notary import document_bytes
+
+        with open_desk(env()) as desk:
+            with desk.db.session() as session:
+                notice = NoticeStore(session).get(notice_id)
+            if desk.notary is None:
+                raise ConfigError("signing needs the evidence home (HAECHI_HOME)")
+            published = desk.notary.notice_document(notice, desk.clock())
+        try:
+            out_file.write_bytes(document_bytes(published.document))
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out_file}: {exc.strerror}") from None
+        out.print(f"wrote {out_file}; verification code {published.code}")
 
     @notices_app.command("show")
     @guard

@@ -1,8 +1,9 @@
 """How notices reach platforms: one :class:`NoticeChannel` per way, by stable short name.
 
 ``email`` sends through the organisation's own mail server with :mod:`smtplib` (STARTTLS,
-implicit TLS or, for a relay on the same machine, none), as a plain UTF-8 text message with no
-attachment: a notice cites evidence by SHA-256 and capture id and never carries the image.
+implicit TLS or, for a relay on the same machine, none), as a plain UTF-8 text message whose
+only attachment is the notice's signed credential (:mod:`haechi.trust.notary`): a notice cites
+evidence by SHA-256 and capture id and never carries the image.
 ``web-form`` is for platforms that only take reports through a form: nothing is sent, the
 text is shown to paste, and a person marks the notice submitted.
 
@@ -21,10 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import TYPE_CHECKING
 
 from haechi.notices.config import NoticeConfig, SmtpConfig, SmtpSecurity
 from haechi.notices.errors import DeliveryError, NoticeError
 from haechi.notices.model import Channel, Notice
+
+if TYPE_CHECKING:
+    from haechi.trust.notary import Notary, NoticeSeal
 
 
 @dataclass(frozen=True)
@@ -52,13 +57,19 @@ class NoticeChannel(ABC):
 
 
 def build_message(
-    notice: Notice, config: NoticeConfig, sent_at: datetime, thread: Sequence[str] = ()
+    notice: Notice,
+    config: NoticeConfig,
+    sent_at: datetime,
+    thread: Sequence[str] = (),
+    seal: NoticeSeal | None = None,
 ) -> EmailMessage:
-    """The e-mail of a notice: text body, no attachment, headers naming the notice and the
-    notices it follows up (``thread``: their Message-IDs, oldest first)."""
+    """The e-mail of a notice: text body, headers naming the notice and the notices it
+    follows up (``thread``: their Message-IDs, oldest first); with ``seal``, its signed
+    credential attached as JSON and its verification code and link closing the text."""
     sender = config.sender()
     message = EmailMessage()
-    message.set_content(notice.body, charset="utf-8")  # first: it drops Content-* headers
+    body = notice.body + (seal.footer() if seal else "")
+    message.set_content(body, charset="utf-8")  # first: it drops Content-* headers
     english_only = notice.language == "en"
     name = config.organisation_english if english_only else config.organisation
     message["From"] = formataddr((name, sender))
@@ -74,6 +85,13 @@ def build_message(
     message["Content-Language"] = notice.language
     message["X-Haechi-Notice"] = str(notice.id)
     message["X-Haechi-Text-SHA256"] = notice.text_sha256
+    if seal is not None:
+        from haechi.trust.notary import document_bytes
+
+        message["X-Haechi-Verification-Code"] = seal.code
+        message.add_attachment(
+            document_bytes(seal.document), "application", "json", filename=seal.filename
+        )
     return message
 
 
@@ -110,13 +128,18 @@ class EmailChannel(NoticeChannel):
     name = Channel.EMAIL
 
     def __init__(
-        self, config: NoticeConfig, connect: Callable[[SmtpConfig], smtplib.SMTP] = open_smtp
+        self,
+        config: NoticeConfig,
+        connect: Callable[[SmtpConfig], smtplib.SMTP] = open_smtp,
+        notary: Notary | None = None,
     ) -> None:
         self.config = config
         self.connect = connect
+        self.notary = notary  # signs each notice (haechi.trust); None sends it unsigned
 
     def deliver(self, notice: Notice, sent_at: datetime, thread: Sequence[str] = ()) -> Delivery:
-        message = build_message(notice, self.config, sent_at, thread)
+        seal = self.notary.seal_notice(notice, sent_at) if self.notary else None
+        message = build_message(notice, self.config, sent_at, thread, seal)
         client = self.connect(self.config.smtp)
         try:
             refused = client.send_message(message)
@@ -129,6 +152,8 @@ class EmailChannel(NoticeChannel):
                 client.close()
         if refused:
             raise DeliveryError(f"the mail server refused {', '.join(refused)}")
+        if self.notary is not None and seal is not None:
+            self.notary.publish_notice(seal)
         return Delivery(str(message["Message-ID"]))
 
 
@@ -145,9 +170,9 @@ class WebFormChannel(NoticeChannel):
         )
 
 
-def channels(config: NoticeConfig) -> dict[Channel, NoticeChannel]:
-    """The channels by short name (each name once)."""
-    built: list[NoticeChannel] = [EmailChannel(config), WebFormChannel()]
+def channels(config: NoticeConfig, notary: Notary | None = None) -> dict[Channel, NoticeChannel]:
+    """The channels by short name (each name once); ``notary`` signs e-mailed notices."""
+    built: list[NoticeChannel] = [EmailChannel(config, notary=notary), WebFormChannel()]
     registry = {c.name: c for c in built}
     assert len(registry) == len(built), "channel names must be unique"
     return registry

@@ -82,6 +82,7 @@ class NoticeConfig:
     pdq_radius: int = 31  # from HAECHI_PDQ_RADIUS: a re-fetched image this close is the same
     allow_hosts: tuple[str, ...] = ()  # from HAECHI_ALLOW_HOSTS: re-checks of private hosts
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    public_url: str | None = None  # HAECHI_PUBLIC_URL: verify links in notices (haechi.trust)
 
     @property
     def organisation_english(self) -> str:
@@ -127,4 +128,5 @@ class NoticeConfig:
             pdq_radius=settings.pdq_radius,
             allow_hosts=tuple(settings.allow_hosts),
             smtp=smtp,
+            public_url=settings.public_url,
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from haechi.evidence import EvidenceConfig
 from haechi.members.model import Actor
@@ -22,6 +23,9 @@ from haechi.notices.model import Channel
 from haechi.notices.render import Renderer
 from haechi.store.database import Database
 from haechi.store.models import utcnow
+
+if TYPE_CHECKING:
+    from haechi.trust.notary import Notary
 
 
 @dataclass
@@ -43,7 +47,23 @@ class Desk:
     @cached_property
     def channels(self) -> Mapping[Channel, NoticeChannel]:
         """Delivery channels by name."""
-        return self.channel_overrides or channels(self.config)
+        return self.channel_overrides or channels(self.config, self.notary)
+
+    @cached_property
+    def notary(self) -> Notary | None:
+        """Signs notices and police packages with the home's trust keys (none without one)."""
+        if self.evidence is None:
+            return None
+        from haechi.trust.notary import notary_for
+
+        return notary_for(
+            self.db,
+            self.evidence.home,
+            self.evidence.key_passphrase,
+            self.config.public_url,
+            self.config.organisation,
+            self.evidence.key_file,
+        )
 
     def citations(self) -> Citations:
         """Captures by hit, read fresh from the evidence log."""
