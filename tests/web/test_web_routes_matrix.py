@@ -16,7 +16,7 @@ from tests.web.conftest import Server
 from haechi.members.model import Role
 from haechi.settings import Settings
 from haechi.web import create_app
-from haechi.web.permissions import ACTIONS, PUBLIC_PATHS
+from haechi.web.permissions import ACTIONS, KEY_PATHS, PUBLIC_PATHS
 
 PARAMS = {
     "session_id": "999999",
@@ -25,6 +25,7 @@ PARAMS = {
     "job_id": "999999",
     "ref": "no-such-case",
     "passkey_id": "999999",
+    "feedback_id": "999999",
 }
 
 
@@ -38,6 +39,36 @@ def route_action(route: APIRoute) -> str | None:
             return str(action)
         pending.extend(dep.dependencies)
     return None
+
+
+def key_scope(route: APIRoute) -> str | None:
+    """The API-key scope a platform route names through ``require_key``."""
+    for dep in route.dependant.dependencies:
+        scope = getattr(dep.call, "haechi_key_scope", None)
+        if scope is not None:
+            return str(scope)
+    return None
+
+
+def test_every_key_route_names_a_scope(settings: Settings) -> None:
+    app = create_app(settings)
+    app.state.db.close()
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path in KEY_PATHS:
+            assert key_scope(route) is not None, context.path
+            found.add(context.path)
+    assert found == KEY_PATHS
+
+
+def test_key_routes_refuse_sessions(server: Server) -> None:
+    """A signed-in member without an API key is refused by every platform route (401)."""
+    member = server.sign_in(server.add("m-keys", Role.ADMIN))
+    for path in KEY_PATHS:
+        method = "GET" if path in ("/api/v1/lookup", "/m/lookup") else "POST"
+        assert member.send(method, path).status_code == 401, path
+        assert server.client().request(method, path).status_code == 401, path
 
 
 def endpoints(settings: Settings) -> Iterator[tuple[str, str, str | None]]:
@@ -70,6 +101,9 @@ def test_every_route_is_public_or_names_a_known_action(settings: Settings) -> No
     assert len(found) > 15
     for method, path, action in found:
         if path in PUBLIC_PATHS:
+            assert action is None, (method, path)
+            continue
+        if path in KEY_PATHS:  # a platform's API key names the scope, never a session
             assert action is None, (method, path)
             continue
         assert action in ACTIONS, (method, path, action)

@@ -137,6 +137,26 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             )
         out.print(table)
 
+    @bank_app.command("share")
+    def bank_share(
+        name: str,
+        public_name: Annotated[
+            str | None, typer.Option("--as", help="The name platforms see (default SHARED_<id>).")
+        ] = None,
+        stop: Annotated[bool, typer.Option("--stop", help="Stop sharing the bank.")] = False,
+    ) -> None:
+        """Let platforms match against a bank through the API (its list is never served)."""
+        from haechi.members.model import Actor
+        from haechi.platform_api.sharing import share_bank, stop_sharing
+
+        with database(env().settings) as db, db.session() as session:
+            if stop:
+                share = stop_sharing(session, Actor.console(), name)
+                out.print(f"bank {name!r} no longer shared (platforms stop matching it soon)")
+                return
+            share = share_bank(session, Actor.console(), name, public_name)
+        out.print(f"bank {name!r} shared with platforms as {share.public_name!r}")
+
     @bank_app.command("withdraw")
     def bank_withdraw(
         entry_ids: Annotated[list[int], typer.Argument(help="Entry ids to withdraw.")],

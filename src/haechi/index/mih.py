@@ -518,9 +518,13 @@ class MultiIndexHashing(MatchIndex):
         )
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> MultiIndexHashing:
-        """Read an index written by :meth:`save`; raises :class:`~haechi.errors.IndexError_`."""
-        f = read_index(path)
+    def load(cls, path: str | os.PathLike[str], *, mmap: bool = False) -> MultiIndexHashing:
+        """Read an index written by :meth:`save`; raises :class:`~haechi.errors.IndexError_`.
+
+        With ``mmap`` the index is a read-only view of the file's pages, shared between
+        processes; such an index is for searching only, never ``add`` or ``remove``.
+        """
+        f = read_index(path, mmap=mmap)
         index = cls()
         if f.ids.size:
             index._segments = [

@@ -160,11 +160,18 @@ def _check_layout(source: Path, n: int, row_bits: int, specs: tuple[TableSpec, .
         raise _damaged(source, "a table region runs past the end of the hash")
 
 
-def read_index(path: str | os.PathLike[str]) -> IndexFile:
-    """Read and verify an index file; raise :class:`IndexError_` if it is damaged."""
+def read_index(path: str | os.PathLike[str], *, mmap: bool = False) -> IndexFile:
+    """Read and verify an index file; raise :class:`IndexError_` if it is damaged.
+
+    With ``mmap`` the arrays are views of a read-only memory map: processes that map the same
+    file share its pages (the platform API's workers), and a file replaced by a rename stays
+    readable through the old map.
+    """
     source = Path(path)
     try:
-        buf = np.fromfile(source, dtype=np.uint8)
+        buf: npt.NDArray[np.uint8] = (
+            np.memmap(source, dtype=np.uint8, mode="r") if mmap else np.fromfile(source, np.uint8)
+        )
     except FileNotFoundError:
         raise IndexError_(f"no matching index at {source}; build one first") from None
     except OSError as exc:

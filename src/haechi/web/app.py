@@ -135,6 +135,9 @@ def create_app(
         app.include_router(demo.router, include_in_schema=False)
     for area in (personal, passkeys):
         app.include_router(area.router, include_in_schema=False)
+    from haechi.platform_api.web import install as install_platform_api
+
+    install_platform_api(app)  # API keys, not sessions: /api/v1/lookup*, /m/lookup, feedback
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

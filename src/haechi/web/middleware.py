@@ -83,8 +83,15 @@ def cross_site(request: Request) -> bool:
     return origin != f"{request.url.scheme}://{request.url.netloc}"
 
 
+def key_call(request: Request) -> bool:
+    """A platform's API-key call with no session cookie: no ambient credential to forge with."""
+    has_key = request.headers.get("authorization", "")[:7].lower() == "bearer "
+    has_key = has_key or "x-api-key" in request.headers
+    return has_key and cookie_name(request) not in request.cookies
+
+
 async def cross_origin_check(request: Request, call_next: Next) -> Response:
-    if request.method not in SAFE_METHODS and cross_site(request):
+    if request.method not in SAFE_METHODS and cross_site(request) and not key_call(request):
         message = "cross-site request refused"
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=403)

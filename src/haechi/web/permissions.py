@@ -38,6 +38,10 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "passkeys.read": EVERYONE,  # one's own passkeys
     "passkeys.register": EVERYONE,
     "passkeys.remove": EVERYONE,
+    "platform_api.keys.read": ADMINS,  # platforms' API keys: limits, use, flags; never secrets
+    "platform_api.feedback.read": frozenset({Role.ADMIN, Role.REVIEWER, Role.ANALYST}),
+    "platform_api.feedback.decide": frozenset({Role.ADMIN, Role.REVIEWER}),  # negative bank
+    "platform_api.stats.read": JOB_READERS,  # per platform: lookups, matches, removals
 }
 
 PUBLIC_PATHS = frozenset(
@@ -57,6 +61,19 @@ PUBLIC_PATHS = frozenset(
     }
 )
 """Routes anyone may reach: signing in, joining by invitation, health, static files, schema."""
+
+KEY_PATHS = frozenset(
+    {
+        "/api/v1/lookup",
+        "/api/v1/lookup/batch",
+        "/api/v1/lookup/video",
+        "/api/v1/lookup/image",
+        "/api/v1/feedback",
+        "/m/lookup",  # HMA-compatible
+    }
+)
+"""Routes for platforms' servers: an API key, never a session, names each one's scope through
+``haechi.platform_api.web.require_key`` (the routes meta-test checks it)."""
 
 
 def allowed(action: str, role: Role) -> bool:

@@ -1,0 +1,240 @@
+"""Looking hashes up in the shared banks: what a platform may learn, and nothing more.
+
+An answer says whether a hash matched and, per match, its ``match_id`` (the bank entry's id:
+what feedback refers to), the kind of signal that matched, the distance in bits and the share's
+public name; never a label, a case or a bank's own name. A match that a person confirmed as a
+false positive (a negative signal of that entry within :data:`NEGATIVE_RADIUS` of the query)
+is left out for everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from haechi.hashing.signals import SignalKind
+from haechi.index import hamming
+from haechi.index.base import HASH_BYTES
+from haechi.platform_api.dihedral import dihedral_variants
+from haechi.platform_api.errors import BadSignal, TooLarge
+from haechi.platform_api.snapshot import RANGE_KINDS, Snapshot
+
+MAX_BATCH = 1000
+MAX_FRAMES = 20_000
+NEGATIVE_RADIUS = 16
+"""A query this close to a confirmed false positive of an entry is that false positive again."""
+
+SIGNAL_TYPES = ("pdq", "md5", "sha256", "vpdq")
+_HEX = re.compile(r"^[0-9a-fA-F]*$")
+_LENGTHS = {"pdq": 64, "md5": 32, "sha256": 64, "vpdq": 64}
+_VARIANTS: tuple[str, ...] = ("original", "flip-rows", "flip-columns", "flip-both")
+_VARIANTS += tuple(f"transpose-{v}" for v in _VARIANTS[1:])
+_VARIANTS = (*_VARIANTS[:4], "transpose", *_VARIANTS[4:])
+_PDQ_CODES = (RANGE_KINDS.index(SignalKind.PDQ), RANGE_KINDS.index(SignalKind.PDQ_CROP))
+_VPDQ_CODE = RANGE_KINDS.index(SignalKind.VPDQ)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One shared entry matched by a query."""
+
+    match_id: int
+    signal: str
+    distance: int
+    bank: str
+    variant: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "match_id": self.match_id,
+            "signal": self.signal,
+            "distance": self.distance,
+            "bank": self.bank,
+        }
+        if self.variant is not None:
+            out["variant"] = self.variant
+        return out
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer for one query hash: its matches, nearest first, one per entry."""
+
+    signal_type: str
+    signal: str
+    matches: tuple[Match, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "signal_type": self.signal_type,
+            "signal": self.signal,
+            "match": bool(self.matches),
+            "matches": [m.as_json() for m in self.matches],
+        }
+
+
+def check_type(signal_type: str) -> str:
+    """The signal type in lower case, or :class:`BadSignal` naming the known ones."""
+    kind = signal_type.strip().lower()
+    if kind not in SIGNAL_TYPES:
+        raise BadSignal(
+            f"unknown signal type {signal_type[:40]!r}; use one of {', '.join(SIGNAL_TYPES)}"
+        )
+    return kind
+
+
+def parse_hex(signal_type: str, value: str) -> str:
+    """A hash as lower-case hex, or :class:`BadSignal` saying what is wrong with it."""
+    text = value.strip()
+    want = _LENGTHS[signal_type]
+    if not _HEX.match(text):
+        raise BadSignal(f"a {signal_type} hash is hexadecimal digits only")
+    if len(text) != want:
+        raise BadSignal(f"a {signal_type} hash has {want} hex digits, not {len(text)}")
+    return text.lower()
+
+
+def _as_array(hexes: Sequence[str]) -> npt.NDArray[np.uint8]:
+    raw = b"".join(bytes.fromhex(h) for h in hexes)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, HASH_BYTES)
+
+
+def _suppressed(snap: Snapshot, entry_id: int, query: npt.NDArray[np.uint8]) -> bool:
+    negatives = snap.negative_hashes.get(entry_id)
+    if negatives is None:
+        return False
+    return bool((hamming(negatives, query) <= NEGATIVE_RADIUS).any())
+
+
+def lookup_pdq(
+    snap: Snapshot, hexes: Sequence[str], radius: int, *, dihedral: bool = False
+) -> list[Answer]:
+    """Answers for PDQ hashes (checked hex), each also in its eight variants if asked."""
+    if not hexes:
+        return []
+    queries = _as_array(hexes)
+    per = 8 if dihedral else 1
+    searched = dihedral_variants(queries) if dihedral else queries
+    found = snap.index.search(searched, radius)
+    best: list[dict[int, Match]] = [{} for _ in hexes]
+    codes = snap.row_kind[found.ids] if len(found) else np.empty(0, np.uint8)
+    for k in range(len(found)):
+        code = int(codes[k])
+        if code not in _PDQ_CODES:
+            continue
+        row = int(found.ids[k])
+        q, variant = divmod(int(found.query[k]), per)
+        entry = int(snap.row_entry[row])
+        distance = int(found.distances[k])
+        held = best[q].get(entry)
+        if held is not None and held.distance <= distance:
+            continue
+        if _suppressed(snap, entry, searched[q * per + variant]):
+            continue
+        best[q][entry] = Match(
+            entry,
+            RANGE_KINDS[code].value,
+            distance,
+            snap.shares[int(snap.row_share[row])],
+            _VARIANTS[variant] if dihedral else None,
+        )
+    return [
+        Answer("pdq", h, tuple(sorted(b.values(), key=lambda m: (m.distance, m.match_id))))
+        for h, b in zip(hexes, best, strict=True)
+    ]
+
+
+def lookup_exact(snap: Snapshot, signal_type: str, hexes: Sequence[str]) -> list[Answer]:
+    """Answers for MD5 or SHA-256 digests (checked hex): exact copies, distance 0."""
+    kind = SignalKind(signal_type)
+    keys, entries, shares = snap.exact[kind]
+    answers = []
+    for h in hexes:
+        wanted = np.array([bytes.fromhex(h)], dtype=keys.dtype)
+        lo = int(np.searchsorted(keys, wanted, side="left")[0])
+        hi = int(np.searchsorted(keys, wanted, side="right")[0])
+        matches = {
+            int(entries[k]): Match(int(entries[k]), kind.value, 0, snap.shares[int(shares[k])])
+            for k in range(lo, hi)
+            if (int(entries[k]), h) not in snap.negative_exact
+        }
+        answers.append(
+            Answer(kind.value, h, tuple(sorted(matches.values(), key=lambda m: m.match_id)))
+        )
+    return answers
+
+
+def lookup(
+    snap: Snapshot, signal_type: str, hexes: Sequence[str], radius: int, *, dihedral: bool = False
+) -> list[Answer]:
+    """Answers for a batch of one signal type, after checking every hash."""
+    kind = check_type(signal_type)
+    if kind == "vpdq":
+        raise BadSignal("a video is looked up by its frames: POST them to /api/v1/lookup/video")
+    if len(hexes) > MAX_BATCH:
+        raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(hexes)}")
+    checked = [parse_hex(kind, h) for h in hexes]
+    if kind == "pdq":
+        return lookup_pdq(snap, checked, radius, dihedral=dihedral)
+    return lookup_exact(snap, kind, checked)
+
+
+@dataclass(frozen=True)
+class VideoMatch:
+    """A shared video matched by some of a query's frames."""
+
+    match_id: int
+    bank: str
+    frames_matched: int
+    query_share: float
+    distance: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "match_id": self.match_id,
+            "signal": "vpdq",
+            "bank": self.bank,
+            "distance": self.distance,
+            "frames_matched": self.frames_matched,
+            "query_share": round(self.query_share, 4),
+        }
+
+
+VIDEO_MIN_SHARE = 0.2
+"""A video matches when at least this share of the query's frames match its frames."""
+
+
+def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> list[VideoMatch]:
+    """Shared videos whose frames match the query's frames (checked hex), best first."""
+    if len(hexes) > MAX_FRAMES:
+        raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(hexes)}")
+    if not hexes:
+        return []
+    queries = _as_array(hexes)
+    found = snap.index.search(queries, radius)
+    frames: dict[int, set[int]] = {}
+    distances: dict[int, list[int]] = {}
+    for k in range(len(found)):
+        row = int(found.ids[k])
+        if int(snap.row_kind[row]) != _VPDQ_CODE:
+            continue
+        entry = int(snap.row_entry[row])
+        q = int(found.query[k])
+        if _suppressed(snap, entry, queries[q]):
+            continue
+        frames.setdefault(entry, set()).add(q)
+        distances.setdefault(entry, []).append(int(found.distances[k]))
+    out = []
+    for entry, matched in frames.items():
+        share = len(matched) / len(hexes)
+        if share >= VIDEO_MIN_SHARE:
+            rows = np.flatnonzero(snap.row_entry == entry)
+            bank = snap.shares[int(snap.row_share[rows[0]])]
+            out.append(
+                VideoMatch(entry, bank, len(matched), share, int(np.median(distances[entry])))
+            )
+    return sorted(out, key=lambda m: (-m.query_share, m.match_id))

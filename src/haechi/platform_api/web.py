@@ -1,0 +1,302 @@
+"""The platform API over HTTP: key-authenticated lookups and feedback, HMA-compatible routes.
+
+These routes are not the team's: a platform's server calls them with its API key (``Authorization:
+Bearer hk_...`` or ``X-API-Key``), never a session cookie. Each names its scope through
+:func:`require_key`, the key routes' counterpart of :func:`haechi.web.deps.require`;
+``haechi.web.permissions.KEY_PATHS`` lists them and the routes meta-test checks both.
+Lookups run on the event loop without touching the database: the key comes from the cache,
+the counts go to the usage book, the hashes to the mapped index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from haechi.platform_api import feedback as feedback_service
+from haechi.platform_api.errors import BadSignal, KeyMissing, KeyRefused, PlatformApiError
+from haechi.platform_api.keys import SCOPES, ApiKey
+from haechi.platform_api.lookup import (
+    MAX_BATCH,
+    MAX_FRAMES,
+    Answer,
+    lookup,
+    lookup_video_frames,
+    parse_hex,
+)
+from haechi.platform_api.runtime import PlatformApi
+from haechi.platform_api.uploads import MAX_UPLOAD_BYTES, hash_image, read_capped
+
+API = "/api/v1"
+
+
+def platform_api(request: Request) -> PlatformApi:
+    api: PlatformApi = request.app.state.platform_api
+    return api
+
+
+def _secret(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def require_key(scope: str) -> Any:
+    """The dependency of a key-authenticated route: the caller's :class:`ApiKey` with ``scope``.
+
+    401 without a key or with one that is not ours, 403 for a revoked key or a missing scope.
+    """
+    if scope not in SCOPES:
+        raise KeyError(f"unknown API key scope {scope!r}: add it to haechi.platform_api.keys")
+
+    async def dependency(request: Request) -> ApiKey:
+        secret = _secret(request)
+        if secret is None:
+            raise KeyMissing("send your API key as 'Authorization: Bearer <key>'")
+        api = platform_api(request)
+        known, key = api.keys.cached(secret)
+        if not known:
+            key = await run_in_threadpool(api.keys.load, secret)
+        if key is None:
+            raise KeyMissing("unknown API key")
+        if key.revoked_at is not None:
+            raise KeyRefused("this API key was revoked; ask the team for a new one")
+        if scope not in key.scopes:
+            raise KeyRefused(f"this API key may not {scope}")
+        return key
+
+    dependency.haechi_key_scope = scope  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+LookupKey = Annotated[ApiKey, require_key("lookup")]
+UploadKey = Annotated[ApiKey, require_key("upload")]
+FeedbackKey = Annotated[ApiKey, require_key("feedback")]
+
+router = APIRouter(tags=["platform API"])
+hma_router = APIRouter()
+
+
+def _answered(api: PlatformApi, key: ApiKey, answers: list[Answer]) -> None:
+    raw = [bytes.fromhex(a.signal) for a in answers]
+    api.usage.note(key, raw, sum(1 for a in answers if a.matches))
+
+
+@router.get(f"{API}/lookup")
+async def lookup_one(
+    request: Request,
+    key: LookupKey,
+    signal_type: Annotated[str, Query(max_length=20)],
+    signal: Annotated[str, Query(max_length=200)],
+    dihedral: bool = False,
+) -> Response:
+    """Look one hash up: ``match``, and per match its id, kind, distance and share."""
+    api = platform_api(request)
+    api.usage.admit(key, 1)
+    answers = lookup(api.holder.get(), signal_type, [signal], api.radius, dihedral=dihedral)
+    _answered(api, key, answers)
+    return JSONResponse(answers[0].as_json())
+
+
+class BatchIn(BaseModel):
+    signal_type: str = Field(max_length=20)
+    signals: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1)
+    dihedral: bool = False
+
+
+@router.post(f"{API}/lookup/batch")
+async def lookup_batch(request: Request, key: LookupKey, body: BatchIn) -> Response:
+    """Look up to 1,000 hashes of one type up; answers in the order sent."""
+    api = platform_api(request)
+    if len(body.signals) > MAX_BATCH:
+        from haechi.platform_api.errors import TooLarge
+
+        raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(body.signals)}")
+    api.usage.admit(key, len(body.signals))
+    answers = lookup(
+        api.holder.get(), body.signal_type, body.signals, api.radius, dihedral=body.dihedral
+    )
+    _answered(api, key, answers)
+    return JSONResponse({"answers": [a.as_json() for a in answers]})
+
+
+class VideoIn(BaseModel):
+    frames: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1)
+
+
+@router.post(f"{API}/lookup/video")
+async def lookup_video(request: Request, key: LookupKey, body: VideoIn) -> Response:
+    """Look a video up by its frames' PDQ hashes (vPDQ); a match is a share of frames."""
+    api = platform_api(request)
+    if len(body.frames) > MAX_FRAMES:
+        from haechi.platform_api.errors import TooLarge
+
+        raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(body.frames)}")
+    frames = [parse_hex("vpdq", f) for f in body.frames]
+    api.usage.admit(key, len(frames))
+    found = lookup_video_frames(api.holder.get(), frames, api.radius)
+    api.usage.note(key, [bytes.fromhex(f) for f in frames], len(found))
+    return JSONResponse({"match": bool(found), "matches": [m.as_json() for m in found]})
+
+
+async def _image(request: Request) -> Any:
+    body = await read_capped(request.stream(), request.headers.get("content-length"))
+    return await run_in_threadpool(hash_image, body)
+
+
+@router.post(f"{API}/lookup/image")
+async def lookup_image(request: Request, key: UploadKey) -> Response:
+    """Hash an image sent as the request body in memory (never kept), then look it up."""
+    api = platform_api(request)
+    api.usage.admit(key, 3)
+    hashed = await _image(request)
+    snap = api.holder.get()
+    pdq = lookup(snap, "pdq", [hashed.pdq[0]], api.radius, dihedral=True)[0]
+    md5 = lookup(snap, "md5", [hashed.md5], api.radius)[0]
+    sha = lookup(snap, "sha256", [hashed.sha256], api.radius)[0]
+    _answered(api, key, [pdq, md5, sha])
+    return JSONResponse(
+        {
+            "match": bool(pdq.matches or md5.matches or sha.matches),
+            "quality": hashed.quality,
+            "answers": [pdq.as_json(), md5.as_json(), sha.as_json()],
+        }
+    )
+
+
+class FeedbackIn(BaseModel):
+    match_id: int = Field(ge=1, le=2**63 - 1)
+    verdict: str = Field(max_length=20, description="confirmed, false_positive or removed")
+    signal_type: str = Field(max_length=20)
+    signal: str = Field(max_length=200, description="the hash that matched")
+    note: str = Field(default="", max_length=500)
+
+
+@router.post(f"{API}/feedback")
+def send_feedback(request: Request, key: FeedbackKey, body: FeedbackIn) -> dict[str, object]:
+    """Report a match as confirmed, a false positive (reviewed by a person) or removed."""
+    db = request.app.state.db
+    with db.session() as session:
+        got = feedback_service.receive(
+            session,
+            key,
+            body.match_id,
+            body.verdict,
+            body.signal_type.lower(),
+            body.signal,
+            body.note,
+            request.app.state.clock(),
+        )
+    return {"id": got.id, "state": got.state}
+
+
+# -- HMA-compatible: an HMA client works by changing its base URL and adding the key ------------
+
+_HMA_TYPES = {"pdq": "pdq", "md5": "md5", "video_md5": "md5", "sha256": "sha256"}
+
+
+def _hma_banks(answer: Answer) -> dict[str, list[dict[str, object]]]:
+    """HMA's ``TMatchByBank``: bank name to ``{bank_content_id, distance}`` (distance a string)."""
+    out: dict[str, list[dict[str, object]]] = {}
+    for m in answer.matches:
+        out.setdefault(m.bank, []).append(
+            {"bank_content_id": m.match_id, "distance": str(m.distance)}
+        )
+    return out
+
+
+@hma_router.get("/m/lookup")
+async def hma_lookup(
+    request: Request,
+    key: LookupKey,
+    signal_type: Annotated[str | None, Query(max_length=20)] = None,
+    signal: Annotated[str | None, Query(max_length=200)] = None,
+    url: Annotated[str | None, Query(max_length=2100)] = None,
+) -> Response:
+    """HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``: matches by bank."""
+    if url is not None:
+        raise BadSignal("haechi does not fetch URLs for platforms: send the hash")
+    if not signal or not signal_type:
+        raise BadSignal("Either url or both signal and signal_type are required")
+    kind = _HMA_TYPES.get(signal_type.lower())
+    if kind is None:
+        raise BadSignal(f"No such SignalType '{signal_type[:40]}'")
+    api = platform_api(request)
+    api.usage.admit(key, 1)
+    answers = lookup(api.holder.get(), kind, [signal], api.radius)
+    _answered(api, key, answers)
+    return JSONResponse(_hma_banks(answers[0]))
+
+
+@hma_router.post("/m/lookup")
+async def hma_lookup_file(request: Request, key: UploadKey) -> Response:
+    """HMA's ``POST /m/lookup`` with a ``photo`` file (form data): matches by signal type."""
+    api = platform_api(request)
+    body = await read_capped(request.stream(), request.headers.get("content-length"))
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise BadSignal("send the image as form data in a field named 'photo'")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    del body
+    data = None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "photo":
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else None
+    if data is None:
+        raise BadSignal("no file in a form field named 'photo'")
+    api.usage.admit(key, 1)
+    hashed = await run_in_threadpool(hash_image, data)
+    del data
+    answers = lookup(api.holder.get(), "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
+    _answered(api, key, answers)
+    return JSONResponse({"pdq": _hma_banks(answers[0])})
+
+
+def _error(request: Request, exc: PlatformApiError) -> Response:
+    body: dict[str, object] = {"detail": str(exc)}
+    if request.url.path.startswith("/m/"):
+        body["message"] = str(exc)  # HMA's error shape
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers())
+
+
+def install(app: FastAPI) -> None:
+    """Give ``app`` the platform API: its state, routes, error answers and clean stop."""
+    from haechi.web.api.platform_api import router as team_router
+
+    api = PlatformApi(app.state.settings, app.state.db, app.state.clock)
+    app.state.platform_api = api
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PlatformApiError)
+        return _error(request, exc)
+
+    app.add_exception_handler(PlatformApiError, handle)
+    app.include_router(router)
+    app.include_router(team_router, prefix=API)
+    app.include_router(hma_router, include_in_schema=False)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            try:
+                yield state
+            finally:
+                await run_in_threadpool(api.stop)
+
+    app.router.lifespan_context = lifespan
+
+
+__all__ = ["MAX_UPLOAD_BYTES", "install", "require_key"]

@@ -1,0 +1,138 @@
+"""Lookups over HTTP: matches from shared banks only, HMA's shapes, hostile input refused."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from tests.platform_api.conftest import ApiServer, fill_banks, flip, random_hex
+
+
+def test_single_batch_and_exact_lookups_answer_from_shared_banks_only(
+    api_server: ApiServer,
+) -> None:
+    bank = fill_banks(api_server)
+    http = api_server.client(api_server.key())
+    near = flip(bank.pdq[3], 10)
+    got = http.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": near})
+    assert got.status_code == 200, got.text
+    answer = got.json()
+    assert answer["match"] is True
+    assert answer["matches"] == [
+        {"match_id": bank.entries[3], "signal": "pdq", "distance": 10, "bank": "KR-NCII"}
+    ]
+    assert "set 1" not in got.text and "victims-seoul" not in got.text  # no label, no bank name
+    private = http.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": bank.private_pdq})
+    assert private.json()["match"] is False  # the private bank is not shared
+    far = http.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": flip(bank.pdq[0], 40)})
+    assert far.json()["matches"] == []
+    md5 = http.get("/api/v1/lookup", params={"signal_type": "md5", "signal": bank.md5.upper()})
+    assert md5.json()["matches"][0]["signal"] == "md5"
+
+    signals = [*bank.pdq[:5], random_hex(np.random.default_rng(99))]
+    batch = http.post("/api/v1/lookup/batch", json={"signal_type": "pdq", "signals": signals})
+    assert batch.status_code == 200, batch.text
+    assert [a["match"] for a in batch.json()["answers"]] == [True] * 5 + [False]
+
+
+def test_dihedral_variants_on_request(api_server: ApiServer) -> None:
+    photo = Image.fromarray(
+        (np.random.default_rng(3).random((64, 64, 3)) * 255).astype(np.uint8)
+    ).resize((256, 256), Image.Resampling.BICUBIC)
+    from haechi.hashing.decode import pdq_pixels
+    from haechi.hashing.pdq import pdq_of_pixels
+
+    turned = pdq_of_pixels(pdq_pixels(np.asarray(photo.transpose(Image.Transpose.ROTATE_90))))
+    original = pdq_of_pixels(pdq_pixels(np.asarray(photo)))
+    from tests.platform_api.conftest import Bank  # noqa: F401
+
+    from haechi.banks.model import NewEntry
+    from haechi.hashing.signals import Signal, SignalKind
+    from haechi.members.model import Actor
+    from haechi.platform_api.sharing import share_bank
+    from haechi.store.banks import BankStore
+
+    with api_server.app.state.db.session() as session:
+        BankStore(session).create("b")
+        BankStore(session).add_entries("b", [NewEntry((Signal(SignalKind.PDQ, original.hex, 100),))])
+        share_bank(session, Actor.console(), "b")
+    api_server.refreshed()
+    http = api_server.client(api_server.key())
+    params = {"signal_type": "pdq", "signal": turned.hex}
+    assert http.get("/api/v1/lookup", params=params).json()["match"] is False
+    found = http.get("/api/v1/lookup", params={**params, "dihedral": "true"}).json()
+    assert found["match"] is True and found["matches"][0]["variant"] != "original"
+
+
+def test_hma_compatible_shapes(api_server: ApiServer) -> None:
+    bank = fill_banks(api_server)
+    http = api_server.client(api_server.key())
+    got = http.get("/m/lookup", params={"signal_type": "pdq", "signal": flip(bank.pdq[1], 4)})
+    assert got.status_code == 200, got.text
+    # HMA's TMatchByBank: {bank: [{"bank_content_id": int, "distance": str}]}
+    assert got.json() == {"KR-NCII": [{"bank_content_id": bank.entries[1], "distance": "4"}]}
+    none = http.get("/m/lookup", params={"signal_type": "pdq", "signal": random_hex(np.random.default_rng(5))})
+    assert none.json() == {}
+    bad = http.get("/m/lookup", params={"signal_type": "tlsh", "signal": "00"})
+    assert bad.status_code == 400 and "message" in bad.json()
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (120, 30, 200)).save(image, "PNG")
+    posted = http.post("/m/lookup", files={"photo": ("a.png", image.getvalue(), "image/png")})
+    assert posted.status_code == 200, posted.text
+    assert posted.json() == {"pdq": {}}
+
+
+def test_hostile_input_gets_clear_4xx(api_server: ApiServer) -> None:
+    fill_banks(api_server)
+    http = api_server.client(api_server.key(daily_quota=10**9, rate_per_second=10_000))
+    cases = {
+        "zz" * 32: 400,  # not hex
+        "ab" * 31: 400,  # wrong length
+    }
+    for signal, status in cases.items():
+        got = http.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": signal})
+        assert got.status_code == status and got.json()["detail"], got.text
+    unknown = http.get("/api/v1/lookup", params={"signal_type": "sift", "signal": "ab" * 32})
+    assert unknown.status_code == 400
+    huge = http.post(
+        "/api/v1/lookup/batch", json={"signal_type": "pdq", "signals": ["ab" * 32] * 1001}
+    )
+    assert huge.status_code == 413 and "1000" in huge.json()["detail"]
+    bomb = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(bomb, "PNG")  # 50 KB that would be 400 MP
+    assert len(bomb.getvalue()) < 200_000
+    got = http.post("/api/v1/lookup/image", content=bomb.getvalue())
+    assert got.status_code == 413 and "pixels" in got.json()["detail"], got.text
+    junk = http.post("/api/v1/lookup/image", content=b"not an image at all")
+    assert junk.status_code == 422
+    too_big = http.post("/api/v1/lookup/image", content=b"\0" * (21 * 1024 * 1024))
+    assert too_big.status_code == 413
+
+
+def test_upload_is_hashed_and_matched(api_server: ApiServer) -> None:
+    photo = Image.fromarray((np.random.default_rng(4).random((48, 48, 3)) * 255).astype(np.uint8))
+    photo = photo.resize((300, 300), Image.Resampling.BICUBIC)
+    data = io.BytesIO()
+    photo.save(data, "PNG")
+    from haechi.hashing.media import hash_bytes
+
+    hashed = hash_bytes(data.getvalue())
+    from haechi.banks.model import NewEntry
+    from haechi.hashing.signals import Signal, SignalKind
+    from haechi.members.model import Actor
+    from haechi.platform_api.sharing import share_bank
+    from haechi.store.banks import BankStore
+
+    assert hashed.pdq is not None
+    with api_server.app.state.db.session() as session:
+        BankStore(session).create("b")
+        BankStore(session).add_entries(
+            "b", [NewEntry((Signal(SignalKind.PDQ, hashed.pdq.hex, 100),))]
+        )
+        share_bank(session, Actor.console(), "b")
+    api_server.refreshed()
+    http = api_server.client(api_server.key())
+    got = http.post("/api/v1/lookup/image", content=data.getvalue())
+    assert got.status_code == 200, got.text
+    assert got.json()["match"] is True
