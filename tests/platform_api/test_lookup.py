@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 from PIL import Image
+
 from tests.platform_api.conftest import ApiServer, fill_banks, flip, random_hex
 
 
@@ -45,17 +46,18 @@ def test_dihedral_variants_on_request(api_server: ApiServer) -> None:
 
     turned = pdq_of_pixels(pdq_pixels(np.asarray(photo.transpose(Image.Transpose.ROTATE_90))))
     original = pdq_of_pixels(pdq_pixels(np.asarray(photo)))
-    from tests.platform_api.conftest import Bank  # noqa: F401
-
     from haechi.banks.model import NewEntry
     from haechi.hashing.signals import Signal, SignalKind
     from haechi.members.model import Actor
     from haechi.platform_api.sharing import share_bank
     from haechi.store.banks import BankStore
+    from tests.platform_api.conftest import Bank  # noqa: F401
 
     with api_server.app.state.db.session() as session:
         BankStore(session).create("b")
-        BankStore(session).add_entries("b", [NewEntry((Signal(SignalKind.PDQ, original.hex, 100),))])
+        BankStore(session).add_entries(
+            "b", [NewEntry((Signal(SignalKind.PDQ, original.hex, 100),))]
+        )
         share_bank(session, Actor.console(), "b")
     api_server.refreshed()
     http = api_server.client(api_server.key())
@@ -72,7 +74,9 @@ def test_hma_compatible_shapes(api_server: ApiServer) -> None:
     assert got.status_code == 200, got.text
     # HMA's TMatchByBank: {bank: [{"bank_content_id": int, "distance": str}]}
     assert got.json() == {"KR-NCII": [{"bank_content_id": bank.entries[1], "distance": "4"}]}
-    none = http.get("/m/lookup", params={"signal_type": "pdq", "signal": random_hex(np.random.default_rng(5))})
+    none = http.get(
+        "/m/lookup", params={"signal_type": "pdq", "signal": random_hex(np.random.default_rng(5))}
+    )
     assert none.json() == {}
     bad = http.get("/m/lookup", params={"signal_type": "tlsh", "signal": "00"})
     assert bad.status_code == 400 and "message" in bad.json()
