@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from haechi.hashing.signals import SignalKind
 from haechi.index import hamming
-from haechi.index.base import HASH_BYTES
+from haechi.index.base import HASH_BYTES, RangeResult
 from haechi.platform_api.dihedral import dihedral_variants
 from haechi.platform_api.errors import BadSignal, TooLarge
 from haechi.platform_api.snapshot import RANGE_KINDS, Snapshot
@@ -110,16 +110,31 @@ def _suppressed(snap: Snapshot, entry_id: int, query: npt.NDArray[np.uint8]) -> 
     return bool((hamming(negatives, query) <= NEGATIVE_RADIUS).any())
 
 
+def pdq_queries(hexes: Sequence[str], dihedral: bool) -> npt.NDArray[np.uint8]:
+    """The hashes a PDQ lookup searches: each checked hash, or its eight variants."""
+    queries = _as_array(hexes) if hexes else np.empty((0, HASH_BYTES), np.uint8)
+    return dihedral_variants(queries) if dihedral and len(queries) else queries
+
+
 def lookup_pdq(
-    snap: Snapshot, hexes: Sequence[str], radius: int, *, dihedral: bool = False
+    snap: Snapshot,
+    hexes: Sequence[str],
+    radius: int,
+    *,
+    dihedral: bool = False,
+    found: RangeResult | None = None,
 ) -> list[Answer]:
-    """Answers for PDQ hashes (checked hex), each also in its eight variants if asked."""
+    """Answers for PDQ hashes (checked hex), each also in its eight variants if asked.
+
+    ``found`` is the index's result for :func:`pdq_queries` when the caller searched already
+    (a batch of requests searched together).
+    """
     if not hexes:
         return []
-    queries = _as_array(hexes)
     per = 8 if dihedral else 1
-    searched = dihedral_variants(queries) if dihedral else queries
-    found = snap.index.search(searched, radius)
+    searched = pdq_queries(hexes, dihedral)
+    if found is None:
+        found = snap.index.search(searched, radius)
     best: list[dict[int, Match]] = [{} for _ in hexes]
     codes = snap.row_kind[found.ids] if len(found) else np.empty(0, np.uint8)
     for k in range(len(found)):
@@ -166,6 +181,16 @@ def lookup_exact(snap: Snapshot, signal_type: str, hexes: Sequence[str]) -> list
             Answer(kind.value, h, tuple(sorted(matches.values(), key=lambda m: m.match_id)))
         )
     return answers
+
+
+def checked(signal_type: str, hexes: Sequence[str]) -> tuple[str, list[str]]:
+    """The signal type and hashes of a lookup, checked: :class:`BadSignal` or :class:`TooLarge`."""
+    kind = check_type(signal_type)
+    if kind == "vpdq":
+        raise BadSignal("a video is looked up by its frames: POST them to /api/v1/lookup/video")
+    if len(hexes) > MAX_BATCH:
+        raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(hexes)}")
+    return kind, [parse_hex(kind, h) for h in hexes]
 
 
 def lookup(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from haechi.platform_api.batching import SearchBatcher
 from haechi.platform_api.holder import IndexHolder
 from haechi.platform_api.keys import ApiKey, digest, find_key
 from haechi.platform_api.usage import UsageBook
@@ -93,8 +94,10 @@ class PlatformApi:
         self.holder = IndexHolder(db, folder, settings.pdq_min_quality)
         self.usage = UsageBook(db, clock)
         self.keys = KeyCache(db, folder / STAMP, self.usage.refresh_totals)
+        self.batcher = SearchBatcher(self.radius)
 
     def stop(self) -> None:
         """Stop the background threads, writing pending counts first."""
         self.holder.stop()
         self.usage.stop()
+        self.batcher.close()

@@ -28,11 +28,16 @@ from haechi.platform_api.lookup import (
     MAX_BATCH,
     MAX_FRAMES,
     Answer,
+    checked,
     lookup,
+    lookup_exact,
+    lookup_pdq,
     lookup_video_frames,
     parse_hex,
+    pdq_queries,
 )
 from haechi.platform_api.runtime import PlatformApi
+from haechi.platform_api.snapshot import Snapshot
 from haechi.platform_api.uploads import MAX_UPLOAD_BYTES, hash_image, read_capped
 
 API = "/api/v1"
@@ -86,6 +91,23 @@ router = APIRouter(tags=["platform API"])
 hma_router = APIRouter()
 
 
+async def _snapshot(api: PlatformApi) -> Snapshot:
+    snap = api.holder.current
+    return snap if snap is not None else await run_in_threadpool(api.holder.get)
+
+
+async def answers_for(
+    api: PlatformApi, signal_type: str, hexes: list[str], dihedral: bool = False
+) -> list[Answer]:
+    """Check and look hashes up; PDQ searches are batched with other requests' (batching.py)."""
+    kind, hexes = checked(signal_type, hexes)
+    snap = await _snapshot(api)
+    if kind == "pdq":
+        found = await api.batcher.search(snap, pdq_queries(hexes, dihedral))
+        return lookup_pdq(snap, hexes, api.radius, dihedral=dihedral, found=found)
+    return lookup_exact(snap, kind, hexes)
+
+
 def _answered(api: PlatformApi, key: ApiKey, answers: list[Answer]) -> None:
     raw = [bytes.fromhex(a.signal) for a in answers]
     api.usage.note(key, raw, sum(1 for a in answers if a.matches))
@@ -102,7 +124,7 @@ async def lookup_one(
     """Look one hash up: ``match``, and per match its id, kind, distance and share."""
     api = platform_api(request)
     api.usage.admit(key, 1)
-    answers = lookup(api.holder.get(), signal_type, [signal], api.radius, dihedral=dihedral)
+    answers = await answers_for(api, signal_type, [signal], dihedral)
     _answered(api, key, answers)
     return JSONResponse(answers[0].as_json())
 
@@ -122,9 +144,7 @@ async def lookup_batch(request: Request, key: LookupKey, body: BatchIn) -> Respo
 
         raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(body.signals)}")
     api.usage.admit(key, len(body.signals))
-    answers = lookup(
-        api.holder.get(), body.signal_type, body.signals, api.radius, dihedral=body.dihedral
-    )
+    answers = await answers_for(api, body.signal_type, body.signals, body.dihedral)
     _answered(api, key, answers)
     return JSONResponse({"answers": [a.as_json() for a in answers]})
 
@@ -143,7 +163,7 @@ async def lookup_video(request: Request, key: LookupKey, body: VideoIn) -> Respo
         raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(body.frames)}")
     frames = [parse_hex("vpdq", f) for f in body.frames]
     api.usage.admit(key, len(frames))
-    found = lookup_video_frames(api.holder.get(), frames, api.radius)
+    found = lookup_video_frames(await _snapshot(api), frames, api.radius)
     api.usage.note(key, [bytes.fromhex(f) for f in frames], len(found))
     return JSONResponse({"match": bool(found), "matches": [m.as_json() for m in found]})
 
@@ -159,7 +179,7 @@ async def lookup_image(request: Request, key: UploadKey) -> Response:
     api = platform_api(request)
     api.usage.admit(key, 3)
     hashed = await _image(request)
-    snap = api.holder.get()
+    snap = await _snapshot(api)
     pdq = lookup(snap, "pdq", [hashed.pdq[0]], api.radius, dihedral=True)[0]
     md5 = lookup(snap, "md5", [hashed.md5], api.radius)[0]
     sha = lookup(snap, "sha256", [hashed.sha256], api.radius)[0]
@@ -232,7 +252,7 @@ async def hma_lookup(
         raise BadSignal(f"No such SignalType '{signal_type[:40]}'")
     api = platform_api(request)
     api.usage.admit(key, 1)
-    answers = lookup(api.holder.get(), kind, [signal], api.radius)
+    answers = await answers_for(api, kind, [signal])
     _answered(api, key, answers)
     return JSONResponse(_hma_banks(answers[0]))
 
@@ -259,7 +279,7 @@ async def hma_lookup_file(request: Request, key: UploadKey) -> Response:
     api.usage.admit(key, 1)
     hashed = await run_in_threadpool(hash_image, data)
     del data
-    answers = lookup(api.holder.get(), "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
+    answers = lookup(await _snapshot(api), "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
     _answered(api, key, answers)
     return JSONResponse({"pdq": _hma_banks(answers[0])})
 
@@ -269,6 +289,42 @@ def _error(request: Request, exc: PlatformApiError) -> Response:
     if request.url.path.startswith("/m/"):
         body["message"] = str(exc)  # HMA's error shape
     return JSONResponse(body, status_code=exc.status, headers=exc.headers())
+
+
+_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class KeyRoutesFirst:
+    """Send platforms' calls (``KEY_PATHS``) straight to the platform API's own small app.
+
+    Why: the team app's middleware (a cross-origin check, the session, the locale, each a
+    ``BaseHTTPMiddleware`` layer) is for browsers with cookies and costs more than a lookup;
+    key calls use none of it (no cookie is read, no session exists, answers are JSON). They
+    get the same security headers here, and every other path goes through the team app.
+    """
+
+    def __init__(self, app: Any, fast: FastAPI, paths: frozenset[str]) -> None:
+        self.app = app
+        self.fast = fast
+        self.paths = paths
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_HEADERS]
+            await send(message)
+
+        await self.fast(scope, receive, with_headers)
 
 
 def install(app: FastAPI) -> None:
@@ -286,6 +342,16 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(team_router, prefix=API)
     app.include_router(hma_router, include_in_schema=False)
+    fast = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    fast.state.platform_api = api
+    for name in ("db", "clock", "settings"):
+        setattr(fast.state, name, getattr(app.state, name))
+    fast.add_exception_handler(PlatformApiError, handle)
+    fast.include_router(router)
+    fast.include_router(hma_router)
+    from haechi.web.permissions import KEY_PATHS
+
+    app.add_middleware(KeyRoutesFirst, fast=fast, paths=KEY_PATHS)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -1,0 +1,312 @@
+"""Load benchmark of the platform API against the stack HMA serves /m/lookup with.
+
+Not a test: ``python bench/api.py [--hashes 1000000] [--seconds 20] [--clients 200]``.
+
+1. A fresh home gets ``--hashes`` random PDQ hashes in one shared bank (bulk SQL inserts,
+   quality 100), and one API key without practical limits.
+2. ``haechi serve --workers 2 --no-scheduler`` serves it on 127.0.0.1; the first lookup
+   builds the memory-mapped index that both workers then map.
+3. The peer: HMA 2 itself needs PostgreSQL and its Flask app; here it is the same stack HMA
+   uses, a Flask app under gunicorn (2 workers, 4 threads each, as many processes as ours)
+   answering ``GET /m/lookup`` in HMA's shape from python-threatexchange's ``PdqSignal``
+   index (``PDQIndex``, the class HMA builds for PDQ) over the same hashes.
+4. Load comes from ``--procs`` processes on 127.0.0.1, each an asyncio/aiohttp loop with
+   ``clients / procs`` concurrent clients issuing requests back to back for ``--seconds``:
+   half the queries are registered hashes with 8 bits flipped, half random (no match).
+   Single lookups go to both servers; batches of ``--batch`` hashes to haechi only (HMA has no
+   batch endpoint). Every answer must be 200, else it counts as an error.
+
+Prints a Markdown table (requests/s, lookups/s, p50/p99 latency, errors) and writes it to
+``bench/RESULTS-api.md``. Needs ``pip install -e '.[bench]'`` (threatexchange, flask,
+gunicorn, aiohttp).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_hashes(n: int, seed: int = 17) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, 32), dtype=np.uint8)
+
+
+def fill_home(home: Path, hashes: np.ndarray) -> str:
+    """The banks, bulk-inserted; returns an API key."""
+    from sqlalchemy import insert
+
+    from haechi.members.model import Actor
+    from haechi.platform_api.keys import create_key
+    from haechi.settings import Settings
+    from haechi.store.database import open_database
+    from haechi.store.models import BankRow, EntryRow, SignalRow
+    from haechi.store.platform_api_models import BankShareRow
+
+    db = open_database(Settings(home=home))
+    now = datetime.now(UTC)
+    with db.session() as session:
+        bank = BankRow(name="bench", description="", created_at=now)
+        session.add(bank)
+        session.flush()
+        step = 50_000
+        for start in range(0, len(hashes), step):
+            chunk = hashes[start : start + step]
+            first = start + 1
+            session.execute(
+                insert(EntryRow),
+                [
+                    {"id": first + k, "bank_id": bank.id, "label": "", "added_at": now}
+                    for k in range(len(chunk))
+                ],
+            )
+            session.execute(
+                insert(SignalRow),
+                [
+                    {"entry_id": first + k, "kind": "pdq", "value": h.tobytes().hex(), "quality": 100}
+                    for k, h in enumerate(chunk)
+                ],
+            )
+        session.add(BankShareRow(bank_id=bank.id, public_name="BENCH", shared_at=now, shared_by="bench"))
+        key = create_key(
+            session, Actor.console(), "bench", rate_per_second=10**9, daily_quota=2**62 // 2
+        ).secret
+    db.close()
+    return key
+
+
+PEER_APP = textwrap.dedent(
+    """
+    import os
+    import numpy as np
+    from flask import Flask, request, abort
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    hashes = np.load(os.environ["BENCH_HASHES"])
+    index = PdqSignal.get_index_cls().build(
+        (h.tobytes().hex(), i + 1) for i, h in enumerate(hashes)
+    )
+    app = Flask(__name__)
+
+    @app.get("/m/lookup")
+    def lookup():
+        signal = request.args.get("signal", "")
+        try:
+            signal = PdqSignal.validate_signal_str(signal)
+        except Exception as e:
+            abort(400, f"invalid signal: {e}")
+        out = {}
+        for m in index.query(signal):
+            out.setdefault("BENCH", []).append(
+                {"bank_content_id": m.metadata, "distance": m.similarity_info.pretty_str()}
+            )
+        return out
+    """
+)
+
+
+def wait_ready(url: str, headers: dict[str, str], timeout: float = 900) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got = httpx.get(url, headers=headers, timeout=600)
+            if got.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def queries(hashes: np.ndarray, n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        if k % 2:
+            out.append(rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex())
+        else:
+            h = hashes[rng.integers(0, len(hashes))].copy()
+            h[:1] ^= 0xFF  # 8 bits flipped
+            out.append(h.tobytes().hex())
+    return out
+
+
+async def _drive(kind: str, base: str, key: str, qs: list[str], clients: int, seconds: float,
+                 batch: int) -> tuple[list[float], int, int]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    lookups = 0
+    headers = {"Authorization": f"Bearer {key}"}
+    stop_at = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(base, headers=headers, connector=connector) as http:
+
+        async def client(offset: int) -> None:
+            nonlocal errors, lookups
+            i = offset
+            while time.monotonic() < stop_at:
+                t0 = time.perf_counter()
+                try:
+                    if kind == "batch":
+                        body = {"signal_type": "pdq",
+                                "signals": [qs[(i + j) % len(qs)] for j in range(batch)]}
+                        async with http.post("/api/v1/lookup/batch", json=body) as r:
+                            await r.read()
+                            ok = r.status == 200
+                        n = batch
+                    else:
+                        path = "/m/lookup" if kind == "hma" else "/api/v1/lookup"
+                        params = {"signal_type": "pdq", "signal": qs[i % len(qs)]}
+                        async with http.get(path, params=params) as r:
+                            await r.read()
+                            ok = r.status == 200
+                        n = 1
+                except aiohttp.ClientError:
+                    ok, n = False, 0
+                latencies.append(time.perf_counter() - t0)
+                if ok:
+                    lookups += n
+                else:
+                    errors += 1
+                i += 7
+
+        await asyncio.gather(*(client(k * 101) for k in range(clients)))
+    return latencies, errors, lookups
+
+
+def _proc(args: tuple[str, str, str, list[str], int, float, int], out: mp.Queue) -> None:  # type: ignore[type-arg]
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    out.put(asyncio.run(_drive(*args)))
+
+
+def load(kind: str, base: str, key: str, qs: list[str], clients: int, seconds: float,
+         procs: int, batch: int) -> dict[str, float]:
+    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    per = max(1, clients // procs)
+    workers = [
+        mp.Process(target=_proc, args=((kind, base, key, qs[p::procs], per, seconds, batch), queue))
+        for p in range(procs)
+    ]
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    lat = np.array([x for r in results for x in r[0]])
+    errors = sum(r[1] for r in results)
+    lookups = sum(r[2] for r in results)
+    return {
+        "requests/s": len(lat) / seconds,
+        "lookups/s": lookups / seconds,
+        "p50 ms": float(np.percentile(lat, 50) * 1000) if len(lat) else float("nan"),
+        "p99 ms": float(np.percentile(lat, 99) * 1000) if len(lat) else float("nan"),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hashes", type=int, default=1_000_000)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--procs", type=int, default=2, help="load-generator processes")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--no-peer", action="store_true")
+    args = ap.parse_args()
+
+    hashes = make_hashes(args.hashes)
+    qs = queries(hashes, 20_000, 5)
+    with tempfile.TemporaryDirectory(prefix="haechi-bench-api-") as tmp:
+        home = Path(tmp) / "home"
+        t0 = time.perf_counter()
+        key = fill_home(home, hashes)
+        print(f"registered {args.hashes:,} hashes in {time.perf_counter() - t0:.0f} s", flush=True)
+        np.save(Path(tmp) / "hashes.npy", hashes)
+        (Path(tmp) / "peer_app.py").write_text(PEER_APP)
+        env = {**os.environ, "HAECHI_HOME": str(home), "BENCH_HASHES": str(Path(tmp) / "hashes.npy")}
+        port, peer_port = free_port(), free_port()
+        servers = [subprocess.Popen(
+            [str(Path(PY).parent / "haechi"), "serve", "--workers", "2", "--no-scheduler", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )]
+        if not args.no_peer:
+            servers.append(subprocess.Popen(
+                [PY, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                 f"127.0.0.1:{peer_port}", "--chdir", tmp, "--timeout", "900", "peer_app:app"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            ))
+        try:
+            base = f"http://127.0.0.1:{port}"
+            probe = f"/api/v1/lookup?signal_type=pdq&signal={qs[0]}"
+            t0 = time.perf_counter()
+            wait_ready(base + probe, {"Authorization": f"Bearer {key}"})
+            print(f"haechi ready (index built and mapped) in {time.perf_counter() - t0:.0f} s")
+            for _ in range(3):  # both workers past their first load
+                wait_ready(base + probe, {"Authorization": f"Bearer {key}"})
+            rows = {}
+            rows["haechi GET /api/v1/lookup"] = load(
+                "single", base, key, qs, args.clients, args.seconds, args.procs, 1)
+            rows["haechi GET /m/lookup (HMA shape)"] = load(
+                "hma", base, key, qs, args.clients, args.seconds, args.procs, 1)
+            rows[f"haechi POST /api/v1/lookup/batch ({args.batch} hashes)"] = load(
+                "batch", base, key, qs, args.clients, args.seconds, args.procs, args.batch)
+            if not args.no_peer:
+                peer = f"http://127.0.0.1:{peer_port}"
+                t0 = time.perf_counter()
+                wait_ready(peer + f"/m/lookup?signal_type=pdq&signal={qs[0]}", {})
+                print(f"peer ready in {time.perf_counter() - t0:.0f} s")
+                rows["peer: Flask+gunicorn+threatexchange PDQIndex GET /m/lookup"] = load(
+                    "hma", peer, key, qs, args.clients, args.seconds, args.procs, 1)
+        finally:
+            for s in servers:
+                os.killpg(s.pid, signal.SIGTERM)
+                s.wait(timeout=60)
+    head = (f"{args.hashes:,} registered PDQ hashes, {args.clients} concurrent clients in "
+            f"{args.procs} processes, {args.seconds:.0f} s each, 2 server processes each, "
+            f"{os.cpu_count()} cores shared with the load generator; load average at the end "
+            f"{os.getloadavg()[0]:.1f}")
+    lines = [head, "", "| endpoint | requests/s | lookups/s | p50 ms | p99 ms | errors |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | {r['requests/s']:,.0f} | {r['lookups/s']:,.0f} | "
+                     f"{r['p50 ms']:.1f} | {r['p99 ms']:.1f} | {r['errors']} |")
+    text = "\n".join(lines)
+    print(text)
+    (ROOT / "bench" / "RESULTS-api.md").write_text(
+        f"# bench/api.py, {datetime.now(UTC):%F}\n\n{text}\n", encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    main()
