@@ -25,6 +25,8 @@ PARAMS = {
     "job_id": "999999",
     "ref": "no-such-case",
     "passkey_id": "999999",
+    "notice_id": "999999",
+    "report_id": "999999",
     "feedback_id": "999999",
 }
 

@@ -139,12 +139,14 @@ class EmailPreview:
     headers: list[tuple[str, str]]
     body: str
     problem: str | None = None  # e.g. no From address configured yet
+    signed: bool = False  # a verification code and the signed credential are added at sending
 
     def as_json(self) -> dict[str, Any]:
         return {
             "headers": [{"name": k, "value": v} for k, v in self.headers],
             "body": self.body,
             "problem": self.problem,
+            "signed": self.signed,
         }
 
 
@@ -159,4 +161,4 @@ def email_preview(desk: Desk, notice: Notice) -> EmailPreview:
                             notice.body, str(exc))  # fmt: skip
     headers = [(k, str(v)) for k, v in message.items() if not k.lower().startswith("content-t")]
     headers += [("Content-Type", "text/plain; charset=utf-8")]
-    return EmailPreview(headers, notice.body)
+    return EmailPreview(headers, notice.body, signed=desk.notary is not None)

@@ -27,7 +27,11 @@ from haechi.web import middleware
 from haechi.web.api import router as api_router
 from haechi.web.pages import render
 from haechi.web.routes import audit, auth, home, jobs, members, passkeys, personal, probes, sessions
+from haechi.web.routes import cases as case_pages
+from haechi.web.routes import notices as notice_pages
+from haechi.web.routes import reports as report_pages
 from haechi.web.routes import settings as settings_pages
+from haechi.web.routes import stats as stats_pages
 
 if TYPE_CHECKING:
     from haechi.demo.signin import DemoSignIn
@@ -134,6 +138,8 @@ def create_app(
 
         app.include_router(demo.router, include_in_schema=False)
     for area in (personal, passkeys):
+        app.include_router(area.router, include_in_schema=False)
+    for area in (case_pages, notice_pages, report_pages, stats_pages):  # casework
         app.include_router(area.router, include_in_schema=False)
     from haechi.platform_api.web import install as install_platform_api
 

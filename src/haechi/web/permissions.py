@@ -15,6 +15,9 @@ AUDITORS = frozenset({Role.ADMIN, Role.AUDITOR})
 ANALYSTS = frozenset({Role.ADMIN, Role.ANALYST})
 JOB_READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
 KEEPERS = frozenset({Role.ADMIN, Role.LIAISON})  # victims' personal data
+CASEWORKERS = frozenset({Role.ADMIN, Role.LIAISON, Role.ANALYST, Role.AUDITOR})  # read cases
+NOTICE_READERS = CASEWORKERS
+TEAM = frozenset(Role) - {Role.PROBATION}  # statistics: counts, no media, no personal data
 
 ACTIONS: dict[str, frozenset[Role]] = {
     "home.view": EVERYONE,  # who you are
@@ -35,6 +38,19 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "cases.personal.read": KEEPERS,  # every view audited
     "cases.personal.write": KEEPERS,
     "cases.personal.find": KEEPERS,  # by phone or e-mail, through the blind index
+    "cases.read": CASEWORKERS,  # list, page: entries, hits, notices, reports, consent
+    "cases.open": KEEPERS,  # a new case under a pseudonymous reference
+    "cases.consent": KEEPERS,  # may evidence be kept, may the police learn her name; audited
+    "cases.close": KEEPERS,  # as she chooses: withdraw hashes, destroy evidence; audited
+    "notices.read": NOTICE_READERS,  # the board, drafts per platform, the exact e-mail
+    "notices.draft": ANALYSTS,  # draft from confirmed hits; discard unsent ones
+    "notices.approve": ANALYSTS,  # four eyes: never the drafter (notices/workflow_signoffs)
+    "notices.send": ANALYSTS,  # e-mail approved notices (audited)
+    "notices.mark": ANALYSTS,  # submitted, acknowledged, removed, refused, no answer
+    "reports.read": CASEWORKERS,  # police reports and their waiting clock
+    "reports.make": KEEPERS,  # make a case's package; record handover and answer
+    "reports.download": KEEPERS,  # the package zip carries the evidence itself; audited
+    "stats.read": TEAM,  # per platform removal times, never removed, re-uploads; CSV
     "passkeys.read": EVERYONE,  # one's own passkeys
     "passkeys.register": EVERYONE,
     "passkeys.remove": EVERYONE,

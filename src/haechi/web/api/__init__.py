@@ -7,6 +7,10 @@ CSRF token in ``X-CSRF-Token`` (``GET /api/v1/me`` gives it).
 from fastapi import APIRouter
 
 from haechi.web.api import audit, jobs, me, members, private, settings
+from haechi.web.api import cases as cases_api
+from haechi.web.api import notices as notices_api
+from haechi.web.api import reports as reports_api
+from haechi.web.api import stats as stats_api
 
 router = APIRouter()
 router.include_router(me.router)
@@ -15,5 +19,9 @@ router.include_router(audit.router)
 router.include_router(jobs.router)
 router.include_router(settings.router)
 router.include_router(private.router)
+router.include_router(cases_api.router)  # after private: /cases/{ref}/personal is its own
+router.include_router(notices_api.router)
+router.include_router(reports_api.router)
+router.include_router(stats_api.router)
 
 __all__ = ["router"]

@@ -1,0 +1,77 @@
+"""What the casework pages and API share: a desk acting as the signed-in member, the status
+a refused action answers with, and the query of a paginated, sorted list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+
+from haechi.casework.paging import ListingError
+from haechi.errors import ConfigError, HaechiError
+from haechi.members.errors import NotAllowed
+from haechi.members.model import Actor
+from haechi.notices.desk import Desk
+from haechi.notices.errors import (
+    CaseError,
+    DeliveryError,
+    IllegalTransition,
+    NoticeError,
+    PlatformError,
+    ReportError,
+)
+from haechi.notices.workflow_signoffs import FourEyesRefused
+from haechi.web.i18n import N_
+
+
+def desk_for(request: Request, actor: Actor) -> Desk:
+    """The notice and report services' desk over the server's database, clock and settings,
+    acting as ``actor`` (audited as her)."""
+    from haechi.jobs.kinds import desk_of
+
+    desk = desk_of(request.app.state.db, request.app.state.settings, request.app.state.clock)
+    desk.actor = actor
+    return desk
+
+
+def status_of(exc: HaechiError) -> int:
+    """The HTTP status of a refused casework action."""
+    if isinstance(exc, NotAllowed | FourEyesRefused):
+        return 403
+    if isinstance(exc, IllegalTransition):
+        return 409
+    if isinstance(exc, DeliveryError):
+        return 502
+    unknown = ("no case", "no notice", "no police report", "no platform")
+    if isinstance(exc, CaseError | NoticeError | ReportError | PlatformError) and str(
+        exc
+    ).startswith(unknown):
+        return 404
+    if isinstance(exc, ListingError | ConfigError):
+        return 400
+    return 422
+
+
+PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+PerPage = Annotated[int, Query(ge=1, le=500)]
+SortKey = Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")]
+Order = Annotated[str, Query(pattern=r"^(asc|desc)?$")]
+
+# Words the casework pages show from the services' vocabularies (notice statuses, kinds,
+# marks, review decisions), marked for the catalogues.
+SHOWN = (
+    N_("drafted"),
+    N_("approved"),
+    N_("sent"),
+    N_("acknowledged"),
+    N_("removed"),
+    N_("refused"),
+    N_("no-answer"),
+    N_("discarded"),
+    N_("submitted"),
+    N_("takedown"),
+    N_("repeat"),
+    N_("block-request"),
+    N_("confirmed"),
+    N_("rejected"),
+)
