@@ -25,9 +25,13 @@ PARAMS = {
     "job_id": "999999",
     "ref": "no-such-case",
     "passkey_id": "999999",
+    "hit_id": "999999",
+    "bank": "no-such-bank",
+    "watch_id": "999999",
     "notice_id": "999999",
     "report_id": "999999",
     "feedback_id": "999999",
+    "channel_id": "999999",
 }
 
 

@@ -27,11 +27,19 @@ from haechi.web import middleware
 from haechi.web.api import router as api_router
 from haechi.web.pages import render
 from haechi.web.routes import audit, auth, home, jobs, members, passkeys, personal, probes, sessions
+from haechi.web.routes import banks as bank_pages
 from haechi.web.routes import cases as case_pages
+from haechi.web.routes import dashboard as dashboard_pages
+from haechi.web.routes import intake as intake_pages
 from haechi.web.routes import notices as notice_pages
 from haechi.web.routes import reports as report_pages
+from haechi.web.routes import review as review_pages
 from haechi.web.routes import settings as settings_pages
 from haechi.web.routes import stats as stats_pages
+from haechi.web.routes import trust_team as trust_team_pages
+from haechi.web.routes import verify as verify_pages
+from haechi.web.routes import watches as watch_pages
+from haechi.web.routes import wellknown as wellknown_pages
 
 if TYPE_CHECKING:
     from haechi.demo.signin import DemoSignIn
@@ -144,6 +152,11 @@ def create_app(
     from haechi.platform_api.web import install as install_platform_api
 
     install_platform_api(app)  # API keys, not sessions: /api/v1/lookup*, /m/lookup, feedback
+    for area in (dashboard_pages, review_pages, bank_pages, watch_pages):  # reviewing
+        app.include_router(area.router, include_in_schema=False)
+    for area in (verify_pages, wellknown_pages, trust_team_pages):  # trust
+        app.include_router(area.router, include_in_schema=False)
+    app.include_router(intake_pages.router, include_in_schema=False)  # victims' own hashes
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -15,6 +15,8 @@ AUDITORS = frozenset({Role.ADMIN, Role.AUDITOR})
 ANALYSTS = frozenset({Role.ADMIN, Role.ANALYST})
 JOB_READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
 KEEPERS = frozenset({Role.ADMIN, Role.LIAISON})  # victims' personal data
+MEDIA_VIEWERS = frozenset({Role.ADMIN, Role.ANALYST, Role.REVIEWER})  # previews, screenshots
+REGISTRARS = frozenset({Role.ADMIN, Role.ANALYST, Role.LIAISON})  # victims' pictures, as hashes
 CASEWORKERS = frozenset({Role.ADMIN, Role.LIAISON, Role.ANALYST, Role.AUDITOR})  # read cases
 NOTICE_READERS = CASEWORKERS
 TEAM = frozenset(Role) - {Role.PROBATION}  # statistics: counts, no media, no personal data
@@ -58,6 +60,25 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "platform_api.feedback.read": frozenset({Role.ADMIN, Role.REVIEWER, Role.ANALYST}),
     "platform_api.feedback.decide": frozenset({Role.ADMIN, Role.REVIEWER}),  # negative bank
     "platform_api.stats.read": JOB_READERS,  # per platform: lookups, matches, removals
+    "dashboard.view": TEAM,  # counts only, each linking to its list
+    "hits.read": TEAM,  # the review queue and hit pages: match evidence, never media
+    "hits.review": MEDIA_VIEWERS,  # confirm or reject
+    "media.view": MEDIA_VIEWERS,  # blurred previews and screenshots; a reveal is audited
+    "evidence.download": ANALYSTS,  # a hit's WARC and WACZ (audited)
+    "review.policy": ADMINS,  # the auto-confirm policy
+    "trust.reports.read": TEAM,  # impersonation reports from the public
+    "trust.reports.close": TEAM,
+    "trust.channels.read": TEAM,  # the official-channels registry
+    "trust.channels.manage": ADMINS,  # what the signed registry publishes; audited
+    "banks.read": REGISTRARS,
+    "banks.register": REGISTRARS,  # upload pictures (hashed in memory; consent for a case)
+    "banks.withdraw": REGISTRARS,  # for good, audited
+    "banks.import": ANALYSTS,
+    "banks.export": ANALYSTS,  # audited
+    "watches.read": JOB_READERS,
+    "watches.manage": ANALYSTS,
+    "intake.review": MEDIA_VIEWERS,  # approve victims' own hashes before any is shared
+    "intake.links": KEEPERS,  # a one-time intake link for a victim at the centre; audited
 }
 
 PUBLIC_PATHS = frozenset(
@@ -74,6 +95,18 @@ PUBLIC_PATHS = frozenset(
         "/metrics",  # guarded by a bearer token or loopback-only (web/routes/probes.py)
         "/static",
         "/api/v1/openapi.json",
+        "/verify",  # the public verify page (haechi.trust): documents, codes, channels
+        "/verify/report",  # impersonation reports: rate-limited, cross-origin checked
+        "/.well-known/did.json",
+        "/.well-known/haechi-status.json",
+        "/.well-known/haechi-channels.json",
+        "/intake",  # victims register hashes computed in their browser (haechi.intake)
+        "/intake/start/{token}",  # a one-time link a support centre opened
+        "/intake/select",
+        "/intake/challenge",  # proof-of-work; submissions are rate-limited per address
+        "/intake/submit",
+        "/intake/recover",  # wrong phrases throttled per address and per case
+        "/intake/withdraw",
     }
 )
 """Routes anyone may reach: signing in, joining by invitation, health, static files, schema."""

@@ -1,0 +1,156 @@
+"""The public verify page: is this notice, this volunteer, this account really theirs?
+
+No account needed, Korean and English. A person pastes or uploads a document (a credential's
+JSON, the e-mail a notice came in, or a WACZ bundle), types a verification code, or arrives
+from a card's QR code (``/verify?code=…``); the answer is valid, invalid (and why), revoked or
+expired, showing only what the document itself says. The channel search answers "is this
+account theirs?"; reports of impersonators go to the team's queue, a few per address per hour
+(the cross-origin check of every POST keeps other sites from sending them in someone's name).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from haechi.errors import HaechiError
+from haechi.evidence.verify import verify_bundle
+from haechi.scan.preserve import evidence_config
+from haechi.trust.channels import ChannelKind, lookup, parse_kind
+from haechi.trust.documents import find_code, verify_own
+from haechi.trust.reading import MAX_DOCUMENT_BYTES, is_bundle, read_document
+from haechi.trust.reports import submit
+from haechi.web.deps import DbSession, Now, address
+from haechi.web.pages import render
+from haechi.web.routes.wellknown import trust_config
+
+router = APIRouter()
+
+MAX_UPLOAD = 64 * 1024 * 1024  # bundles; documents are capped at MAX_DOCUMENT_BYTES
+REPORTS_PER_HOUR = 5
+
+
+class _Limiter:
+    """At most ``limit`` events per address per hour, in memory (enough for one server)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.seen: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            times = self.seen.setdefault(key, deque())
+            while times and now - times[0] > 3600:
+                times.popleft()
+            if len(times) >= self.limit:
+                return False
+            times.append(now)
+            return True
+
+
+_reports = _Limiter(REPORTS_PER_HOUR)
+
+
+def _page(request: Request, status: int = 200, **context: Any) -> Response:
+    values: dict[str, Any] = {
+        "result": None,
+        "bundle": None,
+        "code": "",
+        "query": "",
+        "found": None,
+        "kinds": [k.value for k in ChannelKind],
+        "reported": False,
+    }
+    values.update(context)
+    return render(request, "verify.html", values, status)
+
+
+@router.get("/verify")
+def verify_page(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    code: Annotated[str, Query(max_length=40)] = "",
+    q: Annotated[str, Query(max_length=300)] = "",
+) -> Response:
+    if code.strip():
+        try:
+            published = find_code(db, code)
+        except HaechiError as exc:
+            return _page(request, 404, error=str(exc), code=code)
+        result = verify_own(db, trust_config(request), published.document, now)
+        return _page(request, result=result, code=published.code)
+    if q.strip():
+        return _page(request, query=q, found=lookup(db, q))
+    return _page(request)
+
+
+async def _read_upload(upload: UploadFile) -> bytes:
+    data = bytearray()
+    while chunk := await upload.read(1024 * 1024):
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            raise ValueError("the file is larger than 64 MB")
+    return bytes(data)
+
+
+@router.post("/verify")
+async def verify_post(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    document: Annotated[str, Form(max_length=MAX_DOCUMENT_BYTES)] = "",
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        data = await _read_upload(upload) if upload is not None and upload.filename else b""
+    except ValueError as exc:
+        return _page(request, 413, error=str(exc))
+    data = data or document.encode("utf-8")
+    if not data.strip():
+        return _page(request, 400, error="Paste a document or choose a file.")
+    if is_bundle(data):
+        return _bundle(request, data)
+    try:
+        parsed = read_document(data)
+    except HaechiError as exc:
+        return _page(request, 400, error=str(exc))
+    return _page(request, result=verify_own(db, trust_config(request), parsed, now))
+
+
+def _bundle(request: Request, data: bytes) -> Response:
+    config = evidence_config(request.app.state.settings)
+    keys = config.trusted_keys or config.own_key_ids()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.wacz"
+        path.write_bytes(data)
+        report = verify_bundle(path, keys)
+    checks = [(c.name, c.status.value, c.detail) for c in report.checks]
+    return _page(request, bundle={"passed": report.passed, "checks": checks})
+
+
+@router.post("/verify/report")
+def report_post(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    kind: Annotated[str, Form(max_length=20)],
+    value: Annotated[str, Form(max_length=300)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if not _reports.allow(address(request)):
+        return _page(request, 429, error="Too many reports from here; try again in an hour.")
+    try:
+        submit(db, parse_kind(kind), value, description, now)
+    except HaechiError as exc:
+        return _page(request, 400, error=str(exc), query=value)
+    return _page(request, reported=True)
