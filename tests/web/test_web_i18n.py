@@ -34,7 +34,12 @@ def test_every_msgid_has_its_korean() -> None:
 def test_every_text_of_every_template_and_every_marked_text_is_in_the_catalogue() -> None:
     folder = resources.files("haechi.web") / "templates"
     texts = set(i18n.SHOWN_ELSEWHERE)
-    for template in folder.iterdir():
+    pending = list(folder.iterdir())
+    while pending:  # templates of an area live in a folder of their own
+        template = pending.pop()
+        if template.is_dir():
+            pending.extend(template.iterdir())
+            continue
         texts |= set(re.findall(r'_\("([^"]+)"\)', template.read_text(encoding="utf-8")))
     assert texts - set(catalogue("ko")) == set()
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from haechi.members.errors import MemberError
 from haechi.members.model import Actor
 from haechi.members.preferences import get_preferences, set_preferences, time_zones
+from haechi.review.previews import blur_strength
 from haechi.web.deps import DbSession, require
 from haechi.web.pages import render
 
@@ -24,6 +25,7 @@ def _page(
         "preferences": get_preferences(db, actor.member_id),
         "zones": time_zones(),
         "now_utc": request.app.state.clock(),
+        "blur": blur_strength(db, actor.member_id),  # previews' blur (haechi.review.previews)
         **extra,
     }
     return render(request, "settings.html", context, status)

@@ -1,0 +1,164 @@
+"""The register: banks, uploading pictures (hashed in memory), entries, withdrawal, lists.
+
+Uploads are read whole into memory (:mod:`haechi.web.uploads`) and hashed by
+:func:`haechi.review.register.register_uploads`; withdrawal, import and export call the same
+:mod:`haechi.banks.service` functions as ``haechi bank``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from haechi.banks import service as banks_service
+from haechi.banks.formats import FORMATS
+from haechi.errors import HaechiError
+from haechi.members.model import Actor
+from haechi.review.register import Upload, entries_page, register_uploads
+from haechi.web.deps import DbSession, Now, require
+from haechi.web.pages import render
+from haechi.web.uploads import UploadCap, read_form
+
+router = APIRouter()
+
+BankName = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+def _banks(request: Request, status: int = 200, **extra: object) -> Response:
+    context = {
+        "banks": banks_service.list_banks(request.app.state.db),
+        "formats": sorted(FORMATS),
+        "results": [],
+        **extra,
+    }
+    return render(request, "review/banks.html", context, status)
+
+
+@router.get("/banks")
+def banks_page(request: Request, actor: Annotated[Actor, require("banks.read")]) -> Response:
+    return _banks(request)
+
+
+@router.post("/banks/register")
+async def register(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    _cap: UploadCap,
+    actor: Annotated[Actor, require("banks.register")],
+) -> Response:
+    form = await read_form(request)
+    try:
+        results = register_uploads(
+            db,
+            request.app.state.settings,
+            actor,
+            form.get("bank"),
+            [Upload(name, data) for name, data in form.files],
+            label=form.get("label")[:200],
+            case_ref=form.get("case")[:40] or None,
+            consent=form.get("consent") == "yes",
+            now=now,
+        )
+    except HaechiError as exc:
+        return _banks(request, 400, error=str(exc))
+    return _banks(request, results=results)
+
+
+def _entries(request: Request, db: DbSession, bank: str, page: int, withdrawn: bool) -> Response:
+    try:
+        entries, has_next = entries_page(db, bank, page, include_withdrawn=withdrawn)
+    except HaechiError as exc:
+        raise HTTPException(404, str(exc)) from None
+    context = {
+        "bank": bank,
+        "entries": entries,
+        "page": page,
+        "has_next": has_next,
+        "withdrawn": withdrawn,
+        "formats": sorted(FORMATS),
+    }
+    return render(request, "review/bank.html", context)
+
+
+@router.get("/banks/{bank}")
+def bank_page(
+    request: Request,
+    db: DbSession,
+    bank: BankName,
+    actor: Annotated[Actor, require("banks.read")],
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    withdrawn: Annotated[bool, Query()] = False,
+) -> Response:
+    return _entries(request, db, bank, page, withdrawn)
+
+
+@router.post("/banks/{bank}/withdraw")
+async def withdraw(
+    request: Request, bank: BankName, actor: Annotated[Actor, require("banks.withdraw")]
+) -> Response:
+    form = await request.form()
+    try:
+        ids = [int(v) for v in form.getlist("entry") if isinstance(v, str)]
+    except ValueError:
+        ids = []
+    if not ids or form.get("confirm") != "yes":
+        message = "Choose entries and confirm: a withdrawal deletes their hashes for good."
+        return render(request, "error.html", {"message": message}, 400)
+    try:
+        banks_service.withdraw_entries(request.app.state.db, ids, actor)
+    except HaechiError as exc:
+        return render(request, "error.html", {"message": str(exc)}, 400)
+    return RedirectResponse(f"/banks/{bank}?withdrawn=true", status_code=303)
+
+
+@router.post("/banks/{bank}/import")
+async def import_list(
+    request: Request,
+    bank: BankName,
+    _cap: UploadCap,
+    actor: Annotated[Actor, require("banks.import")],
+) -> Response:
+    form = await read_form(request, file_field="file")
+    if len(form.files) != 1:
+        return _banks(request, 400, error="Choose one hash-list file to import.")
+    name, data = form.files[0]
+    try:
+        text = data.decode("utf-8")
+        entries = banks_service.import_bank(
+            request.app.state.db,
+            bank,
+            text,
+            form.get("format") or None,
+            form.get("label")[:200],
+            name=name,
+        )
+    except UnicodeDecodeError:
+        return _banks(request, 400, error="A hash list is a UTF-8 text file.")
+    except HaechiError as exc:
+        return _banks(request, 400, error=str(exc))
+    return _banks(request, imported=len(entries), imported_bank=bank)
+
+
+@router.get("/banks/{bank}/export")
+def export_list(
+    request: Request,
+    bank: BankName,
+    actor: Annotated[Actor, require("banks.export")],
+    format: Annotated[str, Query(max_length=10)] = "hma",
+    labels: Annotated[bool, Query()] = False,
+) -> Response:
+    """The bank as a hash-list file (audited); labels only when asked."""
+    try:
+        text = banks_service.export_bank(
+            request.app.state.db, bank, format, with_labels=labels, actor=actor
+        )
+    except HaechiError as exc:
+        raise HTTPException(404 if "no bank" in str(exc) else 400, str(exc)) from None
+    suffix = {"hma": "txt", "vpdq": "txt"}.get(format, format)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", bank)
+    headers = {"Content-Disposition": f'attachment; filename="{safe}.{suffix}"'}
+    return Response(text, media_type="text/plain; charset=utf-8", headers=headers)

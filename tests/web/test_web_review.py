@@ -1,0 +1,133 @@
+"""The reviewing pages and their JSON API over a real server: the queue, decisions, previews
+from the evidence store (blurred, revealed once, refused to roles without media), the
+auto-confirm policy, the hit page, and the dashboard's counts."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from tests.web.conftest import Server, SignedInClient
+
+from haechi.audit.trail import AuditKind
+from haechi.members.model import Role
+from haechi.settings import Settings
+from haechi.testkit.hits import ReviewWorld, seed_review_world
+
+
+@pytest.fixture
+def world(server: Server, settings: Settings, tmp_path: Path) -> ReviewWorld:
+    return seed_review_world(server.db, settings, tmp_path / "files", server.clock())
+
+
+def audit_kinds(admin: SignedInClient) -> list[str]:
+    return [e["kind"] for e in admin.get("/api/v1/audit").json()["events"]]
+
+
+def test_queue_filters_sorts_and_pages(server: Server, world: ReviewWorld) -> None:
+    reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
+    page = reviewer.get("/api/v1/hits", params={"per_page": 2}).json()
+    assert [h["id"] for h in page["hits"]] == list(world.with_preview)
+    assert page["has_next"] is True
+    assert page["hits"][0]["sightings"] == 1 and page["hits"][0]["preview"] is True
+    nxt = reviewer.get("/api/v1/hits", params={"per_page": 2, "page": 2}).json()
+    assert [h["id"] for h in nxt["hits"]] == [world.without_preview]
+    assert nxt["hits"][0]["preview"] is False
+    by_distance = reviewer.get("/api/v1/hits", params={"sort": "distance", "order": "desc"}).json()
+    assert by_distance["hits"][0]["distance"] == 28
+    assert reviewer.get("/api/v1/hits", params={"bank": "none"}).json()["hits"] == []
+    assert reviewer.get("/api/v1/hits", params={"sort": "label"}).status_code == 400
+    html = reviewer.get("/review?sort=distance&order=desc").text
+    assert html.index(f'id="hit-{world.without_preview}"') < html.index(
+        f'id="hit-{world.with_preview[0]}"'
+    )
+    # The one hit without a capture shows its evidence alone, with no image at all.
+    assert f"/hits/{world.without_preview}/preview" not in html
+    # The region of the registered picture that matched is drawn for the local-feature hit.
+    assert 'class="region"' in html
+
+
+def test_previews_are_blurred_revealed_once_and_refused_without_media(
+    server: Server, world: ReviewWorld
+) -> None:
+    admin = server.sign_in(server.add("ada", Role.ADMIN))
+    reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
+    hit = world.with_preview[0]
+    blurred = reviewer.get(f"/hits/{hit}/preview")
+    assert blurred.status_code == 200 and blurred.headers["cache-control"] == "no-store"
+    assert Image.open(io.BytesIO(blurred.content)).mode == "L"  # greyscale
+    page = reviewer.get("/review").text
+    assert "reveal=" not in page
+    granted = reviewer.send("POST", f"/api/v1/hits/{hit}/reveal")
+    assert granted.status_code == 200, granted.text
+    url = granted.json()["url"]
+    clear = reviewer.get(url)
+    assert clear.status_code == 200 and Image.open(io.BytesIO(clear.content)).mode == "RGB"
+    assert reviewer.get(url).status_code == 403  # used up
+    assert admin.get(url).status_code == 403
+    assert AuditKind.PREVIEW_REVEALED.value in audit_kinds(admin)
+    assert reviewer.get(f"/hits/{world.without_preview}/preview").status_code == 404
+    for role in (Role.AUDITOR, Role.LIAISON, Role.PROBATION):
+        other = server.sign_in(server.add(f"m-{role.value}", role))
+        assert other.get(f"/hits/{hit}/preview").status_code == 403
+        assert other.send("POST", f"/api/v1/hits/{hit}/reveal").status_code == 403
+
+
+def test_decisions_policy_and_dashboard(server: Server, world: ReviewWorld) -> None:
+    admin = server.sign_in(server.add("ada", Role.ADMIN))
+    assert admin.get("/api/v1/dashboard").json()["awaiting_review"] == 3
+    answer = admin.post(
+        "/review",
+        {"hit": str(world.with_preview[1]), "decision": "rejected", "back": "/review?page=1"},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/review?page=1"
+    assert admin.get("/api/v1/review/policy").json()["enabled"] is False
+    too_wide = admin.http.put(
+        "/api/v1/review/policy",
+        json={"enabled": True, "max_pdq_distance": 20},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert too_wide.status_code == 400
+    policy = admin.http.put(
+        "/api/v1/review/policy",
+        json={"enabled": True, "exact": True, "max_pdq_distance": 5},
+        headers={"X-CSRF-Token": admin.csrf},
+    ).json()
+    assert policy["confirmed"] == [world.with_preview[0]]  # distance 4; 28 still waits
+    assert admin.get("/api/v1/dashboard").json()["awaiting_review"] == 1
+    view = admin.get(f"/api/v1/hits/{world.with_preview[0]}").json()
+    assert view["review"] == "confirmed" and view["reviewed_by"] == "policy"
+    kinds = audit_kinds(admin)
+    assert {"hits.reviewed", "review_policy.set", "hits.auto_confirmed"} <= set(kinds)
+    done = admin.http.post(
+        "/api/v1/hits/review",
+        json={"hits": [world.without_preview], "decision": "confirmed"},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert done.status_code == 200 and done.json()["decided"] == [world.without_preview]
+    analyst = server.sign_in(server.add("ana", Role.ANALYST))
+    assert analyst.get("/review/policy").status_code == 403
+    auditor = server.sign_in(server.add("aud", Role.AUDITOR))
+    assert auditor.post("/review", {"hit": "1", "decision": "confirmed"}).status_code == 403
+    board = admin.get("/dashboard").text
+    assert 'id="tile-review"' in board and 'href="/review"' in board
+
+
+def test_hit_page_shows_evidence_and_downloads(server: Server, world: ReviewWorld) -> None:
+    analyst = server.sign_in(server.add("ana", Role.ANALYST))
+    hit = world.with_preview[1]
+    page = analyst.get(f"/hits/{hit}")
+    assert page.status_code == 200
+    assert "https://board.example/media/1.jpg" in page.text and "reveal=" not in page.text
+    assert 'id="warc"' in page.text
+    warc = analyst.get(f"/hits/{hit}/capture.warc.gz")
+    assert warc.status_code == 200 and gzip.decompress(warc.content).startswith(b"WARC/1.1")
+    wacz = analyst.get(f"/hits/{hit}/evidence.wacz")
+    assert wacz.status_code == 200, wacz.text
+    assert "evidence.exported" in audit_kinds(server.sign_in(server.add("ada", Role.ADMIN)))
+    assert analyst.get("/hits/999999").status_code == 404
+    reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
+    assert reviewer.get(f"/hits/{hit}/capture.warc.gz").status_code == 403
