@@ -62,4 +62,5 @@ async def read_form(request: Request, file_field: str = "files") -> Uploaded:
             data = await value.read()
             if data:
                 files.append((value.filename or "", data))
+    await form.close()  # the files' buffers, now copied
     return Uploaded(fields, lists, files)
