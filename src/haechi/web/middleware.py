@@ -60,7 +60,8 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 
 async def security_headers(request: Request, call_next: Next) -> Response:
     response = await call_next(request)
-    response.headers["Content-Security-Policy"] = CSP
+    # A page may add one directive of its own (the intake's video frames: media-src blob:).
+    response.headers["Content-Security-Policy"] = CSP + getattr(request.state, "csp_extra", "")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"

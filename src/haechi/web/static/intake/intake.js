@@ -1,0 +1,110 @@
+// The intake pages' script: hash the chosen files in this browser, send only the hashes;
+// print or save the case kit. Messages come from the page (data-msg-*) in its language.
+import { hashImage, hashVideo } from "./hash.js";
+
+const leadingZeroBits = (bytes) => {
+  let bits = 0;
+  for (const b of bytes) {
+    if (b === 0) { bits += 8; continue; }
+    return bits + Math.clz32(b) - 24;
+  }
+  return bits;
+};
+
+// The proof-of-work the server asks of a self-registration (a second or two of work).
+async function solve(challenge, bits) {
+  const encoder = new TextEncoder();
+  for (let n = 0; ; n++) {
+    const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`${challenge}:${n}`));
+    if (leadingZeroBits(new Uint8Array(digest)) >= bits) return String(n);
+  }
+}
+
+function setupSelect(page) {
+  const msg = page.dataset;
+  const input = document.getElementById("intake-files");
+  const list = document.getElementById("intake-list");
+  const state = document.getElementById("intake-state");
+  const form = document.getElementById("intake-form");
+  const send = document.getElementById("intake-send");
+  let items = [];
+
+  input.addEventListener("change", async () => {
+    send.disabled = true;
+    items = [];
+    list.replaceChildren();
+    state.textContent = msg.msgHashing;
+    const files = Array.from(input.files);
+    for (const [n, file] of files.entries()) {
+      const li = document.createElement("li");
+      li.textContent = `${file.name}: …`;
+      list.append(li);
+      try {
+        if (file.type.startsWith("video/")) {
+          const video = await hashVideo(file);
+          items.push({ kind: "video", md5: video.md5, sha256: video.sha256, frames: video.frames });
+          li.textContent = video.frames === null
+            ? `${file.name}: ${msg.msgVideoUnreadable}`
+            : `${file.name}: ${video.frames.length} ${msg.msgFrames}`;
+        } else {
+          const h = await hashImage(file);
+          items.push({ kind: "image", ...h });
+          li.textContent = `${file.name}: ${msg.msgQuality} ${h.quality}`
+            + (h.quality < 50 ? ` (${msg.msgLow})` : "");
+          li.dataset.pdq = h.pdq;
+        }
+      } catch (err) {
+        li.textContent = `${file.name}: ${msg.msgFailed}`;
+        li.className = "error";
+      }
+      li.dataset.index = String(n + 1);
+    }
+    state.textContent = msg.msgDone;
+    send.disabled = items.length === 0;
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (items.length === 0) return;
+    send.disabled = true;
+    document.getElementById("intake-items").value = JSON.stringify(items);
+    if (!document.getElementById("intake-link").value) {
+      state.textContent = msg.msgWorking;
+      const answer = await fetch("/intake/challenge", { cache: "no-store" });
+      const { challenge, bits } = await answer.json();
+      document.getElementById("intake-challenge").value = challenge;
+      document.getElementById("intake-nonce").value = await solve(challenge, bits);
+    }
+    state.textContent = msg.msgSending;
+    form.submit();
+  });
+}
+
+function setupKit(kit) {
+  const msg = kit.dataset;
+  kit.querySelector("[data-action=print]").addEventListener("click", () => window.print());
+  kit.querySelector("[data-action=save]").addEventListener("click", () => {
+    const text = [
+      msg.msgHeading,
+      "",
+      `${document.querySelector("#case-number").previousElementSibling.textContent}: ${document.getElementById("case-number").textContent}`,
+      `${document.querySelector("#recovery-phrase").previousElementSibling.textContent}: ${document.getElementById("recovery-phrase").textContent}`,
+      "",
+      `${msg.msgWhere} ${location.origin}/intake/recover`,
+      "",
+    ].join("\n");
+    const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = msg.fileName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+}
+
+const select = document.getElementById("intake-select");
+if (select) setupSelect(select);
+const kit = document.getElementById("intake-kit");
+if (kit) setupKit(kit);

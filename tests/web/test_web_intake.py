@@ -1,0 +1,277 @@
+"""The victim's intake in Debian's Chromium: the page's hasher equals Meta's C++ tool on the
+project's copy of Meta's PDQ reference set, bit for bit; a whole registration on a phone-sized
+screen by keyboard sends no image byte; she comes back with her phrase and withdraws. And the
+support centre's one-time link, and a reviewer's approval, through the same server."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from tests.web.conftest import Server
+
+from haechi.cases.personal import Consent, read_personal
+from haechi.hashing import video_clips as vc
+from haechi.hashing.decode import DecodeLimits, decode_image
+from haechi.hashing.pdq import pdq_of_pixels
+from haechi.hashing.signals import PdqHash
+from haechi.hashing.video import hash_video
+from haechi.intake.review import pending
+from haechi.members.model import Actor, Role
+from haechi.store.banks import BankStore
+from haechi.store.cases import CaseStore
+from haechi.testkit import registered_photos
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REFERENCE = Path(__file__).parents[1] / "data" / "pdq"
+SHOTS = os.environ.get("HAECHI_INTAKE_SCREENSHOTS")  # e.g. docs/screenshots
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"\x00\x00\x00")
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def light_proof_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAECHI_INTAKE_POW_BITS", "8")
+
+
+def serve_files(page: Page, files: dict[str, bytes]) -> None:
+    """Answer ``/testdata/<name>`` in the page from memory (the server never sees them)."""
+
+    def answer(route: Route) -> None:
+        name = route.request.url.split("/testdata/", 1)[1]
+        route.fulfill(status=200, body=files[name], content_type="application/octet-stream")
+
+    page.route("**/testdata/**", answer)
+
+
+HASH_ALL = """async (names) => {
+  const m = await import('/static/intake/hash.js');
+  const out = {};
+  for (const name of names) {
+    const blob = await (await fetch('/testdata/' + name)).blob();
+    out[name] = await m.hashImage(blob);
+  }
+  return out;
+}"""
+
+
+def python_hash(data: bytes) -> PdqHash:
+    return pdq_of_pixels(decode_image(data, DecodeLimits(exact=True)).pixels)
+
+
+def test_page_hashes_equal_metas_reference_exactly(server: Server, browser: Browser) -> None:
+    text = (REFERENCE / "expected-cpp-cli.csv").read_text(encoding="utf-8")
+    expected = list(csv.DictReader(text.splitlines()))
+    files = {row["path"]: (REFERENCE / "images" / row["path"]).read_bytes() for row in expected}
+    # Beyond the C++ tool's set: PIL's modes (haechi's own hashes are the reference there),
+    # and a phone photo with an EXIF orientation, hashed as stored, as haechi does.
+    modes = sorted((REFERENCE / "images" / "misc-images" / "modes").glob("*.png"))
+    for path in modes:
+        files[f"modes/{path.name}"] = path.read_bytes()
+    turned = io.BytesIO()
+    photo = next(iter(registered_photos().values())).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo.save(turned, "JPEG", quality=90, exif=exif.tobytes())
+    files["turned.jpg"] = turned.getvalue()
+
+    page = browser.new_page()
+    serve_files(page, files)
+    page.goto(f"{server.url}/intake")
+    got = page.evaluate(HASH_ALL, list(files))
+    page.close()
+
+    for row in expected:
+        h = got[row["path"]]
+        assert (h["pdq"], h["quality"]) == (row["pdq_hex"], int(row["quality"])), row["path"]
+    assert len(expected) == 22  # every image Meta's tool hashed, each bit for bit
+    for name, data in files.items():
+        assert got[name]["md5"] == hashlib.md5(data).hexdigest(), name
+        assert got[name]["sha256"] == hashlib.sha256(data).hexdigest(), name
+    differ = {}
+    for name in [n for n in files if n.startswith("modes/")] + ["turned.jpg"]:
+        mine = python_hash(files[name])
+        theirs = PdqHash.from_hex(got[name]["pdq"], got[name]["quality"])
+        if theirs.distance(mine):
+            differ[name] = theirs.distance(mine)
+    # A bilevel PNG is blurred to grey levels by haechi before hashing; browsers draw it as is.
+    assert differ == {"modes/1.png": differ.get("modes/1.png")} and differ["modes/1.png"] <= 16
+
+
+def test_video_frames_close_to_haechis(server: Server, browser: Browser, tmp_path: Path) -> None:
+    photos = list(registered_photos().values())[:3]
+    frames = vc.render(vc.shots_of(photos, 3.0, seed=2), (320, 240), 24)
+    clip = vc.encode(frames, tmp_path / "clip.mp4", 24, gop=48, faststart=True)
+    page = browser.new_page()
+    serve_files(page, {"clip.mp4": clip.read_bytes()})
+    page.goto(f"{server.url}/intake/select?consent=yes")  # its policy lets blob: media play
+    got = page.evaluate(
+        """async () => {
+          const m = await import('/static/intake/hash.js');
+          const blob = new Blob([await (await fetch('/testdata/clip.mp4')).arrayBuffer()],
+                                {type: 'video/mp4'});
+          return await m.hashVideo(blob);
+        }"""
+    )
+    page.close()
+    assert got["sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
+    theirs = {round(f.timestamp): f.pdq for f in hash_video(clip).frames}
+    assert got["frames"] is not None and len(got["frames"]) == 9
+    distances = [
+        PdqHash.from_hex(f["pdq"], f["quality"]).distance(theirs[f["second"]])
+        for f in got["frames"]
+        if f["second"] in theirs
+    ]
+    assert len(distances) >= 8
+    print(f"\nbrowser vs haechi frame PDQ: {distances} (mean {statistics.mean(distances):.1f})")
+    assert max(distances) <= 31  # within haechi's matching radius, every second
+
+
+def _shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"intake-{name}.png"), full_page=True)
+
+
+def test_whole_flow_on_a_phone_by_keyboard_sends_no_image(server: Server, browser: Browser) -> None:
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 390, "height": 844}, device_scale_factor=1
+    )
+    page = context.new_page()
+    sent: list[Request] = []
+    page.on("request", lambda request: sent.append(request))
+    page.goto(f"{server.url}/intake")
+    assert page.locator("h1").text_content() == "이미지를 보내지 않고 등록하기"
+    _shot(page, "consent")
+    page.focus("#choice-notify")
+    page.keyboard.press("Space")
+    page.focus("#consent")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/intake/select\?.*notify=yes.*"))
+    files = [
+        REFERENCE / "images" / "reg-test-input" / "dih" / "bridge-1-original.jpg",
+        REFERENCE / "images" / "bridge-mods" / "blur-a-little.jpg",  # folded with the first
+        REFERENCE / "images" / "misc-images" / "small.jpg",  # quality 0: explained
+        REFERENCE / "images" / "misc-images" / "wee.jpg",
+    ]
+    page.set_input_files("#intake-files", [str(f) for f in files])
+    page.wait_for_selector("#intake-send:not([disabled])")
+    _shot(page, "select")
+    page.focus("#intake-send")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#case-number")
+    _shot(page, "kit")
+    number = page.text_content("#case-number") or ""
+    phrase = page.text_content("#recovery-phrase") or ""
+    assert re.fullmatch(r"HC-[0-9A-Z]{5}-[0-9A-Z]{5}", number), number
+    assert "3" in (page.text_content("#intake-registered") or "")  # four files, one folded
+    notes = page.text_content(".intake-notes") or ""
+    assert "파일 2" in notes and "파일 3" in notes
+
+    sizes = {f.name: f.stat().st_size for f in files}
+    for request in sent:
+        body = request.post_data_buffer or b""
+        assert not body.startswith(IMAGE_SIGNATURES), request.url
+        for f in files:
+            assert f.read_bytes()[:64] not in body
+        assert len(body) < 2_000 * len(files), (request.url, len(body))
+        assert not request.url.startswith(("http://", "https://")) or request.url.startswith(
+            server.url
+        ), request.url  # no third party
+    [submit] = [r for r in sent if r.method == "POST"]
+    assert min(sizes.values()) > 1000 and b"image" in (submit.post_data_buffer or b"")
+
+    page.goto(f"{server.url}/intake/recover")
+    _shot(page, "recover")
+    page.focus("#number")
+    page.keyboard.type(number.lower())
+    page.keyboard.press("Tab")
+    page.keyboard.type(phrase)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#intake-counts")
+    _shot(page, "status")
+    assert page.text_content("#count-found") == "0"
+    page.focus("#confirm")
+    page.keyboard.press("Space")
+    page.focus("#withdraw")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#intake-withdrawn")
+    _shot(page, "withdrawn")
+    with server.db.session() as session:
+        entries = list(BankStore(session).entries("intake-pending", include_withdrawn=True))
+    assert len(entries) == 3 and all(e.withdrawn_at and not e.signals for e in entries)
+    context.close()
+
+
+def test_centre_link_joins_her_case_and_waits_for_a_reviewer(server: Server) -> None:
+    liaison = server.sign_in(server.add("centre-kim", Role.LIAISON))
+    reviewer = server.sign_in(server.add("rev-lee", Role.REVIEWER))
+    with server.db.session() as session:
+        ref = CaseStore(session).create(server.clock()).ref
+    page = liaison.post("/intakes/links", {"case": ref})
+    assert page.status_code == 200, page.text
+    link = re.search(r'id="intake-link" href="([^"]+)"', page.text)
+    assert link, page.text
+    token = link.group(1).rsplit("/", 1)[1]
+    victim = server.client()
+    assert victim.get(f"/intake/start/{token}").status_code == 200
+    select = victim.get("/intake/select", params={"consent": "yes", "link": token})
+    policy = select.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "media-src 'self' blob:" in policy
+    item = {
+        "kind": "image",
+        "pdq": "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22",
+        "quality": 100,
+        "md5": "0" * 32,
+        "sha256": "1" * 64,
+    }
+    form = {"items": json.dumps([item]), "choices": "notify,share,link", "link": token}
+    answer = victim.post("/intake/submit", data=form)
+    assert answer.status_code == 201, answer.text
+    again = victim.post("/intake/submit", data=form)
+    assert again.status_code == 403  # the link is spent
+    with server.db.session() as session:
+        [entry] = BankStore(session).entries("intake-pending")
+        assert entry.case_ref == ref
+        view = read_personal(session, Actor.console(), ref, now=server.clock())
+        assert view.data is not None
+        assert view.data.consent == {Consent.TAKEDOWN, Consent.HASH_SHARING}
+    [waiting] = pending(server.db)
+    decision = {"entry": str(waiting.id), "decision": "approve"}
+    assert liaison.post("/intakes/decide", decision).status_code == 403
+    done = reviewer.post("/intakes/decide", decision)
+    assert done.status_code == 303
+    with server.db.session() as session:
+        assert [e.id for e in BankStore(session).entries("intake-shared")] == [entry.id]
