@@ -15,6 +15,7 @@ from tests.sources.sitekit import Site, serve
 
 from haechi.notices.model import Decision
 from haechi.settings import Settings
+from haechi.store.cases import CaseStore
 from haechi.store.database import open_database
 from haechi.store.notices import ReviewStore
 
@@ -69,6 +70,7 @@ def world(
             reviews = ReviewStore(session)
             ids = [h.id for h in built.hits.values()]
             reviews.decide(ids, Decision.CONFIRMED, "rev", "", built.clock())
+            CaseStore(session).create(built.clock(), CASE)  # as `bank add --case` opens it
         yield Casework(built, mail[0])
     finally:
         db.close()

@@ -29,8 +29,6 @@ from haechi.notices.errors import ReportError
 from haechi.store.cases import CaseStore
 from haechi.store.casework_models import PoliceDeliveryRow
 
-PACKAGE_FILES = ("report.pdf", "evidence.wacz", "hits.json", "SHA256SUMS")
-
 
 @dataclass(frozen=True)
 class ReportLine:
@@ -144,7 +142,8 @@ def record_answer(desk: Desk, report_id: int, answer: str) -> ReportLine:
 
 
 def package_zip(session: Session, actor: Actor, report_id: int, *, now: datetime) -> bytes:
-    """The package's files as one zip (the folder as written: its SHA256SUMS still checks);
+    """The package's files as one zip (the folder as written, whatever it holds: report.pdf,
+    evidence.wacz, hits.json, a signed credential, SHA256SUMS, which still checks);
     the download is audited, since the package carries the evidence itself."""
     report = CaseStore(session).reports_by_id(report_id)
     folder = Path(report.package)
@@ -155,10 +154,9 @@ def package_zip(session: Session, actor: Actor, report_id: int, *, now: datetime
         )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in PACKAGE_FILES:
-            path = folder / name
-            if path.is_file():
-                archive.write(path, f"{folder.name}/{name}")
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.is_symlink():
+                archive.write(path, f"{folder.name}/{path.name}")
     record(
         session,
         AuditKind.POLICE_PACKAGE_DOWNLOADED,
