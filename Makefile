@@ -35,8 +35,9 @@ lint: $(STAMP) $(MO)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
+# One worker per core; a module's tests stay on one worker (they share its browser or server).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
