@@ -74,6 +74,7 @@ def test_an_export_verifies_and_names_what_it_checked(
     assert report.captures == {captures[0].id: "live", captures[1].id: "live"}
     for expected in (
         "wacz:datapackage-digest",
+        "wacz:auth",  # webrecorder's wacz-auth 0.1.0 anonymous signature
         "wacz:file:archive/data.warc.gz",
         "wacz:index",
         "wacz:pages",

@@ -42,10 +42,12 @@ from tests.notices.world import (
 
 
 def _body(message: EmailMessage) -> str:
-    assert not message.is_multipart(), "a notice is one text part, never an attachment"
-    assert message.get_content_type() == "text/plain"
-    assert message.get_filename() is None
-    return str(message.get_content())
+    # One text part; the only attachment is the notice's signed credential (haechi.trust).
+    attachments = list(message.iter_attachments())
+    assert [a.get_content_type() for a in attachments] in ([], ["application/json"])
+    text = message.get_body(("plain",))
+    assert text is not None and text.get_content_type() == "text/plain"
+    return str(text.get_content())
 
 
 def _get(world: World, notice_id: int) -> Notice:

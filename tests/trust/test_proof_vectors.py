@@ -35,7 +35,10 @@ def test_our_signer_reproduces_their_proof_value_byte_for_byte() -> None:
 
 def test_any_changed_field_breaks_their_proof() -> None:
     public = ed25519_from_multikey(KEYS["publicKeyMultibase"])
-    for field, value in [("issuer", "https://forger.example"), ("validFrom", "2024-01-01T00:00:00Z")]:
+    for field, value in [
+        ("issuer", "https://forger.example"),
+        ("validFrom", "2024-01-01T00:00:00Z"),
+    ]:
         assert not proof_holds({**SIGNED, field: value}, public)
     subject = {**SIGNED["credentialSubject"], "alumniOf": "Another School"}
     assert not proof_holds({**SIGNED, "credentialSubject": subject}, public)

@@ -70,6 +70,12 @@ def build_message(
     message = EmailMessage()
     body = notice.body + (seal.footer() if seal else "")
     message.set_content(body, charset="utf-8")  # first: it drops Content-* headers
+    if seal is not None:  # before the headers too: it moves Content-* into the text part
+        from haechi.trust.notary import document_bytes
+
+        message.add_attachment(
+            document_bytes(seal.document), "application", "json", filename=seal.filename
+        )
     english_only = notice.language == "en"
     name = config.organisation_english if english_only else config.organisation
     message["From"] = formataddr((name, sender))
@@ -86,12 +92,7 @@ def build_message(
     message["X-Haechi-Notice"] = str(notice.id)
     message["X-Haechi-Text-SHA256"] = notice.text_sha256
     if seal is not None:
-        from haechi.trust.notary import document_bytes
-
         message["X-Haechi-Verification-Code"] = seal.code
-        message.add_attachment(
-            document_bytes(seal.document), "application", "json", filename=seal.filename
-        )
     return message
 
 

@@ -1,0 +1,168 @@
+"""The public verify page in Chromium: a valid card from its QR link, a tampered notice, a
+revoked card, the channel search and an impersonation report; and the /.well-known files."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, sync_playwright
+
+from haechi.members.model import Actor, Role
+from haechi.settings import Settings
+from haechi.testkit.team import ManualClock, add_member
+from haechi.trust import members
+from haechi.trust.channels import ChannelKind, add_channel
+from haechi.trust.config import TrustConfig
+from haechi.trust.did import published_keys
+from haechi.trust.documents import publish, sign
+from haechi.trust.keys import Purpose
+from haechi.trust.reports import queue
+from haechi.trust.verify import verify_document
+from haechi.web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One server for the module, with a notice, a valid and a revoked card, one channel."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    home = tmp_path_factory.mktemp("verify") / "home"
+    settings = Settings(home=home, workers=1, public_url=url, notice_organisation="해치")
+    clock = ManualClock()
+    app = create_app(settings, clock=clock)
+    db = app.state.db
+    config = TrustConfig.from_settings(settings)
+    now = clock()
+    add_member(db, "volunteer-kim", Role.ANALYST, now=now)
+    add_member(db, "volunteer-lee", Role.ANALYST, now=now)
+    with db.session() as session:
+        card = members.issue(session, config, Actor.console(), "volunteer-kim", now)
+        gone = members.issue(session, config, Actor.console(), "volunteer-lee", now)
+        members.revoke(session, config, Actor.console(), gone.code, "left the group", now)
+        notice = sign(
+            session,
+            config,
+            Purpose.NOTICES,
+            {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential", "HaechiNoticeCredential"],
+                "issuer": {"id": config.did, "name": "해치"},
+                "validFrom": "2026-11-01T09:00:00Z",
+                "credentialSubject": {"platform": "local-portal", "url": "https://p.example/1"},
+            },
+            now,
+        )
+        publish(session, "notice", "notice:1", notice, now)
+        add_channel(session, Actor.console(), ChannelKind.TELEGRAM, "@haechi_official", "", now)
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not uv.started:
+        assert thread.is_alive(), "the test server did not start"
+        time.sleep(0.01)
+    try:
+        yield {"url": url, "card": card, "gone": gone, "notice": notice, "db": db, "clock": clock}
+    finally:
+        uv.should_exit = True
+        thread.join()
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_well_known_documents_verify_offline(site: dict[str, Any]) -> None:
+    did = httpx.get(f"{site['url']}/.well-known/did.json").json()
+    keys = published_keys(did)
+    now = site["clock"]() + timedelta(minutes=1)
+    assert verify_document(site["notice"], now, keys=keys).valid
+    for name in ("haechi-status.json", "haechi-channels.json"):
+        listed = httpx.get(f"{site['url']}/.well-known/{name}").json()
+        assert verify_document(listed, now, keys=keys).valid, name
+    channels = httpx.get(f"{site['url']}/.well-known/haechi-channels.json").json()
+    assert channels["credentialSubject"]["channels"][0]["value"] == "@haechi_official"
+
+
+def test_verify_page_in_chromium(site: dict[str, Any], browser: Browser) -> None:
+    page = browser.new_page(locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
+        ),
+    )
+    # The card's QR code opens the verify page on its code.
+    page.goto(f"{site['url']}/verify?code={site['card'].code}")
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+    assert "volunteer-kim" in page.inner_text("#verdict")
+    assert "유효함" in page.inner_text("#verdict h2")
+    # A revoked card.
+    page.goto(f"{site['url']}/verify?code={site['gone'].code}")
+    assert page.get_attribute("#verdict", "data-verdict") == "revoked"
+    # A tampered notice pasted in: invalid, the reason named, nothing of what it claims shown.
+    forged = json.loads(json.dumps(site["notice"]))
+    forged["credentialSubject"]["url"] = "https://elsewhere.example/"
+    page.goto(f"{site['url']}/verify")
+    page.fill("textarea[name=document]", json.dumps(forged))
+    page.click("#check-document")
+    assert page.get_attribute("#verdict", "data-verdict") == "invalid"
+    assert page.locator("[data-reason=signature-mismatch]").count() == 1
+    assert "elsewhere.example" not in page.inner_text("#verdict")
+    # The untouched notice, pasted the same way, is valid.
+    page.fill("textarea[name=document]", json.dumps(site["notice"]))
+    page.click("#check-document")
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+    # "Is this account theirs?" and a report of the impersonator.
+    page.goto(f"{site['url']}/verify?q=t.me/haechi_official#channels")
+    assert page.get_attribute("#channel-answer", "data-answer") == "ours"
+    page.goto(f"{site['url']}/verify?q=@haechi_0fficial#channels")
+    assert page.get_attribute("#channel-answer", "data-answer") == "not-ours"
+    page.select_option("select[name=kind]", "telegram")
+    page.fill("#report textarea[name=description]", "돈을 보내라고 했습니다")
+    page.click("#report button[type=submit]")
+    assert page.is_visible("#reported")
+    with site["db"].session() as session:
+        [report] = queue(session)
+    assert report.value == "@haechi_0fficial" and report.kind == "telegram"
+    assert not errors, errors
+    page.close()
+
+
+def test_reports_from_other_sites_are_refused(site: dict[str, Any]) -> None:
+    answer = httpx.post(
+        f"{site['url']}/verify/report",
+        data={"kind": "phone", "value": "010-0000-0000"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert answer.status_code == 403
