@@ -1,0 +1,57 @@
+"""``haechi trust key`` and ``haechi members credential issue/revoke`` with the card."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from haechi.cli import app
+from haechi.members.model import Role
+from haechi.settings import Settings
+from haechi.store.database import Database
+from haechi.testkit.team import add_member
+from tests.trust.conftest import T0
+
+
+def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Path) -> None:
+    add_member(db, "volunteer-kim", Role.ANALYST, now=T0)
+    env = {"HAECHI_HOME": str(settings.home), "HAECHI_PUBLIC_URL": "https://haechi.example"}
+    runner = CliRunner()
+    keys = runner.invoke(app, ["trust", "key", "--json"], env=env)
+    assert keys.exit_code == 0, keys.output
+    shown = json.loads(keys.output)
+    assert shown["did"] == "did:web:haechi.example"
+    assert all(k["publicKeyMultibase"].startswith("z6Mk") for k in shown["keys"])
+    card, doc = tmp_path / "card.pdf", tmp_path / "card.json"
+    issued = runner.invoke(
+        app,
+        [
+            "members",
+            "credential",
+            "issue",
+            "volunteer-kim",
+            "--card",
+            str(card),
+            "--out",
+            str(doc),
+            "--json",
+        ],
+        env=env,
+    )
+    assert issued.exit_code == 0, issued.output
+    code = json.loads(issued.output)["code"]
+    text = PdfReader(io.BytesIO(card.read_bytes())).pages[0].extract_text()
+    assert "volunteer-kim" in text and code in text
+    assert f"https://haechi.example/verify?code={code}" in text
+    ok = runner.invoke(app, ["trust", "verify", str(doc)], env=env)
+    assert ok.exit_code == 0, ok.output
+    revoked = runner.invoke(
+        app, ["members", "credential", "revoke", code, "--reason", "left the group"], env=env
+    )
+    assert revoked.exit_code == 0, revoked.output
+    after = runner.invoke(app, ["trust", "verify", str(doc)], env=env)
+    assert after.exit_code == 1 and "REVOKED" in after.output and "revoked" in after.output
