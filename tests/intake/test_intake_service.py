@@ -6,11 +6,16 @@ of new notices."""
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from haechi.cli import app
 from haechi.intake import codes, review, service
 from haechi.intake.errors import IntakeError, IntakeRefused, IntakeThrottled, IntakeUnknown
 from haechi.intake.guard import IntakeConfig, issue_challenge, leading_zero_bits
@@ -18,14 +23,16 @@ from haechi.intake.status import status_of
 from haechi.members.model import Actor, Role
 from haechi.notices import Decision, Desk, NoticeConfig, decide, draft_notices, parse_platforms
 from haechi.scan.model import MatchDetail, Sighting
+from haechi.settings import Settings
 from haechi.store.banks import BankStore
-from haechi.store.database import Database
+from haechi.store.database import Database, open_database
 from haechi.store.notices import PlatformStore
 from haechi.store.scans import ScanStore
 from tests.notices.world import DIRECTORY
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 CONFIG = IntakeConfig(pow_bits=4)
+runner = CliRunner()
 STAFF = Actor(1, "kim", Role.LIAISON, "127.0.0.1")
 PDQ_A = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
 PDQ_A2 = "d8f8f0cee0f4a84f0637022a038f67f0b36e2ed596631e1d33e6339c4e9c9b22"  # 2 bits off
@@ -139,3 +146,22 @@ def test_withdrawal_deletes_hashes_and_her_hits_get_no_new_notice(db: Database) 
         assert store.pdq_signals() == []
     assert draft_notices(desk).notices == []  # her hits are named in no new notice
     assert review.pending(db) == []
+
+
+def test_console_lists_pending_and_approves(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    db = open_database(Settings(home=home, workers=1))
+    try:
+        register(db, [image(1, PDQ_A)], [])
+    finally:
+        db.close()
+    listed = runner.invoke(app, ["--home", str(home), "intake", "pending", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [json.loads(line) for line in listed.output.splitlines() if line.startswith("{")]
+    assert (row["kind"], row["quality"], row["share"]) == ("image", 100, False)
+    done = runner.invoke(app, ["--home", str(home), "intake", "approve", str(row["id"])])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(app, ["--home", str(home), "intake", "approve", str(row["id"])])
+    assert again.exit_code == 1 and "already approved" in again.output
+    link = runner.invoke(app, ["--home", str(home), "intake", "link"])
+    assert re.search(r"http://127\.0\.0\.1:8000/intake/start/\S{40,}", link.output)

@@ -32,6 +32,7 @@ from haechi.cli import (
     evidence,
     hashing,
     home,
+    intake,
     jobs,
     keys,
     members,
@@ -180,6 +181,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         api_keys,
         trust,
         members,
+        intake,
     ):
         group.mount(target, env)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from haechi.web.api import audit, jobs, me, members, private, settings
 from haechi.web.api import cases as cases_api
+from haechi.web.api import intake as intake_api
 from haechi.web.api import notices as notices_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
@@ -25,5 +26,6 @@ router.include_router(cases_api.router)  # after private: /cases/{ref}/personal 
 router.include_router(notices_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
+router.include_router(intake_api.router)
 
 __all__ = ["router"]
