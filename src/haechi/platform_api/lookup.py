@@ -3,8 +3,9 @@
 An answer says whether a hash matched and, per match, its ``match_id`` (the bank entry's id:
 what feedback refers to), the kind of signal that matched, the distance in bits and the share's
 public name; never a label, a case or a bank's own name. A match that a person confirmed as a
-false positive (a negative signal of that entry within :data:`NEGATIVE_RADIUS` of the query)
-is left out for everyone.
+false positive (a negative signal of that entry within ``NEGATIVE_RADIUS`` bits of the query as
+sent or of the variant that matched; :mod:`haechi.platform_api.negatives`) is left out for
+everyone, as it is in the team's own scans.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 
 from haechi.hashing.signals import SignalKind
-from haechi.index import hamming
 from haechi.index.base import HASH_BYTES, RangeResult
 from haechi.platform_api.dihedral import dihedral_variants
 from haechi.platform_api.errors import BadSignal, TooLarge
@@ -25,8 +25,6 @@ from haechi.platform_api.snapshot import RANGE_KINDS, Snapshot
 
 MAX_BATCH = 1000
 MAX_FRAMES = 20_000
-NEGATIVE_RADIUS = 16
-"""A query this close to a confirmed false positive of an entry is that false positive again."""
 
 SIGNAL_TYPES = ("pdq", "md5", "sha256", "vpdq")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
@@ -103,13 +101,6 @@ def _as_array(hexes: Sequence[str]) -> npt.NDArray[np.uint8]:
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, HASH_BYTES)
 
 
-def _suppressed(snap: Snapshot, entry_id: int, query: npt.NDArray[np.uint8]) -> bool:
-    negatives = snap.negative_hashes.get(entry_id)
-    if negatives is None:
-        return False
-    return bool((hamming(negatives, query) <= NEGATIVE_RADIUS).any())
-
-
 def pdq_queries(hexes: Sequence[str], dihedral: bool) -> npt.NDArray[np.uint8]:
     """The hashes a PDQ lookup searches: each checked hash, or its eight variants."""
     queries = _as_array(hexes) if hexes else np.empty((0, HASH_BYTES), np.uint8)
@@ -148,7 +139,8 @@ def lookup_pdq(
         held = best[q].get(entry)
         if held is not None and held.distance <= distance:
             continue
-        if _suppressed(snap, entry, searched[q * per + variant]):
+        sent_and_matched = searched[[q * per, q * per + variant]]
+        if snap.negatives.suppresses(entry, sent_and_matched):
             continue
         best[q][entry] = Match(
             entry,
@@ -175,7 +167,7 @@ def lookup_exact(snap: Snapshot, signal_type: str, hexes: Sequence[str]) -> list
         matches = {
             int(entries[k]): Match(int(entries[k]), kind.value, 0, snap.shares[int(shares[k])])
             for k in range(lo, hi)
-            if (int(entries[k]), h) not in snap.negative_exact
+            if not snap.negatives.suppresses(int(entries[k]), digests=(h,))
         }
         answers.append(
             Answer(kind.value, h, tuple(sorted(matches.values(), key=lambda m: m.match_id)))
@@ -249,7 +241,7 @@ def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> li
             continue
         entry = int(snap.row_entry[row])
         q = int(found.query[k])
-        if _suppressed(snap, entry, queries[q]):
+        if snap.negatives.suppresses(entry, queries[q]):
             continue
         frames.setdefault(entry, set()).add(q)
         distances.setdefault(entry, []).append(int(found.distances[k]))

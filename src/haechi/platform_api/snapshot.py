@@ -34,6 +34,7 @@ from haechi.hashing.signals import SignalKind
 from haechi.hashing.video_format import VideoSignature
 from haechi.index import MultiIndexHashing
 from haechi.index.base import HASH_BYTES
+from haechi.platform_api.negatives import NegativeBank, triples
 from haechi.platform_api.sharing import active_shares
 from haechi.store.database import Database
 from haechi.store.models import EntryRow, FeatureRow, SignalRow
@@ -120,10 +121,7 @@ def _collect(session: Session, min_quality: int) -> _Collected:
                 out.row_entry.append(entry_id)
                 out.row_kind.append(codes[SignalKind.VPDQ.value])
                 out.row_share.append(share_of[bank_id])
-    negatives = session.execute(
-        select(NegativeSignalRow.entry_id, NegativeSignalRow.signal_kind, NegativeSignalRow.signal)
-    )
-    out.negatives = [(e, k, s) for e, k, s in negatives]
+    out.negatives = triples(session)
     return out
 
 
@@ -234,10 +232,8 @@ class Snapshot:
         SignalKind, tuple[npt.NDArray[np.bytes_], npt.NDArray[np.int64], npt.NDArray[np.uint16]]
     ]
     shares: tuple[str, ...]
-    negative_hashes: dict[int, npt.NDArray[np.uint8]]
-    """Entry id -> (k, 32) hashes that platforms showed not to be that entry (PDQ kinds)."""
-    negative_exact: frozenset[tuple[int, str]]
-    """(entry id, hex digest) pairs confirmed not to be that entry (MD5, SHA-256)."""
+    negatives: NegativeBank
+    """Confirmed false positives, which no lookup returns (:mod:`.negatives`)."""
 
     @property
     def size(self) -> int:
@@ -261,14 +257,11 @@ def load_snapshot(folder: Path) -> Snapshot | None:
         }
     except (OSError, ValueError):
         return None  # replaced while we read: the next refresh finds the new one
-    negatives: dict[int, list[bytes]] = {}
-    exact_neg: set[tuple[int, str]] = set()
     raw_negatives = manifest.get("negatives")
-    for entry_id, kind, value in raw_negatives if isinstance(raw_negatives, list) else []:
-        if kind in (SignalKind.MD5.value, SignalKind.SHA256.value):
-            exact_neg.add((int(entry_id), str(value)))
-        else:
-            negatives.setdefault(int(entry_id), []).append(bytes.fromhex(value))
+    negatives = NegativeBank.of(
+        (int(e), str(k), str(v))
+        for e, k, v in (raw_negatives if isinstance(raw_negatives, list) else [])
+    )
     shares = manifest.get("shares")
     return Snapshot(
         fingerprint=str(manifest["fingerprint"]),
@@ -285,9 +278,5 @@ def load_snapshot(folder: Path) -> Snapshot | None:
             for kind in EXACT_KINDS
         },
         shares=tuple(str(s) for s in shares) if isinstance(shares, list) else (),
-        negative_hashes={
-            e: np.frombuffer(b"".join(v), dtype=np.uint8).reshape(-1, HASH_BYTES)
-            for e, v in negatives.items()
-        },
-        negative_exact=frozenset(exact_neg),
+        negatives=negatives,
     )

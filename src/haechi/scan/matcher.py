@@ -14,6 +14,10 @@ an aligned crop (:mod:`haechi.hashing.geometry`); such a match is an ``orb`` mat
 distance is that verifying crop's, with the number of agreeing keypoints and the share of the
 picture covered as evidence.
 
+**Confirmed false positives.** A match whose file a person confirmed is not that entry (the
+negative bank, fed by platforms' feedback) is dropped, by the same test the platform API uses
+(:meth:`haechi.platform_api.negatives.NegativeBank.suppresses`).
+
 **Video frames.** A video's sampled frame hashes go to one index of every registered video's
 frames (:mod:`haechi.scan.video_matcher`); a ``vpdq`` match's distance is the median over the
 query frames that agree, and its evidence the shares of frames and the time ranges matched.
@@ -24,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from haechi.errors import StoreError
 from haechi.hashing.crops import Box
 from haechi.hashing.geometry import FeatureBank, LocalMatch
@@ -32,12 +38,14 @@ from haechi.hashing.media import MediaHashes
 from haechi.hashing.signals import SignalKind
 from haechi.hashing.video_match import FrameEvidence, VideoThresholds
 from haechi.index import MatchIndex, hex_to_hashes
+from haechi.platform_api.negatives import NegativeBank
 from haechi.scan.index_cache import load_range_index
 from haechi.scan.model import MatchDetail
 from haechi.scan.video_matcher import VideoBank
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
+from haechi.store.models import MediaRow
 
 # Best first: exact copies, then the whole picture's PDQ, then crops, then local features.
 _RANK = {
@@ -128,8 +136,10 @@ class BankMatcher:
         settings: Settings,
         local: FeatureBank | None = None,
         videos: VideoBank | None = None,
+        negatives: NegativeBank | None = None,
     ) -> None:
         self.db = db
+        self.negatives = negatives or NegativeBank()
         self.index = index
         self.local = local or FeatureBank()
         self.videos = videos or VideoBank(min_quality=settings.pdq_min_quality)
@@ -155,7 +165,9 @@ class BankMatcher:
         videos = VideoBank.load(
             db, VideoThresholds(radius=settings.pdq_radius), settings.pdq_min_quality
         )
-        return cls(db, index, settings, local, videos)
+        with db.session() as session:
+            negatives = NegativeBank.load(session)
+        return cls(db, index, settings, local, videos, negatives)
 
     def owners(self, signal_ids: Sequence[int]) -> dict[int, tuple[int, SignalKind]]:
         """Entry and kind of matched signals, asked of the database once per signal."""
@@ -178,6 +190,7 @@ class BankMatcher:
         self._match_pdq(batch, best)
         self._match_local(batch, best)
         self._match_video(batch, best)
+        self._suppress_negatives(batch, best)
         return [sorted(b.values(), key=lambda m: (_RANK[m.signal_kind], m.distance)) for b in best]
 
     def _match_pdq(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
@@ -201,6 +214,31 @@ class BankMatcher:
             seen = best[item_of[q]].get(entry_id)
             if seen is None or (_RANK[seen.signal_kind], seen.distance) > (_RANK[kind], distance):
                 best[item_of[q]][entry_id] = found
+
+    def _suppress_negatives(
+        self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]
+    ) -> None:
+        """Drop matches a person confirmed as false positives (the negative bank), as the
+        platform API does: the file's digests or any of its searched PDQ hashes."""
+        if len(self.negatives) == 0:
+            return
+        for media, found in zip(batch, best, strict=True):
+            variants = (*(media.dihedral or ()), *media.content, *media.regions)
+            pdqs = [media.pdq, *variants] if media.pdq is not None else list(variants)
+            near = hex_to_hashes([p.hex for p in pdqs]) if pdqs else None
+            digests = (media.md5, media.sha256)
+            for entry_id in [e for e in found if self.negatives.suppresses(e, near, digests)]:
+                del found[entry_id]
+
+    def still_matches(self, session: Session, sha256: str, entry_id: int) -> bool:
+        """Whether known bytes that matched ``entry_id`` before still do: not if a person has
+        since confirmed them a false positive of it (a re-hit is recorded without matching)."""
+        if len(self.negatives) == 0:
+            return True
+        media = session.get(MediaRow, sha256)
+        near = hex_to_hashes([media.pdq]) if media is not None and media.pdq else None
+        digests = (sha256, media.md5) if media is not None else (sha256,)
+        return not self.negatives.suppresses(entry_id, near, digests)
 
     def _match_video(self, batch: Sequence[MediaHashes], best: list[dict[int, Match]]) -> None:
         if len(self.videos) == 0:

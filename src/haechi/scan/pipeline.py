@@ -195,6 +195,8 @@ class Scanner:
             prior = scans.prior_matches(sha for _, sha in items)
             for item, sha in items:
                 for entry_id, why in prior.get(sha, []):
+                    if not self.matcher.still_matches(session, sha, entry_id):
+                        continue
                     hit = scans.add_hit(
                         scan_id, entry_id, why, sha, item.seen, self.clock(), self._files
                     )
