@@ -142,9 +142,17 @@ def test_a_thousand_levels_of_short_names_are_walked_without_recursion(tmp_path:
         deep = deep / "a"
         deep.mkdir()
     (deep / "bottom.png").write_bytes(image_bytes(5))
-    [item] = walk(folder)
-    assert isinstance(item, Media) and item.path is not None and item.path.name == "bottom.png"
-    assert item.container == "/".join(["a"] * 1000)
+    try:
+        [item] = walk(folder)
+        assert isinstance(item, Media) and item.path is not None
+        assert item.path.name == "bottom.png" and item.container == "/".join(["a"] * 1000)
+    finally:
+        # Removed here, bottom up: pytest deletes old temp folders with shutil.rmtree, which
+        # recurses once per level and fails on this one with a RecursionError in a later run.
+        (deep / "bottom.png").unlink()
+        while deep != folder:
+            deep.rmdir()
+            deep = deep.parent
 
 
 @pytest.mark.skipif(ROOT, reason="root reads files and folders whatever their mode")
