@@ -42,6 +42,7 @@ class IntakeConfig:
 
     pow_bits: int = 16
     submissions: Limit = Limit(10, timedelta(hours=1))  # per address
+    challenges: Limit = Limit(60, timedelta(minutes=10))  # per address
     recoveries: Limit = Limit(20, timedelta(minutes=15))  # per address, right or wrong
     phrase_tries: int = 5  # wrong phrases in a row before a case is locked
     lockout: timedelta = timedelta(minutes=15)  # doubled at each further wrong phrase
@@ -68,8 +69,9 @@ def _digest(text: str) -> str:
 
 
 def issue_challenge(session: Session, config: IntakeConfig, now: datetime) -> tuple[str, int]:
-    """A fresh challenge and its difficulty; stale challenges are cleared on the way."""
+    """A fresh challenge and its difficulty; stale challenges and windows are cleared too."""
     session.execute(delete(IntakeChallengeRow).where(IntakeChallengeRow.expires_at < now))
+    clear_stale(session, now)
     challenge = secrets.token_hex(16)
     session.add(
         IntakeChallengeRow(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from haechi.intake import review, service
 from haechi.intake.errors import IntakeError
-from haechi.intake.guard import IntakeConfig, issue_challenge
+from haechi.intake.guard import IntakeConfig, address_key, issue_challenge, throttle
 from haechi.intake.model import Choice
 from haechi.intake.status import status_of
 from haechi.members.credentials import digest
@@ -77,8 +77,14 @@ def select_page(request: Request) -> Response:
 
 
 @router.get("/intake/challenge")
-def challenge(request: Request, db: DbSession, now: Now) -> JSONResponse:
-    value, bits = issue_challenge(db, config_of(request), now)
+def challenge(request: Request, now: Now) -> JSONResponse:
+    config, db = config_of(request), request.app.state.db
+    try:
+        with db.session() as session:
+            throttle(session, address_key("challenge", address(request)), config.challenges, now)
+            value, bits = issue_challenge(session, config, now)
+    except IntakeError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
     return JSONResponse({"challenge": value, "bits": bits})
 
 

@@ -304,7 +304,7 @@ async function unturned(blob) {
   return new Blob([copy], { type: blob.type });
 }
 
-// ---- canvas -------------------------------------------------------
+// ---- pixels ------------------------------------------------------------------------------
 function canvas(width, height) {
   if (typeof OffscreenCanvas !== "undefined") return new OffscreenCanvas(width, height);
   const c = document.createElement("canvas");
