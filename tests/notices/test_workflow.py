@@ -125,7 +125,10 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
             assert str(item.capture_id) in body
         stored = _get(world, notice.id)
         assert message["X-Haechi-Text-SHA256"].strip() == stored.text_sha256
-        assert stored.body == body.replace("\r\n", "\n")
+        # The stored text, then the verification code and link of its signed credential.
+        sent, _, footer = body.replace("\r\n", "\n").partition("\n\n-- \n")
+        assert stored.body == sent + "\n" or stored.body == sent
+        assert message["X-Haechi-Verification-Code"] in footer
     ko = _body(messages["abuse@local-portal.example"])
     assert "삭제" in ko and "정보통신망법 제44조의2" in ko
     assert "[삭제 요청]" in messages["abuse@local-portal.example"]["Subject"]
@@ -150,7 +153,9 @@ def test_from_hits_to_removal_repeat_escalation_and_statistics(world: World) -> 
         assert message["In-Reply-To"] is None and message["References"] is None
     sender, _, raw = world.mailbox.received[0]
     assert sender == "takedown@haechi-centre.example"
-    assert b"Content-Disposition: attachment" not in raw and b"image/" not in raw
+    # No picture ever leaves: the one attachment is the signed credential (JSON).
+    assert raw.count(b"Content-Disposition: attachment") == 1 and b"image/" not in raw
+    assert b"application/json" in raw
 
     logged = _notice_log(world)
     assert {(e["notice"], e["event"]) for e in logged} == {
