@@ -57,9 +57,15 @@ class Proof:
 
 @dataclass(frozen=True)
 class Note:
-    """Something the victim should know about one of her files (by its place in the list)."""
+    """Something the victim should know about one of her files (by its place in the list).
+
+    ``code`` names the case for the pages (which say it in her language); ``value`` is its
+    number (a quality, a count of frames, the file folded into); ``message`` says it in English.
+    """
 
     file: int
+    code: str
+    value: int
     message: str
 
 
@@ -79,26 +85,33 @@ class Registration:
             "recovery_phrase": self.phrase,
             "entries": self.entries,
             "folded": self.folded,
-            "notes": [{"file": n.file, "message": n.message} for n in self.notes],
+            "notes": [
+                {"file": n.file, "code": n.code, "value": n.value, "message": n.message}
+                for n in self.notes
+            ],
         }
 
 
-def _item_signals(item: Item, min_quality: int) -> tuple[list[Signal], str | None]:
-    """An item's signals and, if it has one, what she should know about it."""
+def _item_signals(item: Item, min_quality: int) -> tuple[list[Signal], tuple[str, int, str] | None]:
+    """An item's signals and, if there is one, what she should know: (code, value, message)."""
     signals = [Signal(SignalKind.MD5, item.md5), Signal(SignalKind.SHA256, item.sha256)]
     if item.kind == "image":
         assert item.pdq is not None and item.quality is not None
         signals.append(Signal(SignalKind.PDQ, item.pdq, item.quality))
         if item.quality < min_quality:
             return signals, (
+                "low-quality",
+                item.quality,
                 f"picture quality {item.quality} is below {min_quality} (too plain or too small "
-                "for a reliable picture hash): it is kept, but only exact copies will be found"
+                "for a reliable picture hash): it is kept, but only exact copies will be found",
             )
         return signals, None
     if item.frames is None:
         return signals, (
+            "video-unreadable",
+            0,
             "this browser could not play the video, so only exact copies of the file will be "
-            "found; a support centre can register it from its computer"
+            "found; a support centre can register it from its computer",
         )
     kept = [f for f in item.frames if f.quality >= min_quality]
     if kept:
@@ -108,14 +121,25 @@ def _item_signals(item: Item, min_quality: int) -> tuple[list[Signal], str | Non
         signals.append(Signal.of_video(VideoSignature.of(frames)))
     dropped = len(item.frames) - len(kept)
     if not kept:
-        return signals, "no frame of the video is clear enough: only exact copies will be found"
+        return signals, (
+            "video-plain",
+            dropped,
+            "no frame of the video is clear enough: only exact copies will be found",
+        )
     if dropped:
-        return signals, f"{dropped} plain or dark frames of the video were left out"
+        return signals, (
+            "frames-dropped",
+            dropped,
+            f"{dropped} plain or dark frames of the video were left out",
+        )
     return signals, None
 
 
-def _fold(items: Sequence[Item], radius: int) -> list[list[int]]:
-    """Groups of item indices: the same file twice, or pictures within ``radius`` bits."""
+def _fold(items: Sequence[Item], radius: int, min_quality: int) -> list[list[int]]:
+    """Groups of item indices: the same file twice, or pictures within ``radius`` bits.
+
+    Only reliable picture hashes are compared: those of plain pictures are close to random.
+    """
     groups: list[list[int]] = []
     by_sha: dict[str, int] = {}
     pictures: list[tuple[int, PdqHash]] = []
@@ -124,7 +148,7 @@ def _fold(items: Sequence[Item], radius: int) -> list[list[int]]:
             groups[by_sha[item.sha256]].append(n)
             continue
         home = None
-        if item.kind == "image" and item.pdq is not None and item.quality is not None:
+        if item.pdq is not None and item.quality is not None and item.quality >= min_quality:
             pdq = PdqHash.from_hex(item.pdq, item.quality)
             for group, other in pictures:
                 if pdq.distance(other) <= radius:
@@ -193,7 +217,7 @@ def register(
     chosen = parse_choices(raw_choices)
     link_id = _admit(db, proof, address, config, now)
     number, phrase = codes.new_case_number(), codes.new_phrase()
-    groups = _fold(items, fold_radius)
+    groups = _fold(items, fold_radius, min_quality)
     notes: list[Note] = []
     with db.session() as session:
         link = session.get(IntakeLinkRow, link_id) if link_id is not None else None
@@ -209,9 +233,10 @@ def register(
                 found, note = _item_signals(items[n], min_quality)
                 signals += found
                 if note:
-                    notes.append(Note(n + 1, note))
+                    notes.append(Note(n + 1, *note))
             for n in group[1:]:
-                notes.append(Note(n + 1, f"folded with file {group[0] + 1}: nearly the same"))
+                said = f"folded with file {group[0] + 1}: nearly the same"
+                notes.append(Note(n + 1, "folded", group[0] + 1, said))
             new_entries.append(NewEntry(tuple(signals), "", ref, now))
         store = BankStore(session)
         store.get_or_create(PENDING_BANK)
