@@ -1,6 +1,7 @@
 """What one worker process of the server holds for the platform API.
 
-:class:`PlatformApi` bundles the index holder, the usage book and the key cache; ``install``
+:class:`PlatformApi` bundles the index holder, the usage book (with the rate buckets shared by
+the machine's workers) and the key cache; ``install``
 puts one on ``app.state`` per app (each uvicorn worker builds its own app, so one per process).
 Keys are cached by digest for :data:`KEY_TTL` seconds, and dropped at once when the keys'
 *stamp* file changes (revocation touches it), so a revoked key stops working at the next
@@ -19,12 +20,14 @@ from pathlib import Path
 from haechi.platform_api.batching import SearchBatcher
 from haechi.platform_api.holder import IndexHolder
 from haechi.platform_api.keys import ApiKey, digest, find_key
+from haechi.platform_api.ratelimit import RateLimiter, SharedBuckets
 from haechi.platform_api.usage import UsageBook
 from haechi.settings import Settings
 from haechi.store.database import Database
 
 KEY_TTL = 5.0
 STAMP = "keys.stamp"
+RATES = "rates.bin"
 
 
 def api_folder(settings: Settings) -> Path:
@@ -92,7 +95,8 @@ class PlatformApi:
         folder = api_folder(settings)
         self.radius = settings.pdq_radius
         self.holder = IndexHolder(db, folder, settings.pdq_min_quality)
-        self.usage = UsageBook(db, clock)
+        self.buckets = SharedBuckets(folder / RATES)
+        self.usage = UsageBook(db, clock, RateLimiter(self.buckets))
         self.keys = KeyCache(db, folder / STAMP, self.usage.refresh_totals)
         self.batcher = SearchBatcher(self.radius)
 
@@ -101,3 +105,4 @@ class PlatformApi:
         self.holder.stop()
         self.usage.stop()
         self.batcher.close()
+        self.buckets.close()

@@ -1,7 +1,8 @@
 """What each request costs a key, counted in memory and written once a second.
 
-Per worker process: a token bucket per key for the rate limit (requests a second, bursts up to
-one second's worth), and pending counts per key (requests, hashes looked up, matches, refusals,
+The rate limit (requests a second, bursts up to one second's worth) is one token bucket per key
+shared by every worker of the machine (:mod:`haechi.platform_api.ratelimit`). Per worker
+process: pending counts per key (requests, hashes looked up, matches, refusals,
 a sketch of distinct hashes) that a background thread adds to the key's row for the UTC day.
 The daily quota is checked against the day's total as of the last write (every worker's) plus
 this worker's pending hashes, so all workers together overshoot it by at most a second's
@@ -9,15 +10,12 @@ traffic. A key that looks up far more distinct hashes than its platform uploads
 (:data:`FLAG_FACTOR` times its expected uploads a day, and at least :data:`FLAG_FLOOR`) is
 flagged once, with an audit row, for an admin to look at.
 
-Rate limits are per process: with ``haechi serve --workers N`` a key may reach N times its
-rate (each worker admits it); quotas are global.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +29,7 @@ from haechi.members.model import Actor
 from haechi.platform_api import sketch
 from haechi.platform_api.errors import OverLimit
 from haechi.platform_api.keys import ApiKey
+from haechi.platform_api.ratelimit import RateLimiter
 from haechi.store.database import Database
 from haechi.store.platform_api_models import ApiKeyRow, ApiKeyUsageRow
 
@@ -51,12 +50,6 @@ class _Pending:
     last_used: datetime | None = None
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-
-
 def seconds_to_midnight(now: datetime) -> int:
     """Seconds until the next UTC day, when daily quotas start again."""
     tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
@@ -66,12 +59,12 @@ def seconds_to_midnight(now: datetime) -> int:
 class UsageBook:
     """One process's rate buckets and pending counts, and the thread that writes them."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime], rates: RateLimiter) -> None:
         self.db = db
         self.clock = clock
+        self.rates = rates
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
-        self._buckets: dict[int, _Bucket] = {}
         self._day_total: dict[tuple[int, date], int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -81,23 +74,9 @@ class UsageBook:
     def admit(self, key: ApiKey, hashes: int) -> None:
         """Take one request of ``hashes`` lookups from the key's rate and quota, or refuse."""
         now = self.clock()
-        mono = time.monotonic()
         with self._lock:
             self._ensure_thread()
             pending = self._pending.setdefault(key.id, _Pending())
-            bucket = self._buckets.get(key.id)
-            rate = float(key.rate_per_second)
-            if bucket is None:
-                bucket = self._buckets[key.id] = _Bucket(rate, mono)
-            bucket.tokens = min(rate, bucket.tokens + (mono - bucket.at) * rate)
-            bucket.at = mono
-            if bucket.tokens < 1.0:
-                pending.refused += 1
-                wait = (1.0 - bucket.tokens) / rate
-                raise OverLimit(
-                    f"over this key's rate of {key.rate_per_second} requests a second",
-                    int(wait) + 1,
-                )
             used = self._day_total.get((key.id, now.date()), 0) + pending.lookups
             if used + hashes > key.daily_quota:
                 pending.refused += 1
@@ -105,7 +84,13 @@ class UsageBook:
                     f"over this key's daily quota of {key.daily_quota} lookups (UTC day)",
                     seconds_to_midnight(now),
                 )
-            bucket.tokens -= 1.0
+            wait = self.rates.admit(key.id, key.rate_per_second)
+            if wait is not None:
+                pending.refused += 1
+                raise OverLimit(
+                    f"over this key's rate of {key.rate_per_second} requests a second",
+                    int(wait) + 1,
+                )
             pending.requests += 1
             pending.lookups += hashes
             pending.last_used = now
