@@ -4,10 +4,14 @@ withdrawn, evidence destroyed with signed tombstones, the statistics' notices ke
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.web.casework_world import CASE, Casework, casework_settings, mail, site, world
 from tests.web.conftest import Server
+from typer.testing import CliRunner
 
+from haechi.cli import app as cli
 from haechi.members.model import Role
 from haechi.settings import Settings
 
@@ -88,3 +92,27 @@ def test_a_case_from_the_list_to_its_closing(server: Server, world: Casework) ->
     kinds = {(e["kind"], e["actor"]) for e in audit}
     assert {("case.consent", "lia"), ("case.closed", "lia"), ("entries.withdrawn", "lia")} <= kinds
     assert not any("her wish" in str(e["detail"]) for e in audit)  # the reason stays home
+
+
+def test_the_console_records_consent_and_closes_through_the_same_services(
+    server: Server, settings: Settings
+) -> None:
+    home = ["--home", str(settings.home)]
+    runner = CliRunner()
+    assert runner.invoke(cli, [*home, "case", "new", "C-2026-900"]).exit_code == 0
+    made = runner.invoke(
+        cli, [*home, "case", "consent", "C-2026-900", "--keep-evidence", "yes", "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output)["keep_evidence"] is True
+    bad = runner.invoke(cli, [*home, "case", "consent", "C-2026-900", "--keep-evidence", "maybe"])
+    assert bad.exit_code == 2
+    closed = runner.invoke(cli, [*home, "case", "close", "C-2026-900", "--withdraw", "--json"])
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(closed.output)["closed_by"] == "console"
+    liaison = server.sign_in(server.add("lia", Role.LIAISON))
+    seen = liaison.get("/api/v1/cases/C-2026-900").json()
+    assert seen["consent"]["updated_by"] == "console" and seen["closing"]["closed_by"] == "console"
+    assert liaison.get("/api/v1/cases", params={"state": "closed"}).json()["total"] == 1
+    again = runner.invoke(cli, [*home, "case", "close", "C-2026-900"])
+    assert again.exit_code == 1 and "closed already" in again.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -22,6 +23,18 @@ from haechi.cli.common import (
 )
 from haechi.cli.common import soft_out as out
 from haechi.cli.notices import notice_table
+
+
+class YesNo(StrEnum):
+    """An answer of the victim's: yes, no, or not asked yet."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+    @property
+    def answer(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.value)
 
 
 def print_personal(e: CommandEnv, ref: str, as_json: bool) -> None:
@@ -205,3 +218,66 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 print_json(case.as_json())
             else:
                 out.print(f"{case.ref}  opened {time_text(case.created_at)}")
+
+    @case_app.command("consent")
+    @guard
+    def consent(
+        ref: Annotated[str, typer.Argument(help="The case reference.")],
+        keep_evidence: Annotated[
+            YesNo, typer.Option(help="May her evidence be kept? yes, no or unknown.")
+        ] = YesNo.UNKNOWN,
+        police_may_name: Annotated[
+            YesNo, typer.Option(help="May the police learn her name? yes, no or unknown.")
+        ] = YesNo.UNKNOWN,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Record her choices on the case (audited; the web's case page shows them)."""
+        from haechi.casework.cases import set_consent
+        from haechi.members.model import Actor
+
+        e = env()
+        with database(e.settings) as db, db.session() as session:
+            done = set_consent(
+                session,
+                Actor.console(),
+                ref,
+                keep_evidence.answer,
+                police_may_name.answer,
+                now=e.clock(),
+            )
+        if as_json:
+            print_json(done.as_json())
+        else:
+            out.print(
+                f"case {ref}: keep evidence {keep_evidence}, police may name {police_may_name}"
+            )
+
+    @case_app.command("close")
+    @guard
+    def close(
+        ref: Annotated[str, typer.Argument(help="The case reference.")],
+        withdraw: Annotated[
+            bool, typer.Option("--withdraw", help="Withdraw her bank entries for good.")
+        ] = False,
+        destroy: Annotated[
+            bool, typer.Option("--destroy", help="Destroy the case's evidence now.")
+        ] = False,
+        reason: Annotated[str, typer.Option(help="Kept in the database, never logged.")] = "",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Close a case as she chooses; its notices stay counted in the statistics (audited)."""
+        from haechi.casework.cases import close_case
+
+        with open_desk(env()) as desk:
+            closing = close_case(
+                desk, ref, withdraw_hashes=withdraw, destroy_evidence=destroy, reason=reason
+            )
+        if as_json:
+            print_json(closing.as_json())
+            return
+        out.print(
+            f"case {ref} closed: {closing.withdrawn} entries withdrawn, "
+            f"{closing.destroyed} captures destroyed"
+        )
+        if destroy and not closing.destroyed:
+            out.print("nothing destroyed yet: `haechi retention run` carries it out")
