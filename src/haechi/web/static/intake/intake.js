@@ -2,6 +2,8 @@
 // print or save the case kit. Messages come from the page (data-msg-*) in its language.
 import { hashImage, hashVideo } from "./hash.js";
 
+const VIDEO_NAME = /\.(mp4|m4v|mov|webm|mkv|avi|3gp|ts)$/i; // when the type is not given
+
 const leadingZeroBits = (bytes) => {
   let bits = 0;
   for (const b of bytes) {
@@ -40,7 +42,7 @@ function setupSelect(page) {
       li.textContent = `${file.name}: …`;
       list.append(li);
       try {
-        if (file.type.startsWith("video/")) {
+        if (file.type.startsWith("video/") || VIDEO_NAME.test(file.name)) {
           const video = await hashVideo(file);
           items.push({ kind: "video", md5: video.md5, sha256: video.sha256, frames: video.frames });
           li.textContent = video.frames === null
