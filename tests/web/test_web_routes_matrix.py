@@ -31,6 +31,7 @@ PARAMS = {
     "notice_id": "999999",
     "report_id": "999999",
     "feedback_id": "999999",
+    "key_id": "999999",
     "channel_id": "999999",
 }
 

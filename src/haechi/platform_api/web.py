@@ -330,6 +330,7 @@ class KeyRoutesFirst:
 def install(app: FastAPI) -> None:
     """Give ``app`` the platform API: its state, routes, error answers and clean stop."""
     from haechi.web.api.platform_api import router as team_router
+    from haechi.web.routes.platform_api import router as team_pages
 
     api = PlatformApi(app.state.settings, app.state.db, app.state.clock)
     app.state.platform_api = api
@@ -341,6 +342,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PlatformApiError, handle)
     app.include_router(router)
     app.include_router(team_router, prefix=API)
+    app.include_router(team_pages, include_in_schema=False)
     app.include_router(hma_router, include_in_schema=False)
     fast = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     fast.state.platform_api = api

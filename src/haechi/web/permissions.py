@@ -57,6 +57,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "passkeys.register": EVERYONE,
     "passkeys.remove": EVERYONE,
     "platform_api.keys.read": ADMINS,  # platforms' API keys: limits, use, flags; never secrets
+    "platform_api.keys.manage": ADMINS,  # make a key (shown once), revoke one; audited
     "platform_api.feedback.read": frozenset({Role.ADMIN, Role.REVIEWER, Role.ANALYST}),
     "platform_api.feedback.decide": frozenset({Role.ADMIN, Role.REVIEWER}),  # negative bank
     "platform_api.stats.read": JOB_READERS,  # per platform: lookups, matches, removals

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Request
 from haechi.members.model import Actor
 from haechi.platform_api import feedback
 from haechi.platform_api.keys import list_keys
+from haechi.platform_api.provenance import review_items
 from haechi.web.deps import DbSession, Now, require
 
 router = APIRouter(tags=["platform API (team)"])
@@ -32,8 +33,9 @@ def keys(
 def review_queue(
     db: DbSession, actor: Annotated[Actor, require("platform_api.feedback.read")]
 ) -> list[dict[str, object]]:
-    """False positives reported by platforms, waiting for a person."""
-    return [f.as_json() for f in feedback.review_queue(db)]
+    """False positives reported by platforms, waiting for a person, with the matched entry's
+    provenance (bank, registration) and the reporting key's prefix."""
+    return [item.as_json() for item in review_items(db)]
 
 
 def _decide(
