@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,22 @@ def test_hit_page_shows_evidence_and_downloads(server: Server, world: ReviewWorl
     assert analyst.get("/hits/999999").status_code == 404
     reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
     assert reviewer.get(f"/hits/{hit}/capture.warc.gz").status_code == 403
+
+
+def test_the_command_line_sets_the_same_policy(
+    server: Server, world: ReviewWorld, settings: Settings
+) -> None:
+    from typer.testing import CliRunner
+
+    from haechi.cli import app
+
+    home = str(settings.home)
+    result = CliRunner().invoke(
+        app, ["--home", home, "review", "policy", "--on", "--max-pdq-distance", "4", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip(), (result.stdout, result.stderr)
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown["enabled"] is True and shown["confirmed"] == [world.with_preview[0]]
+    admin = server.sign_in(server.add("ada", Role.ADMIN))
+    assert admin.get("/api/v1/review/policy").json()["max_pdq_distance"] == 4

@@ -119,6 +119,59 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         print_table(table, out)
         out.print(f"{len(hits)} hit(s) {status}")
 
+    @review_app.command("policy")
+    @guard
+    def policy(
+        on: Annotated[
+            bool | None, typer.Option("--on/--off", help="Turn auto-confirmation on or off.")
+        ] = None,
+        exact: Annotated[
+            bool | None,
+            typer.Option("--exact/--no-exact", help="Confirm exact copies (MD5, SHA-256)."),
+        ] = None,
+        max_pdq_distance: Annotated[
+            int | None,
+            typer.Option(help="Confirm PDQ matches within this many bits (0-10); -1 for none."),
+        ] = None,
+        apply: Annotated[
+            bool, typer.Option("--apply", help="Confirm the waiting hits it covers now.")
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Show or set the auto-confirm policy (off by default); audited as the console."""
+        from haechi.members.model import Actor
+        from haechi.review.policy import apply_policy, get_policy, set_policy
+
+        with open_desk(env()) as desk, desk.db.session() as session:
+            now = desk.clock()
+            current = get_policy(session)
+            confirmed: list[int] = []
+            if on is not None or exact is not None or max_pdq_distance is not None:
+                distance = current.max_pdq_distance
+                if max_pdq_distance is not None:
+                    distance = None if max_pdq_distance < 0 else max_pdq_distance
+                current, confirmed = set_policy(
+                    session,
+                    Actor.console(),
+                    enabled=current.enabled if on is None else on,
+                    exact=current.exact if exact is None else exact,
+                    max_pdq_distance=distance,
+                    now=now,
+                )
+            elif apply:
+                confirmed = apply_policy(session, now)
+        if as_json:
+            print_json({**current.as_json(), "confirmed": confirmed})
+            return
+        state = "on" if current.enabled else "off"
+        pdq = current.max_pdq_distance
+        out.print(
+            f"policy {state}: exact copies {'yes' if current.exact else 'no'}, "
+            f"PDQ within {pdq if pdq is not None else '-'} bits"
+        )
+        if confirmed:
+            out.print(f"{len(confirmed)} hit(s) confirmed by the policy")
+
     confirmed = "Confirm hits: the picture is the registered one, notices may cite it."
     rejected = "Reject hits: not the registered picture; no notice will cite them."
     review_app.command("confirm")(_decision_command(env, "confirmed", confirmed))

@@ -141,6 +141,19 @@ def screenshot_bytes(session: Session, config: EvidenceConfig, hit_id: int) -> b
     raise PreviewError("no screenshot was sealed for this hit")
 
 
+def has_screenshot(config: EvidenceConfig, capture_ids: list[str]) -> bool:
+    """Whether any of these captures holds a screenshot (read from the log, not the bytes)."""
+    locker = _locker(config)
+    for capture_id in capture_ids:
+        try:
+            capture = locker.get(capture_id)
+        except EvidenceError:
+            continue
+        if capture.screenshot_sha256 and not capture.destroyed:
+            return True
+    return False
+
+
 def render(data: bytes, blur: int | None, side: int = PREVIEW_SIDE) -> bytes:
     """A PNG at most ``side`` pixels wide or high: greyscale and blurred, or clear (``None``)."""
     try:

@@ -11,24 +11,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from haechi.notices.drafting import platform_of
 from haechi.notices.errors import ReviewError
 from haechi.notices.model import Decision
 from haechi.scan.model import Hit
-from haechi.store.hit_evidence import HitEvidenceStore
 from haechi.store.models import (
     BankRow,
     EntryRow,
+    HitCaptureRow,
     HitRow,
     PlatformDomainRow,
     PlatformRow,
     ReviewRow,
 )
 from haechi.store.notices import PlatformStore
+from haechi.store.review_models import QUEUE_INDEXES
 from haechi.store.scans import ScanStore
 
 SORTS = {
@@ -171,15 +174,42 @@ def queue_page(session: Session, query: QueueQuery, now: datetime) -> QueuePage:
     if q.max_age_days is not None:
         select_ids = select_ids.where(HitRow.found_at >= now - timedelta(days=q.max_age_days))
     column = SORTS[q.sort]
-    order = (column.desc(), HitRow.id.desc()) if q.descending else (column.asc(), HitRow.id)
-    ids = list(
-        session.scalars(
-            select_ids.order_by(*order).offset((q.page - 1) * q.per_page).limit(q.per_page + 1)
-        )
+    if q.sort == "id":
+        order: tuple[Any, ...] = (HitRow.id.desc(),) if q.descending else (HitRow.id,)
+    else:
+        order = (column.desc(), HitRow.id.desc()) if q.descending else (column.asc(), HitRow.id)
+    ids = _page_ids(
+        session,
+        select_ids.order_by(*order).offset((q.page - 1) * q.per_page).limit(q.per_page + 1),
+        q.sort,
     )
     has_next = len(ids) > q.per_page
     ids = ids[: q.per_page]
     return QueuePage(items_of(session, ids), q, has_next)
+
+
+def _page_ids(session: Session, statement: Select[Any], sort: str) -> list[int]:
+    """The ids ``statement`` selects, walking the sort's own index on SQLite.
+
+    SQLite's planner, without statistics, starts from a filter's index (a bank's entries, a
+    source) and then sorts every match: hundreds of milliseconds for a filter that keeps half
+    of 100,000 hits. Walking the sort's index, which holds the filters' columns too, stops
+    after one page of matches. SQLAlchemy renders no table hints for SQLite, so the compiled
+    text gets ``INDEXED BY`` (the index name is ours, never input); other databases plan
+    with statistics and run the statement as it is.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return list(session.scalars(statement))
+    dialect = sqlite.dialect(paramstyle="named")
+    compiled = statement.compile(dialect=dialect)
+    index = QUEUE_INDEXES[sort].name
+    sql = str(compiled).replace("FROM hits", f"FROM hits INDEXED BY {index}", 1)
+    params = {}
+    for key, value in compiled.params.items():
+        process = compiled.binds[key].type.bind_processor(dialect)
+        params[key] = process(value) if process else value
+    return list(session.scalars(text(sql), params))
 
 
 def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
@@ -204,7 +234,9 @@ def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
             select(ReviewRow.hit_id, ReviewRow.decision).where(ReviewRow.hit_id.in_(ids))
         )
     }
-    evidence = HitEvidenceStore(session).of(ids)
+    captured = set(
+        session.scalars(select(HitCaptureRow.hit_id).where(HitCaptureRow.hit_id.in_(ids)))
+    )
     directory = PlatformStore(session).directory()
     out = []
     for hit_id in ids:
@@ -212,14 +244,13 @@ def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
         if hit is None:
             continue
         platform = platform_of(directory, hit)
-        known = evidence.get(hit_id)
         out.append(
             QueueItem(
                 hit,
                 region_of(regions.get(hit_id)),
                 int(seen.get(hit.sha256, 1)),
                 platform.name if platform else None,
-                bool(known and known.captures),
+                hit_id in captured,
                 decisions.get(hit_id),
             )
         )

@@ -140,7 +140,14 @@ def hit_page(
         view = hit_view(db, hit_id)
     except HaechiError:
         return render(request, "error.html", {"message": "Not found."}, 404)
-    return render(request, "review/hit.html", {"view": view, "hit": view.item.hit})
+    captures = view.evidence.capture_ids if view.evidence else []
+    config = evidence_config(request.app.state.settings)
+    context = {
+        "view": view,
+        "hit": view.item.hit,
+        "screenshot": bool(captures) and previews.has_screenshot(config, captures),
+    }
+    return render(request, "review/hit.html", context)
 
 
 def _image(png: bytes) -> Response:

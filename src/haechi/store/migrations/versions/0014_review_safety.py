@@ -22,6 +22,14 @@ branch_labels = None
 depends_on = None
 
 _TZ = sa.DateTime(timezone=True)
+_FILTERS = ["source_kind", "entry_id", "found_at"]
+# One index per sort of the review queue, its filters' columns included (see review_models).
+_QUEUE = {
+    "ix_hits_queue_id": ["id", *_FILTERS],
+    "ix_hits_queue_found": ["found_at", "source_kind", "entry_id"],
+    "ix_hits_queue_distance": ["distance", *_FILTERS],
+    "ix_hits_queue_confidence": ["confidence", *_FILTERS],
+}
 
 
 def upgrade() -> None:
@@ -75,17 +83,17 @@ def upgrade() -> None:
         sa.Column("recorded_at", _TZ, nullable=False),
     )
     op.create_index("ix_registration_consents_case_id", "registration_consents", ["case_id"])
-    op.create_index("ix_hits_found_at", "hits", ["found_at"])
-    op.create_index("ix_hits_distance", "hits", ["distance"])
-    op.create_index("ix_hits_source_kind", "hits", ["source_kind"])
+    for name, columns in _QUEUE.items():
+        op.create_index(name, "hits", columns)
     op.create_index("ix_notice_items_removed_at", "notice_items", ["removed_at"])
+    op.create_index("ix_notices_status_deadline", "notices", ["status", "deadline"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notices_status_deadline", "notices")
     op.drop_index("ix_notice_items_removed_at", "notice_items")
-    op.drop_index("ix_hits_source_kind", "hits")
-    op.drop_index("ix_hits_distance", "hits")
-    op.drop_index("ix_hits_found_at", "hits")
+    for name in reversed(_QUEUE):
+        op.drop_index(name, "hits")
     op.drop_index("ix_registration_consents_case_id", "registration_consents")
     op.drop_table("registration_consents")
     op.drop_index("ix_preview_reveals_expires_at", "preview_reveals")

@@ -1,0 +1,133 @@
+"""Reviewer safety in Debian's Chromium: previews are blurred and grey, the page holds no
+clear-image URL before a reveal, a reveal is audited and blurs again when the pointer leaves,
+bulk confirmation works, and the preview endpoint refuses an auditor.
+
+With ``HAECHI_SCREENSHOTS=<folder>`` the test also saves the reviewing pages, in Korean, as
+PNG files there (``docs/screenshots`` holds the ones committed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from tests.web.conftest import Server
+from tests.web.test_web_browser import ARGS, CHROMIUM, sign_in
+
+from haechi.audit import trail
+from haechi.members.model import Role
+from haechi.settings import Settings
+from haechi.testkit.hits import seed_review_world
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+)
+
+# How far from grey the preview's pixels are: 0 for a greyscale image.
+COLOUR = """img => {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let most = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    most = Math.max(most, Math.abs(d[i] - d[i + 1]), Math.abs(d[i + 1] - d[i + 2]));
+  }
+  return most;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def shoot(page: Page, name: str) -> None:
+    folder = os.environ.get("HAECHI_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_reviewer_safety_in_a_browser(
+    server: Server, browser: Browser, settings: Settings, tmp_path: Path
+) -> None:
+    world = seed_review_world(server.db, settings, tmp_path / "files", server.clock())
+    reviewer = server.add("rina", Role.REVIEWER)
+    page = browser.new_page(locale="ko-KR")
+    sign_in(page, server, reviewer)
+    page.goto(f"{server.url}/review")
+    assert "reveal=" not in page.content()  # no clear image is even named before a reveal
+    first = world.with_preview[0]
+    image = page.locator(f"#hit-{first} img.preview")
+    image.wait_for()
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=image.element_handle())
+    assert image.evaluate(COLOUR) <= 1  # greyscale: blurred by default
+    assert page.locator(f"#hit-{world.without_preview} img").count() == 0
+    shoot(page, "review-queue")
+
+    page.locator(f"#hit-{first} button.reveal").click()
+    page.wait_for_function(
+        "img => img.src.includes('reveal=') && img.complete && img.naturalWidth > 0",
+        arg=image.element_handle(),
+    )
+    assert image.evaluate(COLOUR) > 10  # the clear picture, in colour
+    with server.db.session() as session:
+        revealed = trail.events(session, kind="preview.revealed")
+    assert [(e.actor_name, e.detail) for e in revealed] == [("rina", {"hit": first})]
+    page.mouse.move(1, 1)  # the pointer leaves: blurred again
+    page.wait_for_function("img => !img.src.includes('reveal=')", arg=image.element_handle())
+
+    for hit in world.with_preview:
+        page.check(f"#hit-{hit} input[name=hit]")
+    page.click("#confirm-selected")
+    page.wait_for_load_state()
+    assert page.locator("tr.hit").count() == 1
+    assert page.locator(f"#hit-{world.without_preview}").count() == 1
+    with server.db.session() as session:
+        reviewed = trail.events(session, kind="hits.reviewed")
+    assert reviewed[0].detail["hits"] == list(world.with_preview)
+
+    if os.environ.get("HAECHI_SCREENSHOTS"):
+        for path, name in (
+            ("/dashboard", "dashboard"),
+            (f"/hits/{first}", "hit"),
+            ("/settings", "settings-blur"),
+        ):
+            page.goto(f"{server.url}{path}")
+            shoot(page, name)
+        analyst = browser.new_page(locale="ko-KR")
+        sign_in(analyst, server, server.add("ana", Role.ANALYST))
+        for path, name in (
+            ("/banks", "register"),
+            ("/banks/victims", "bank-entries"),
+            ("/scans", "scans"),
+            ("/watches", "watches"),
+        ):
+            analyst.goto(f"{server.url}{path}")
+            shoot(analyst, name)
+        admin = browser.new_page(locale="ko-KR")
+        sign_in(admin, server, server.add("ada", Role.ADMIN))
+        admin.goto(f"{server.url}/review/policy")
+        shoot(admin, "review-policy")
+        admin.close()
+        analyst.close()
+
+    auditor = browser.new_page(locale="ko-KR")
+    sign_in(auditor, server, server.add("aud", Role.AUDITOR))
+    refused = auditor.goto(f"{server.url}/hits/{first}/preview")
+    assert refused is not None and refused.status == 403
+    auditor.goto(f"{server.url}/hits/{first}")
+    assert auditor.locator("img.preview").count() == 0
+    auditor.close()
+    page.close()
