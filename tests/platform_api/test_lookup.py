@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 from PIL import Image
@@ -140,3 +141,37 @@ def test_upload_is_hashed_and_matched(api_server: ApiServer) -> None:
     got = http.post("/api/v1/lookup/image", content=data.getvalue())
     assert got.status_code == 200, got.text
     assert got.json()["match"] is True
+
+
+def test_hma_vpdq_lookup_takes_hma_vpdq_value(api_server: ApiServer) -> None:
+    from haechi.banks.model import NewEntry
+    from haechi.hashing.signals import PdqHash, Signal
+    from haechi.hashing.video_format import FrameHash, VideoSignature
+    from haechi.members.model import Actor
+    from haechi.platform_api.sharing import share_bank
+    from haechi.store.banks import BankStore
+
+    rng = np.random.default_rng(11)
+    frames = [random_hex(rng) for _ in range(10)]
+    video = VideoSignature.of(
+        FrameHash(k, float(k), PdqHash.from_hex(h, 100)) for k, h in enumerate(frames)
+    )
+    with api_server.app.state.db.session() as session:
+        BankStore(session).create("videos")
+        [entry] = BankStore(session).add_entries("videos", [NewEntry((Signal.of_video(video),))])
+        share_bank(session, Actor.console(), "videos", "KR-VIDEO")
+    api_server.refreshed()
+    http = api_server.client(api_server.key())
+    # A clip of eight of its seconds, re-encoded (a few bits off), with one dark frame that
+    # HMA's index would drop too (quality under the floor), as HMA's client sends it.
+    clip = [f"{flip(h, 3)},100,{k:.3f}" for k, h in enumerate(frames[2:])]
+    clip.append(f"{random_hex(rng)},0,8.000")
+    got = http.get("/m/lookup", params={"signal_type": "vpdq", "signal": json.dumps(clip)})
+    assert got.status_code == 200, got.text
+    assert got.json() == {"KR-VIDEO": [{"bank_content_id": entry.id, "distance": "100%[80%]"}]}
+    other = [f"{random_hex(rng)},100,{k}.0" for k in range(5)]
+    none = http.get("/m/lookup", params={"signal_type": "vpdq", "signal": json.dumps(other)})
+    assert none.json() == {}
+    for bad in ("not json", json.dumps(["abc,100,0.0"]), json.dumps([f"{frames[0]},101,0"])):
+        refused = http.get("/m/lookup", params={"signal_type": "vpdq", "signal": bad})
+        assert refused.status_code == 400 and refused.json()["message"], refused.text

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from haechi.hashing.signals import SignalKind
+from haechi.hashing.video_format import VideoSignature
 from haechi.index.base import HASH_BYTES, RangeResult
 from haechi.platform_api.dihedral import dihedral_variants
 from haechi.platform_api.errors import BadSignal, TooLarge
@@ -209,6 +210,8 @@ class VideoMatch:
     frames_matched: int
     query_share: float
     distance: int
+    bank_share: float = 0.0
+    """The share of the registered video's frames that some query frame matched."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -218,6 +221,7 @@ class VideoMatch:
             "distance": self.distance,
             "frames_matched": self.frames_matched,
             "query_share": round(self.query_share, 4),
+            "bank_share": round(self.bank_share, 4),
         }
 
 
@@ -234,6 +238,7 @@ def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> li
     queries = _as_array(hexes)
     found = snap.index.search(queries, radius)
     frames: dict[int, set[int]] = {}
+    rows_hit: dict[int, set[int]] = {}
     distances: dict[int, list[int]] = {}
     for k in range(len(found)):
         row = int(found.ids[k])
@@ -244,6 +249,7 @@ def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> li
         if snap.negatives.suppresses(entry, queries[q]):
             continue
         frames.setdefault(entry, set()).add(q)
+        rows_hit.setdefault(entry, set()).add(row)
         distances.setdefault(entry, []).append(int(found.distances[k]))
     out = []
     for entry, matched in frames.items():
@@ -251,7 +257,21 @@ def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> li
         if share >= VIDEO_MIN_SHARE:
             rows = np.flatnonzero(snap.row_entry == entry)
             bank = snap.shares[int(snap.row_share[rows[0]])]
-            out.append(
-                VideoMatch(entry, bank, len(matched), share, int(np.median(distances[entry])))
-            )
+            median = int(np.median(distances[entry]))
+            bank_share = len(rows_hit[entry]) / len(rows)
+            out.append(VideoMatch(entry, bank, len(matched), share, median, bank_share))
     return sorted(out, key=lambda m: (-m.query_share, m.match_id))
+
+
+def hma_vpdq_frames(value: str, min_quality: int) -> list[str]:
+    """The frames of HMA's ``vpdq`` value (a JSON list of ``"pdq_hex,quality,timestamp"``),
+    checked: frames under the quality floor dropped and repeated hashes folded, as HMA's vPDQ
+    index does with a query; :class:`BadSignal` or :class:`TooLarge` for what cannot be read."""
+    try:
+        signature = VideoSignature.from_hma(value)
+    except ValueError as exc:
+        raise BadSignal(f"invalid signal type: {exc}") from None
+    if len(signature) > MAX_FRAMES:
+        raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(signature)}")
+    kept = {f.pdq.hex.lower(): None for f in signature.frames if f.pdq.quality >= min_quality}
+    return list(kept)

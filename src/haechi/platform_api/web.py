@@ -22,13 +22,21 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from haechi.platform_api import feedback as feedback_service
-from haechi.platform_api.errors import BadSignal, KeyMissing, KeyRefused, PlatformApiError
+from haechi.platform_api.errors import (
+    BadSignal,
+    KeyMissing,
+    KeyRefused,
+    PlatformApiError,
+    TooLarge,
+)
+from haechi.platform_api.hma import HMA_TYPES, hma_banks, hma_video_banks
 from haechi.platform_api.keys import SCOPES, ApiKey
 from haechi.platform_api.lookup import (
     MAX_BATCH,
     MAX_FRAMES,
     Answer,
     checked,
+    hma_vpdq_frames,
     lookup,
     lookup_exact,
     lookup_pdq,
@@ -140,8 +148,6 @@ async def lookup_batch(request: Request, key: LookupKey, body: BatchIn) -> Respo
     """Look up to 1,000 hashes of one type up; answers in the order sent."""
     api = platform_api(request)
     if len(body.signals) > MAX_BATCH:
-        from haechi.platform_api.errors import TooLarge
-
         raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(body.signals)}")
     api.usage.admit(key, len(body.signals))
     answers = await answers_for(api, body.signal_type, body.signals, body.dihedral)
@@ -158,8 +164,6 @@ async def lookup_video(request: Request, key: LookupKey, body: VideoIn) -> Respo
     """Look a video up by its frames' PDQ hashes (vPDQ); a match is a share of frames."""
     api = platform_api(request)
     if len(body.frames) > MAX_FRAMES:
-        from haechi.platform_api.errors import TooLarge
-
         raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(body.frames)}")
     frames = [parse_hex("vpdq", f) for f in body.frames]
     api.usage.admit(key, len(frames))
@@ -221,17 +225,13 @@ def send_feedback(request: Request, key: FeedbackKey, body: FeedbackIn) -> dict[
 
 # -- HMA-compatible: an HMA client works by changing its base URL and adding the key ------------
 
-_HMA_TYPES = {"pdq": "pdq", "md5": "md5", "video_md5": "md5", "sha256": "sha256"}
 
-
-def _hma_banks(answer: Answer) -> dict[str, list[dict[str, object]]]:
-    """HMA's ``TMatchByBank``: bank name to ``{bank_content_id, distance}`` (distance a string)."""
-    out: dict[str, list[dict[str, object]]] = {}
-    for m in answer.matches:
-        out.setdefault(m.bank, []).append(
-            {"bank_content_id": m.match_id, "distance": str(m.distance)}
-        )
-    return out
+async def _hma_vpdq(api: PlatformApi, key: ApiKey, signal: str) -> Response:
+    frames = hma_vpdq_frames(signal, api.settings.pdq_min_quality)
+    api.usage.admit(key, max(1, len(frames)))
+    found = lookup_video_frames(await _snapshot(api), frames, api.radius)
+    api.usage.note(key, [bytes.fromhex(f) for f in frames], len(found))
+    return JSONResponse(hma_video_banks(found))
 
 
 @hma_router.get("/m/lookup")
@@ -239,22 +239,28 @@ async def hma_lookup(
     request: Request,
     key: LookupKey,
     signal_type: Annotated[str | None, Query(max_length=20)] = None,
-    signal: Annotated[str | None, Query(max_length=200)] = None,
+    signal: Annotated[str | None, Query(max_length=16_000)] = None,
     url: Annotated[str | None, Query(max_length=2100)] = None,
 ) -> Response:
-    """HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``: matches by bank."""
+    """HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``: matches by bank.
+
+    ``vpdq`` takes HMA's vPDQ value (a JSON list of ``"pdq_hex,quality,timestamp"``); a URL
+    holds about 200 frames, so longer videos go to ``POST /api/v1/lookup/video``.
+    """
     if url is not None:
         raise BadSignal("haechi does not fetch URLs for platforms: send the hash")
     if not signal or not signal_type:
         raise BadSignal("Either url or both signal and signal_type are required")
-    kind = _HMA_TYPES.get(signal_type.lower())
+    kind = HMA_TYPES.get(signal_type.lower())
     if kind is None:
         raise BadSignal(f"No such SignalType '{signal_type[:40]}'")
     api = platform_api(request)
+    if kind == "vpdq":
+        return await _hma_vpdq(api, key, signal)
     api.usage.admit(key, 1)
     answers = await answers_for(api, kind, [signal])
     _answered(api, key, answers)
-    return JSONResponse(_hma_banks(answers[0]))
+    return JSONResponse(hma_banks(answers[0]))
 
 
 @hma_router.post("/m/lookup")
@@ -281,7 +287,7 @@ async def hma_lookup_file(request: Request, key: UploadKey) -> Response:
     del data
     answers = lookup(await _snapshot(api), "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
     _answered(api, key, answers)
-    return JSONResponse({"pdq": _hma_banks(answers[0])})
+    return JSONResponse({"pdq": hma_banks(answers[0])})
 
 
 def _error(request: Request, exc: PlatformApiError) -> Response:
