@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from haechi.casework.paging import Page, paginate
 from haechi.errors import HaechiError
+from haechi.members.model import Actor
 from haechi.notices.channels import build_message
 from haechi.notices.desk import Desk
 from haechi.notices.errors import NoticeError
@@ -125,8 +126,6 @@ def one(session: Session, now: datetime, notice_id: int) -> BoardNotice:
 
 def approvable_by(item: BoardNotice, member_id: int | None) -> bool:
     """Whether the member may approve it (a draft she did not draft)."""
-    from haechi.members.model import Actor
-
     if item.notice.status is not NoticeStatus.DRAFTED:
         return False
     return may_approve(item.signoff, Actor(member_id, "", None))

@@ -82,7 +82,8 @@ def case_page(
         view = show_case(desk_for(request, actor), ref)
     except HaechiError as exc:
         return _failed(request, exc)
-    policy = next(p for p in retention.policies(request.app.state.db) if p.ref == view.case.ref)
+    policies = retention.policies(request.app.state.db)
+    policy = next((p for p in policies if p.ref == view.case.ref), None)
     context = {
         "view": view,
         "consent": casework.consent_of(db, view.case.ref),

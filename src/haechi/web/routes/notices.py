@@ -81,8 +81,6 @@ def notices_page(
         "kind": kind,
         "platform": platform,
         "overdue": overdue,
-        "me_id": actor.member_id,
-        "approvable": notice_board.approvable_by,
     }
     return render(request, "notices.html", context)
 
