@@ -13,16 +13,10 @@ from haechi.members.model import Actor, Role
 from haechi.store.database import Database
 from haechi.testkit.team import add_member
 from haechi.trust import members
+from haechi.trust.checking import verify_own
 from haechi.trust.config import TrustConfig
 from haechi.trust.did import published_keys
-from haechi.trust.documents import (
-    find_code,
-    own_did_document,
-    publish,
-    sign,
-    status_list,
-    verify_own,
-)
+from haechi.trust.documents import find_code, own_did_document, publish, sign, status_list
 from haechi.trust.keys import Purpose, ensure_keys, revoke_key, rotate_key
 from haechi.trust.multibase import ed25519_from_multikey
 from haechi.trust.result import Reason, Verdict
@@ -43,7 +37,10 @@ NOTICE: dict[str, Any] = {
 
 
 def _signed(session: Session, config: TrustConfig, when=T0) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return sign(session, config, Purpose.NOTICES, NOTICE, when)
+    """A notice signed and published at ``when``, as the notary does when it goes out."""
+    signed = sign(session, config, Purpose.NOTICES, NOTICE, when)
+    publish(session, "notice", "notice:1", signed, when)
+    return signed
 
 
 def test_keys_are_files_encrypted_at_rest_and_listed_in_the_did_document(
@@ -55,7 +52,7 @@ def test_keys_are_files_encrypted_at_rest_and_listed_in_the_did_document(
         data = (config.keys_dir / f"{record.key_id}.pem").read_bytes()
         assert b"ENCRYPTED PRIVATE KEY" in data
         assert os.stat(config.keys_dir / f"{record.key_id}.pem").st_mode & 0o077 == 0
-    did = own_did_document(session, config)
+    did = own_did_document(session, config, T0)
     assert did["id"] == "did:web:haechi.example"
     assert {m["publicKeyMultibase"] for m in did["verificationMethod"]} == {
         r.key_id for r in records
@@ -125,7 +122,7 @@ def test_rotation_keeps_old_documents_and_revocation_voids_later_ones(
     assert result.reasons == (Reason.KEY_REVOKED,)
     assert verify_own(session, config, before, T0 + timedelta(days=2)).valid
     # A document back-dated onto the retired key, signed after its retirement, fails too.
-    keys = published_keys(own_did_document(session, config))
+    keys = published_keys(own_did_document(session, config, T0))
     assert verify_document(before, T0, keys=keys).valid
 
 
@@ -159,6 +156,6 @@ def test_the_status_list_round_trips() -> None:
 
 
 def test_codes_find_published_documents_only(session: Session, config: TrustConfig) -> None:
-    signed = _signed(session, config)
+    signed = sign(session, config, Purpose.NOTICES, NOTICE, T0)
     published = publish(session, "notice", "notice:1", signed, T0)
     assert find_code(session, published.code.replace("-", " ").lower()).document == signed

@@ -68,7 +68,7 @@ def test_a_mailed_notice_verifies_from_its_attachment(
     assert "victim" not in json.dumps(document) and "case" not in json.dumps(subject)
     # What a platform needs: the attachment and the organisation's published DID document.
     with db.session() as session:
-        did = json.loads(json.dumps(own_did_document(session, config)))
+        did = json.loads(json.dumps(own_did_document(session, config, T0)))
         assert find_code(session, code).document == document  # published once it went out
     keys = published_keys(did)
     assert verify_document(document, T0 + timedelta(days=1), keys=keys).valid

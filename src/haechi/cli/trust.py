@@ -29,6 +29,7 @@ from haechi.cli.common import (
 from haechi.errors import ConfigError
 
 if TYPE_CHECKING:
+    from haechi.settings import Settings
     from haechi.trust.config import TrustConfig
     from haechi.trust.result import Verification
 
@@ -48,10 +49,17 @@ def print_verification(result: Verification, as_json: bool) -> None:
     out.print(f"{result.verdict.value.upper()}: {escape(result.detail)}")
     for reason in result.reasons:
         out.print(f"  reason: {reason.value}")
+    for what in result.unchecked:
+        out.print(f"  not checked: {what.value}")
     if result.key:
         out.print(f"  key: {escape(result.key)}")
     if result.summary:
         out.print(escape(json.dumps(result.summary, ensure_ascii=False, indent=2)), soft_wrap=True)
+
+
+def has_database(settings: Settings) -> bool:
+    """Whether this home has a database to check against (a verifier's machine may not)."""
+    return settings.database_url is not None or (settings.home / "haechi.db").exists()
 
 
 def _moment(text: str) -> datetime:
@@ -75,12 +83,13 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     def key_cmd(as_json: JsonOpt = False) -> None:
         """Print the organisation's DID and each key's publicKeyMultibase (made if missing)."""
         from haechi.trust.documents import own_did_document
-        from haechi.trust.keys import ensure_keys
+        from haechi.trust.keys import all_keys, ensure_keys
 
         e, config = env(), trust_config(env)
         with database(e.settings) as db, db.session() as session:
-            records = ensure_keys(session, config, e.clock())
-            did = own_did_document(session, config)
+            ensure_keys(session, config, e.clock())
+            did = own_did_document(session, config, e.clock())
+            records = all_keys(session)
         if as_json:
             print_json({"did": config.did, "keys": [r.as_json() for r in records], "document": did})
             return
@@ -154,8 +163,14 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Check a signed document offline; exit 0 only when its proof holds."""
-        from haechi.trust.documents import verify_own
+        """Check a signed document offline; exit 0 only when its proof holds.
+
+        With this home's database, a document naming this organisation is also checked
+        against what it published (a stolen key's back-dated forgery fails) and its status
+        list. Another issuer's document (--key) is checked for its proof and dates only: its
+        status list is not read (status-unknown) and its publication is not checked.
+        """
+        from haechi.trust.checking import verify_offline, verify_own
         from haechi.trust.multibase import ed25519_from_multikey
         from haechi.trust.reading import is_bundle, read_document
 
@@ -168,8 +183,11 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         document = read_document(data)
         pinned = ed25519_from_multikey(key) if key else None
         e, config = env(), trust_config(env)
-        with database(e.settings) as db, db.session() as session:
-            result = verify_own(session, config, document, e.clock(), pinned)
+        if not has_database(e.settings):
+            result = verify_offline(document, e.clock(), pinned)
+        else:
+            with database(e.settings) as db, db.session() as session:
+                result = verify_own(session, config, document, e.clock(), pinned)
         print_verification(result, as_json)
         raise typer.Exit(0 if result.valid else 1)
 

@@ -92,10 +92,19 @@ def rotate_signing_key(
     """
     from haechi.audit.trail import AuditKind, record
     from haechi.evidence.keys import rotate_key
+    from haechi.trust.evidence_keys import note_evidence_key
 
+    def note_key() -> None:  # the DID document lists it (P-256 half too) after it is gone
+        key = config.key()
+        if key is not None:
+            with db.session() as session:
+                note_evidence_key(session, key, utcnow())
+
+    note_key()
     done = rotate_key(
         config.resolved_key_file, config.evidence_dir, config.key_passphrase, locker=config.locker()
     )
+    note_key()  # the new key; the old one's record now expires
     with db.session() as session:
         record(
             session,

@@ -31,6 +31,7 @@ from haechi.trust.keys import Purpose
 from haechi.trust.timefmt import time_text
 
 MAX_VALUE = 300
+REGISTRY_TYPE = "HaechiOfficialChannels"
 
 
 class ChannelKind(StrEnum):
@@ -160,20 +161,30 @@ def lookup(session: Session, text: str) -> list[Channel]:
     return found
 
 
+def registry_url(config: TrustConfig) -> str:
+    """Where the signed registry is published."""
+    return f"{config.public_url}/.well-known/haechi-channels.json"
+
+
+def registry_subject(session: Session, config: TrustConfig) -> dict[str, Any]:
+    """What the registry says now (its ``credentialSubject``)."""
+    return {
+        "type": "OfficialChannels",
+        "channels": [
+            {k: v for k, v in c.as_json().items() if k != "id"} for c in list_channels(session)
+        ],
+        "report": config.verify_link() + "#report",
+    }
+
+
 def registry_document(session: Session, config: TrustConfig, now: datetime) -> dict[str, Any]:
     """The signed list of channels, as ``/.well-known/haechi-channels.json`` serves it."""
     unsigned = {
         "@context": CONTEXT,
-        "id": f"{config.public_url}/.well-known/haechi-channels.json",
-        "type": ["VerifiableCredential", "HaechiOfficialChannels"],
+        "id": registry_url(config),
+        "type": ["VerifiableCredential", REGISTRY_TYPE],
         "issuer": {"id": config.did, "name": config.organisation},
         "validFrom": time_text(now),
-        "credentialSubject": {
-            "type": "OfficialChannels",
-            "channels": [
-                {k: v for k, v in c.as_json().items() if k != "id"} for c in list_channels(session)
-            ],
-            "report": config.verify_link() + "#report",
-        },
+        "credentialSubject": registry_subject(session, config),
     }
     return sign(session, config, Purpose.CREDENTIALS, unsigned, now)

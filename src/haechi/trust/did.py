@@ -3,10 +3,11 @@
 Served at ``/.well-known/did.json``. Each key is a ``Multikey`` verification method named
 ``<did>#<publicKeyMultibase>``; a rotated key carries ``expires`` (when it stopped signing) and
 a compromised one ``revoked`` (from when its signatures are void), the properties W3C's
-Controlled Identifiers define for this. The evidence checkpoint key (Ed25519) and the P-256 key
-of the bundles' wacz-auth signatures are listed too. Verifiers read keys back with
-:func:`published_keys`, so checking a document against a downloaded DID document and against
-our own database is one code path.
+Controlled Identifiers define for this. The evidence checkpoint keys (Ed25519) and the P-256
+keys of the bundles' wacz-auth signatures are listed too, current and retired, from their
+public record (:mod:`haechi.trust.evidence_keys`), whether or not the passphrase is at hand.
+Verifiers read keys back with :func:`published_keys`, so checking a document against a
+downloaded DID document and against our own database is one code path.
 """
 
 from __future__ import annotations
@@ -18,21 +19,21 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from haechi.evidence.signing import SigningKey
-from haechi.evidence.wacz_auth import anonymous_key
 from haechi.trust.config import TrustConfig
 from haechi.trust.errors import TrustError
 from haechi.trust.keys import KeyRecord
-from haechi.trust.multibase import ed25519_from_multikey, ed25519_multikey, p256_multikey
+from haechi.trust.multibase import ed25519_from_multikey
 from haechi.trust.timefmt import parse_time, time_text
 
 CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+_NAMES = {
+    "evidence": "haechi evidence checkpoints",
+    "wacz-auth": "haechi wacz-auth bundles (P-256)",
+}
 
 
-def did_document(
-    config: TrustConfig, keys: Sequence[KeyRecord], evidence_key: SigningKey | None = None
-) -> dict[str, Any]:
-    """The DID document of the organisation with ``keys`` (and the evidence key if given)."""
+def did_document(config: TrustConfig, keys: Sequence[KeyRecord]) -> dict[str, Any]:
+    """The DID document of the organisation with ``keys`` (evidence keys included)."""
     did = config.did
     methods: list[dict[str, Any]] = []
     for key in keys:
@@ -41,30 +42,13 @@ def did_document(
             "type": "Multikey",
             "controller": did,
             "publicKeyMultibase": key.key_id,
-            "name": f"haechi {key.purpose}",
+            "name": _NAMES.get(key.purpose, f"haechi {key.purpose}"),
         }
         if key.retired_at is not None:
             method["expires"] = time_text(key.retired_at)
         if key.revoked_from is not None:
             method["revoked"] = time_text(key.revoked_from)
         methods.append(method)
-    if evidence_key is not None:
-        for name, multikey in (
-            ("haechi evidence checkpoints", ed25519_multikey(evidence_key.public)),
-            (
-                "haechi wacz-auth bundles (P-256)",
-                p256_multikey(anonymous_key(evidence_key).public_key()),
-            ),
-        ):
-            methods.append(
-                {
-                    "id": f"{did}#{multikey}",
-                    "type": "Multikey",
-                    "controller": did,
-                    "publicKeyMultibase": multikey,
-                    "name": name,
-                }
-            )
     return {
         "@context": CONTEXT,
         "id": did,

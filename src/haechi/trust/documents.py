@@ -1,4 +1,4 @@
-"""Signing, publishing and finding the organisation's documents, and checking them.
+"""Signing, publishing and finding the organisation's documents.
 
 Every document that leaves (a notice sent, a police package, a member credential) is signed
 with its purpose's current key and published: stored with a short verification code and the
@@ -6,8 +6,7 @@ SHA-256 of its canonical form, so that the verify page can show a document from 
 Codes are 10 characters of Crockford's base32 (50 random bits), written ``XXXXX-XXXXX``; a
 code typed with O for 0 or I/L for 1 still finds its document.
 
-:func:`verify_own` checks any document against this organisation's own DID document (built
-from the database, exactly what ``/.well-known/did.json`` serves) and its status list.
+Checking a document against all this is :mod:`haechi.trust.checking`.
 """
 
 from __future__ import annotations
@@ -20,22 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from haechi.evidence.errors import SigningKeyError
-from haechi.evidence.signing import SigningKey, load_key
 from haechi.store.trust_models import TrustDocumentRow
 from haechi.trust.config import TrustConfig
-from haechi.trust.did import did_document, published_keys
-from haechi.trust.errors import TrustError, UnknownDocument
+from haechi.trust.did import did_document
+from haechi.trust.errors import UnknownDocument
+from haechi.trust.evidence_keys import sync_evidence_keys
 from haechi.trust.keys import Purpose, all_keys, current_key
 from haechi.trust.proof import canonical, sign_document
-from haechi.trust.result import Verification
-from haechi.trust.statuslist import revoked_in, status_list_credential
+from haechi.trust.statuslist import status_list_credential
 from haechi.trust.timefmt import time_text
-from haechi.trust.verify import verify_document
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TYPOS = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -157,20 +152,17 @@ def latest_for(session: Session, subject: str) -> Published | None:
     return _published(row) if row else None
 
 
-def evidence_key(config: TrustConfig) -> SigningKey | None:
-    """The evidence checkpoint key, when it exists and opens (for the DID document)."""
-    path = config.evidence_key_file or config.home / "evidence" / "signing-key.pem"
-    if not path.exists():
-        return None
-    try:
-        return load_key(path, config.passphrase)
-    except SigningKeyError:
-        return None
+def own_did_document(session: Session, config: TrustConfig, now: datetime) -> dict[str, Any]:
+    """This organisation's DID document (what ``/.well-known/did.json`` serves), the evidence
+    keys' record brought up to date first."""
+    sync_evidence_keys(session, config, now)
+    return did_document(config, all_keys(session))
 
 
-def own_did_document(session: Session, config: TrustConfig) -> dict[str, Any]:
-    """This organisation's DID document (what ``/.well-known/did.json`` serves)."""
-    return did_document(config, all_keys(session), evidence_key(config))
+def is_published(session: Session, digest: str) -> bool:
+    """Whether a document with this digest was published."""
+    found = session.scalars(select(TrustDocumentRow.id).where(TrustDocumentRow.digest == digest))
+    return found.first() is not None
 
 
 def revoked_indexes(session: Session) -> list[int]:
@@ -192,25 +184,3 @@ def status_list(session: Session, config: TrustConfig, now: datetime) -> dict[st
     unsigned = status_list_credential(config, revoked_indexes(session))
     unsigned["validFrom"] = time_text(now)
     return sign(session, config, Purpose.CREDENTIALS, unsigned, now)
-
-
-def verify_own(
-    session: Session,
-    config: TrustConfig,
-    document: Any,
-    now: datetime,
-    pinned: Ed25519PublicKey | None = None,
-) -> Verification:
-    """Verify ``document`` with this organisation's keys (or ``pinned``) and status list."""
-    keys = published_keys(own_did_document(session, config))
-
-    def status(entry: dict[str, Any]) -> bool | None:
-        if entry.get("statusListCredential") != config.status_list_url:
-            return None
-        try:
-            listed = status_list_credential(config, revoked_indexes(session))
-            return revoked_in(listed, entry)
-        except TrustError:
-            return None
-
-    return verify_document(document, now, keys=keys, pinned=pinned, status=status)

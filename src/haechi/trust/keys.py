@@ -6,7 +6,8 @@ credentials and the status list) has one current key. The private key is a file 
 0600, PKCS #8 encrypted with ``HAECHI_KEY_PASSPHRASE`` when set), named by its
 ``publicKeyMultibase``; the database holds only the public record (``trust_keys``). The
 evidence checkpoint key stays where :mod:`haechi.evidence.keys` keeps it and is listed beside
-these in the DID document.
+these in the DID document, from its own public record (:mod:`haechi.trust.evidence_keys`,
+purposes ``evidence`` and ``wacz-auth``).
 
 Rotation retires the current key (its documents stay valid: they were signed before) and
 deletes its private file. Revocation marks a key compromised from a date: whatever it signed
@@ -184,6 +185,8 @@ def revoke_key(
     if row.retired_at is None:
         row.retired_at = now
     session.flush()
+    if row.purpose not in {p.value for p in Purpose}:
+        return _record(row)  # an evidence key: its file is replaced by `haechi evidence rotate-key`
     _retire(config, row)
     if was_current:
         current_key(session, config, Purpose(row.purpose), now)

@@ -2,8 +2,10 @@
 
 A forgery is not an error but an answer: :class:`Verification` says ``valid``, ``invalid``,
 ``revoked`` or ``expired`` and names each reason (:class:`Reason`), so the verify page, the
-command and tests all speak of the same failures. Only what the document itself says is shown
-(``summary``); nothing is looked up about the people in it.
+command and tests all speak of the same failures. What the verifier could not check (whether
+the issuer published it, its status list) is listed in ``unchecked`` and said in ``detail``.
+Only what the document itself says is shown (``summary``); nothing is looked up about the
+people in it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ class Reason(StrEnum):
     NOT_YET_VALID = "not-yet-valid"  # validFrom in the future
     EXPIRED = "expired"  # validUntil in the past
     REVOKED = "revoked"  # the issuer's status list marks it revoked
-    STATUS_UNKNOWN = "status-unknown"  # its status list cannot be read
+    STATUS_UNKNOWN = "status-unknown"  # it has a status list that was not (or cannot be) read
+    NOT_PUBLISHED = "not-published"  # signed with our key, but never published by us (backdated)
+
+
+class Unchecked(StrEnum):
+    """What a verifier could not check (said plainly, never silently skipped)."""
+
+    PUBLICATION = "publication"  # no record of the issuer's published documents at hand
+    STATUS = "status"  # the document's status list was not read
 
 
 _VERDICT: dict[Reason, Verdict] = {Reason.EXPIRED: Verdict.EXPIRED, Reason.REVOKED: Verdict.REVOKED}
@@ -49,6 +59,7 @@ class Verification:
     detail: str = ""
     key: str | None = None  # the verification method that signed it
     summary: dict[str, Any] = field(default_factory=dict)
+    unchecked: tuple[Unchecked, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -73,4 +84,5 @@ class Verification:
             "detail": self.detail,
             "key": self.key,
             "document": self.summary,
+            "unchecked": [u.value for u in self.unchecked],
         }

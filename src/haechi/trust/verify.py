@@ -5,6 +5,12 @@ tests. Keys come either from a DID document (ours, built from the database, or o
 verifier downloaded: :func:`~haechi.trust.did.published_keys`) or from a key the verifier
 pinned (``--key``). Every failure is a named :class:`~haechi.trust.result.Reason`; a document
 whose proof fails shows nothing of what it claims.
+
+A proof that holds is not enough when a key may have been stolen: whoever holds it can sign a
+document dated before the theft. So the issuer's record of what it published is asked too
+(``published``): a document it never published is ``not-published``. A verifier without that
+record (offline, another issuer's document) says it could not check it, and a document whose
+status list was not read is ``status-unknown``, never quietly valid.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from haechi.trust.did import PublishedKey
 from haechi.trust.errors import TrustError
 from haechi.trust.proof import ASSERTION, CRYPTOSUITE, PROOF_TYPE, proof_holds, read_proof
-from haechi.trust.result import Reason, Verification
+from haechi.trust.result import Reason, Unchecked, Verification
 from haechi.trust.timefmt import parse_time
 
 SUITE = (PROOF_TYPE, CRYPTOSUITE)
 
-# Given a credentialStatus entry: True revoked, False not, None unknown (list unreadable).
+# Given a credentialStatus entry: True revoked, False not, None unknown (list not read).
 StatusLookup = Callable[[dict[str, Any]], bool | None]
+# Given the document whose proof held: whether its issuer published it, None when unknown.
+PublicationLookup = Callable[[dict[str, Any]], bool | None]
 
 
 def issuer_of(document: Mapping[str, Any]) -> str | None:
@@ -56,8 +64,13 @@ def verify_document(
     keys: Mapping[str, PublishedKey] | None = None,
     pinned: Ed25519PublicKey | None = None,
     status: StatusLookup | None = None,
+    published: PublicationLookup | None = None,
 ) -> Verification:
-    """The verdict on ``document`` with ``keys`` (a DID document's) or a ``pinned`` key."""
+    """The verdict on ``document`` with ``keys`` (a DID document's) or a ``pinned`` key.
+
+    Without ``status`` a document with a ``credentialStatus`` is ``status-unknown``; without
+    ``published`` (or when it answers ``None``) publication is listed as unchecked.
+    """
     if not isinstance(document, dict):
         return Verification((Reason.MALFORMED,), "the document is not a JSON object")
     raw = document.get("proof")
@@ -103,6 +116,7 @@ def verify_document(
         )
     reasons: list[Reason] = []
     details: list[str] = []
+    unchecked: list[Unchecked] = []
     if known is not None and (problem := known.problem_at(signed_at)):
         reasons.append(Reason.KEY_REVOKED if problem == "revoked" else Reason.KEY_RETIRED)
         when = known.revoked if problem == "revoked" else known.expires
@@ -117,14 +131,35 @@ def verify_document(
     if dated:
         details.append(", ".join(r.value for r in dated))
     entry = document.get("credentialStatus")
-    if isinstance(entry, dict) and status is not None:
-        revoked = status(entry)
+    if entry is not None:
+        revoked = status(entry) if status is not None and isinstance(entry, dict) else None
         if revoked is None:
             reasons.append(Reason.STATUS_UNKNOWN)
-            details.append("its status list cannot be read")
+            unchecked.append(Unchecked.STATUS)
+            where = entry.get("statusListCredential") if isinstance(entry, dict) else None
+            details.append(
+                f"its status list ({where or 'unnamed'}) was not checked: only its issuer "
+                "can say whether it was revoked"
+            )
         elif revoked:
             reasons.append(Reason.REVOKED)
             details.append("the issuer revoked it")
+    shown = summary(document)
+    was_published = published(document) if published is not None else None
+    if was_published is None:
+        unchecked.append(Unchecked.PUBLICATION)
+        details.append("whether its issuer published it was not checked (no record of it here)")
+    elif not was_published:
+        reasons.append(Reason.NOT_PUBLISHED)
+        details.append(
+            "signed with the organisation's key, but the organisation never published it: "
+            "made with a stolen key and dated back"
+        )
+        shown = {}
     return Verification(
-        tuple(reasons), "; ".join(details) or "the proof holds", method, summary(document)
+        tuple(reasons),
+        "; ".join(details) or "the proof holds",
+        method,
+        shown,
+        tuple(unchecked),
     )

@@ -6,6 +6,8 @@ from a card's QR code (``/verify?code=…``); the answer is valid, invalid (and 
 expired, showing only what the document itself says. The channel search answers "is this
 account theirs?"; reports of impersonators go to the team's queue, a few per address per hour
 (the cross-origin check of every POST keeps other sites from sending them in someone's name).
+Checks of codes and documents are limited per address too (:data:`verifications`, shared with
+``POST /api/v1/verify``).
 """
 
 from __future__ import annotations
@@ -14,20 +16,24 @@ import tempfile
 import threading
 import time
 from collections import deque
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from haechi.errors import HaechiError
 from haechi.evidence.verify import verify_bundle
 from haechi.scan.preserve import evidence_config
 from haechi.trust.channels import ChannelKind, lookup, parse_kind
-from haechi.trust.documents import find_code, verify_own
-from haechi.trust.reading import MAX_DOCUMENT_BYTES, is_bundle, read_document
+from haechi.trust.checking import check_code, check_document
+from haechi.trust.evidence_keys import evidence_key_ids, sync_evidence_keys
+from haechi.trust.reading import MAX_DOCUMENT_BYTES, is_bundle
 from haechi.trust.reports import submit
 from haechi.web.deps import DbSession, Now, address
+from haechi.web.i18n import N_
 from haechi.web.pages import render
 from haechi.web.routes.wellknown import trust_config
 
@@ -35,6 +41,8 @@ router = APIRouter()
 
 MAX_UPLOAD = 64 * 1024 * 1024  # bundles; documents are capped at MAX_DOCUMENT_BYTES
 REPORTS_PER_HOUR = 5
+VERIFICATIONS_PER_HOUR = 600  # codes, documents and bundles, page and API together
+TOO_MANY = N_("Too many checks from here; try again in an hour.")
 
 
 class _Limiter:
@@ -58,6 +66,7 @@ class _Limiter:
 
 
 _reports = _Limiter(REPORTS_PER_HOUR)
+verifications = _Limiter(VERIFICATIONS_PER_HOUR)
 
 
 def _page(request: Request, status: int = 200, **context: Any) -> Response:
@@ -83,12 +92,13 @@ def verify_page(
     q: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     if code.strip():
+        if not verifications.allow(address(request)):
+            return _page(request, 429, error=TOO_MANY, code=code)
         try:
-            published = find_code(db, code)
+            checked = check_code(db, trust_config(request), code, now)
         except HaechiError as exc:
             return _page(request, 404, error=str(exc), code=code)
-        result = verify_own(db, trust_config(request), published.document, now)
-        return _page(request, result=result, code=published.code)
+        return _page(request, result=checked.result, code=checked.code)
     if q.strip():
         return _page(request, query=q, found=lookup(db, q))
     return _page(request)
@@ -117,19 +127,22 @@ async def verify_post(
         return _page(request, 413, error=str(exc))
     data = data or document.encode("utf-8")
     if not data.strip():
-        return _page(request, 400, error="Paste a document or choose a file.")
+        return _page(request, 400, error=N_("Paste a document or choose a file."))
+    if not verifications.allow(address(request)):
+        return _page(request, 429, error=TOO_MANY)
     if is_bundle(data):
-        return _bundle(request, data)
+        return _bundle(request, db, data, now)
     try:
-        parsed = read_document(data)
+        checked = check_document(db, trust_config(request), data, now)
     except HaechiError as exc:
         return _page(request, 400, error=str(exc))
-    return _page(request, result=verify_own(db, trust_config(request), parsed, now))
+    return _page(request, result=checked.result)
 
 
-def _bundle(request: Request, data: bytes) -> Response:
+def _bundle(request: Request, db: Session, data: bytes, now: datetime) -> Response:
     config = evidence_config(request.app.state.settings)
-    keys = config.trusted_keys or config.own_key_ids()
+    sync_evidence_keys(db, trust_config(request), now)
+    keys = config.trusted_keys or evidence_key_ids(db)  # the public record: no passphrase needed
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.wacz"
         path.write_bytes(data)
@@ -148,7 +161,7 @@ def report_post(
     description: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not _reports.allow(address(request)):
-        return _page(request, 429, error="Too many reports from here; try again in an hour.")
+        return _page(request, 429, error=N_("Too many reports from here; try again in an hour."))
     try:
         submit(db, parse_kind(kind), value, description, now)
     except HaechiError as exc:

@@ -35,8 +35,8 @@ def _json(document: dict[str, Any], media_type: str = "application/json") -> JSO
 
 
 @router.get("/.well-known/did.json")
-def did_json(request: Request, db: DbSession) -> JSONResponse:
-    return _json(own_did_document(db, trust_config(request)), "application/did+json")
+def did_json(request: Request, db: DbSession, now: Now) -> JSONResponse:
+    return _json(own_did_document(db, trust_config(request), now), "application/did+json")
 
 
 @router.get("/.well-known/haechi-status.json")
