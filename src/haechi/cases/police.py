@@ -13,6 +13,9 @@ analyst's folders say nothing to the police and may say who the analyst is.
 Police answers take weeks and get lost. Each package is recorded with the date an answer is
 expected; from then on a reminder falls due every ``police_remind_days`` until the answer is
 recorded, so a group sees which stations to call.
+
+A package made after a victim withdrew her hashes leaves out their hits, their captures and
+the notices that cited only them (:mod:`haechi.notices.withdrawals`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from haechi.evidence import EvidenceError, export_bundle
 from haechi.notices.desk import Desk
 from haechi.notices.errors import ReportError
 from haechi.notices.model import NoticeKind
+from haechi.notices.withdrawals import withdrawn_hits
 from haechi.store.cases import CaseStore
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: C:\ is a path
@@ -92,12 +96,28 @@ def _takedown(view: CaseView, hit_id: int) -> str:
     return f"게시 중 (still online); 통지 {len(items)}회"
 
 
+def _without_withdrawn(desk: Desk, view: CaseView) -> CaseView:
+    """The case less the hits of withdrawn hashes, their captures and the notices citing only
+    them: she withdrew her consent (:mod:`haechi.notices.withdrawals`)."""
+    with desk.db.session() as session:
+        gone = withdrawn_hits(session, (h.id for h in view.hits))
+    if not gone:
+        return view
+    kept = {h.id for h in view.hits} - gone
+    return replace(
+        view,
+        hits=tuple(h for h in view.hits if h.id in kept),
+        captures=tuple(c for c in view.captures if c.context.get("hit_id") not in gone),
+        notices=tuple(n for n in view.notices if any(i.hit_id in kept for i in n.items)),
+    )
+
+
 def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> ReportPackage:
     """Write the package for case ``ref`` under ``out_dir`` and start waiting for an answer."""
     if not station.strip():
         raise ReportError("name the police station the report goes to (--station)")
     now = desk.clock()
-    view = show_case(desk, ref)
+    view = _without_withdrawn(desk, show_case(desk, ref))
     hits = view.reportable_hits
     if not hits:
         raise ReportError(f"case {view.case.ref} has no hits to report yet")

@@ -231,13 +231,8 @@ def is_due(kind: JobKind, db: Database, settings: Settings, now: datetime) -> bo
 
 def _overdue_notices(desk: Desk, now: datetime) -> bool:
     """Whether a sent notice is past its deadline with no follow-up yet (as ``follow_up``)."""
-    from haechi.notices.model import NoticeKind, NoticeStatus
+    from haechi.notices.followup import due_for_follow_up
     from haechi.store.notices import NoticeStore
 
     with desk.db.session() as session:
-        store = NoticeStore(session)
-        waiting = store.find(
-            statuses=[NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED, NoticeStatus.NO_ANSWER],
-            kinds=[NoticeKind.TAKEDOWN, NoticeKind.REPEAT],
-        )
-        return any(n.overdue(now) and not store.followups(n.id) for n in waiting)
+        return bool(due_for_follow_up(NoticeStore(session), now)[0])

@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from haechi.notices.citations import Citations, sealed_time
 from haechi.notices.desk import Desk
 from haechi.notices.errors import NoticeError
 from haechi.notices.model import Channel, Decision, Notice, NoticeItem, NoticeKind
 from haechi.notices.platforms import Platform, PlatformDirectory
+from haechi.notices.withdrawals import withdrawn_hits
 from haechi.notices.workflow_signoffs import record_drafter
 from haechi.scan.model import Hit
-from haechi.store.models import EntryRow
 from haechi.store.notices import NoticeStore, PlatformStore, ReviewStore
 
 
@@ -140,11 +138,8 @@ def draft_notices(
         taken = notices.cited_hits(confirmed, kind=NoticeKind.TAKEDOWN)
         hits = reviews.hits(h for h in confirmed if h not in taken)
         # A victim who withdrew her hashes withdrew her consent: her hits get no new notice.
-        gone = select(EntryRow.id).where(
-            EntryRow.id.in_({h.entry for h in hits}), EntryRow.withdrawn_at.is_not(None)
-        )
-        withdrawn = set(session.scalars(gone))
-        hits = [h for h in hits if h.entry not in withdrawn]
+        withdrawn = withdrawn_hits(session, (h.id for h in hits))
+        hits = [h for h in hits if h.id not in withdrawn]
         directory = PlatformStore(session).directory()
     citations = desk.citations()
     groups: dict[str, tuple[Platform, list[Hit]]] = {}

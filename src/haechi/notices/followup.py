@@ -5,7 +5,9 @@ items still online is followed by a repeat notice to the same platform (the orig
 marked ``no-answer`` if the platform never replied). Once ``repeats_before_escalation``
 repeats have gone unheeded, a block request for the remaining items is drafted for the
 regulator of the organisation's country (KCSC in Korea), listing every notice sent so far.
-Follow-ups are drafts: a person approves them like any notice.
+Follow-ups are drafts: a person approves them like any notice. They leave out hits whose
+hashes were withdrawn (:mod:`haechi.notices.withdrawals`); a notice citing only such hits is
+not followed up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from haechi.notices.desk import Desk
 from haechi.notices.drafting import create_notice
 from haechi.notices.model import Notice, NoticeKind, NoticeStatus
+from haechi.notices.withdrawals import withdrawn_hits
 from haechi.store.notices import NoticeStore, PlatformStore
 
 
@@ -38,17 +41,25 @@ def _history(chain: list[Notice]) -> list[dict[str, Any]]:
     ]
 
 
+def due_for_follow_up(store: NoticeStore, now: datetime) -> tuple[list[Notice], set[int]]:
+    """Overdue notices not yet followed up that still cite a hit nobody withdrew, and the
+    withdrawn hits among their items (:mod:`haechi.notices.withdrawals`): those are left out."""
+    waiting = store.find(
+        statuses=[NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED, NoticeStatus.NO_ANSWER],
+        kinds=[NoticeKind.TAKEDOWN, NoticeKind.REPEAT],
+    )
+    overdue = [n for n in waiting if n.overdue(now) and not store.followups(n.id)]
+    gone = withdrawn_hits(store.session, (i.hit_id for n in overdue for i in n.open_items))
+    return [n for n in overdue if any(i.hit_id not in gone for i in n.open_items)], gone
+
+
 def follow_up(desk: Desk, now: datetime) -> FollowUps:
     """Draft repeats and block requests for every overdue notice not yet followed up."""
     out = FollowUps()
     config = desk.config
     with desk.db.session() as session:
         store = NoticeStore(session)
-        waiting = store.find(
-            statuses=[NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED, NoticeStatus.NO_ANSWER],
-            kinds=[NoticeKind.TAKEDOWN, NoticeKind.REPEAT],
-        )
-        overdue = [n for n in waiting if n.overdue(now) and not store.followups(n.id)]
+        overdue, withdrawn = due_for_follow_up(store, now)
         escalated = store.cited_hits(kind=NoticeKind.BLOCK_REQUEST)
         directory = PlatformStore(session).directory()
         for notice in overdue:
@@ -67,7 +78,7 @@ def follow_up(desk: Desk, now: datetime) -> FollowUps:
         if host is None:
             continue
         repeats = sum(1 for n in chain if n.kind is NoticeKind.REPEAT)
-        items = notice.open_items
+        items = [i for i in notice.open_items if i.hit_id not in withdrawn]
         if repeats < config.max_repeats:
             out.repeats.append(
                 create_notice(
