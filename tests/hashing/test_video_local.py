@@ -80,6 +80,18 @@ def test_a_few_seconds_at_one_time_offset_are_an_excerpt() -> None:
     assert _pairing(aligned[:3]).judge(rules) is None
 
 
+def test_an_excerpt_sampled_off_the_whole_second_lines_up() -> None:
+    # A compilation cut at 24 frames/s: its samples fall at 20.0, 21.083, ... while the
+    # registered video's fall on whole seconds (offsets 16.0 and 16.083, one excerpt).
+    query = [float(t) for t in range(20)] + [20.0 + k + (0.083 if k else 0) for k in range(5)]
+    pairs = [FramePair(query[20 + k], 4.0 + k, 4.0 + k, 10) for k in range(5)]
+    pairing = VideoPairing(query, 1.0, [float(t) for t in range(12)], 1.0, pairs)
+    assert pairing.aligned()[0] == 5
+    judged = pairing.judge(VideoThresholds())
+    assert judged is not None and judged[0].rule == "excerpt"
+    assert [s.label() for s in judged[0].bank_spans] == ["0:04-0:09"]
+
+
 def test_a_representative_frame_matches_anywhere_in_its_stretch() -> None:
     # Query frames 30-34 matched by keypoints to one representative standing for 10-16 s.
     pairs = [FramePair(30.0 + k, 10.0, 16.0, 20) for k in range(5)]

@@ -244,8 +244,10 @@ class VideoPairing:
         hi = tq - np.array([p.bank_start for p in self.pairs]) + slack
         frame = np.array([_cover(self.query_times, t) for t in tq.tolist()])
         best: tuple[int, float] = (0, 0.0)
-        # The offset agreed by most frames lies at some pair's lower end.
-        for offset in np.unique(np.round(lo, 2)).tolist():
+        # The offset agreed by most frames lies at some pair's lower end, exactly: rounded
+        # (to 0.01 s), a frame at 21.083 s fell outside its own pair's window and a 5 s
+        # excerpt sampled off the whole second lined up two frames instead of five.
+        for offset in np.unique(lo).tolist():
             inside = (lo <= offset + 1e-6) & (offset <= hi + 1e-6)
             run = self._longest_run(sorted(set(frame[inside].tolist())))
             best = max(best, run)
