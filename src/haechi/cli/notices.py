@@ -236,15 +236,10 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         ],
     ) -> None:
         """Write a sent notice's signed credential (haechi trust verify checks it)."""
-        from haechi.store.notices import NoticeStore
-        from haechi.trust.notary import document_bytes
+        from haechi.trust.notary import document_bytes, export_notice
 
         with open_desk(env()) as desk:
-            with desk.db.session() as session:
-                notice = NoticeStore(session).get(notice_id)
-            if desk.notary is None:
-                raise ConfigError("signing needs the evidence home (HAECHI_HOME)")
-            published = desk.notary.notice_document(notice, desk.clock())
+            published = export_notice(desk, notice_id)
         try:
             out_file.write_bytes(document_bytes(published.document))
         except OSError as exc:

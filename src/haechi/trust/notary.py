@@ -15,15 +15,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from haechi.errors import ConfigError
 from haechi.notices.model import Notice
 from haechi.store.database import Database
+from haechi.store.notices import NoticeStore
 from haechi.trust.config import TrustConfig
 from haechi.trust.credentials import notice_credential, police_credential
 from haechi.trust.documents import Published, latest_for, new_code, publish, sign
 from haechi.trust.errors import TrustError
 from haechi.trust.keys import Purpose
+
+if TYPE_CHECKING:
+    from haechi.notices.desk import Desk
 
 CREDENTIAL_FILE = "credential.json"
 
@@ -126,6 +131,15 @@ class Notary:
             published = publish(session, "police", f"police:{folder.name}", document, made_at)
         (folder / CREDENTIAL_FILE).write_bytes(document_bytes(document))
         return published
+
+
+def export_notice(desk: Desk, notice_id: int) -> Published:
+    """The signed credential of sent notice ``notice_id`` (``haechi notices export``, the API)."""
+    with desk.db.session() as session:
+        notice = NoticeStore(session).get(notice_id)
+    if desk.notary is None:
+        raise ConfigError("signing needs the evidence home (HAECHI_HOME)")
+    return desk.notary.notice_document(notice, desk.clock())
 
 
 def notary_for(

@@ -71,6 +71,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "trust.reports.close": TEAM,
     "trust.channels.read": TEAM,  # the official-channels registry
     "trust.channels.manage": ADMINS,  # what the signed registry publishes; audited
+    "trust.credentials.read": ADMINS,  # members' signed credentials and their codes
+    "trust.credentials.manage": ADMINS,  # issue and revoke (the status list); audited
     "banks.read": REGISTRARS,
     "banks.register": REGISTRARS,  # upload pictures (hashed in memory; consent for a case)
     "banks.withdraw": REGISTRARS,  # for good, audited
@@ -98,6 +100,7 @@ PUBLIC_PATHS = frozenset(
         "/api/v1/openapi.json",
         "/verify",  # the public verify page (haechi.trust): documents, codes, channels
         "/verify/report",  # impersonation reports: rate-limited, cross-origin checked
+        "/api/v1/verify",  # the verify page's check as JSON: rate-limited with the page
         "/.well-known/did.json",
         "/.well-known/haechi-status.json",
         "/.well-known/haechi-channels.json",

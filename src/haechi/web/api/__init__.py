@@ -13,6 +13,7 @@ from haechi.web.api import notices as notices_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
 from haechi.web.api import stats as stats_api
+from haechi.web.api import trust as trust_api
 
 router = APIRouter()
 router.include_router(me.router)
@@ -27,5 +28,6 @@ router.include_router(notices_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
 router.include_router(intake_api.router)
+router.include_router(trust_api.router)
 
 __all__ = ["router"]

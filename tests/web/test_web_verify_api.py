@@ -1,0 +1,182 @@
+"""The trust actions in the JSON API over a real server: reports, channels, member
+credentials, a sent notice's credential, and the public ``POST /api/v1/verify`` (documents,
+codes, a stolen key's back-dated forgery, its rate limit)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from tests.notices.world import DIRECTORY
+from tests.web.conftest import Server
+
+from haechi.evidence.signing import load_key
+from haechi.members.model import Role
+from haechi.notices.model import Channel, NoticeKind, NoticeStatus
+from haechi.notices.platforms import parse_platforms
+from haechi.settings import Settings
+from haechi.store.notices import NoticeStore, PlatformStore
+from haechi.testkit.team import ManualClock
+from haechi.trust.channels import ChannelKind
+from haechi.trust.config import TrustConfig
+from haechi.trust.proof import sign_document
+from haechi.trust.reports import submit
+from haechi.web import create_app
+from haechi.web.routes.verify import verifications
+
+
+@dataclass
+class HomeServer(Server):
+    home: Path = Path()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeServer]:
+    """A server at a fixed public address (notices are signed for it), with one sent notice."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(home=tmp_path_factory.mktemp("api") / "home", workers=1, public_url=url)
+    clock = ManualClock()
+    app = create_app(settings, clock=clock)
+    with app.state.db.session() as session:
+        PlatformStore(session).save(parse_platforms(DIRECTORY), clock())
+        notices = NoticeStore(session)
+        notice = notices.create(
+            "local-portal", NoticeKind.TAKEDOWN, Channel.WEB_FORM, "ko", "", "삭제 요청",
+            "https://127.0.0.1/p/1", "ab" * 32, [], clock(),
+        )  # fmt: skip
+        notices.transition(notice.id, NoticeStatus.APPROVED, clock())
+        notices.transition(notice.id, NoticeStatus.SENT, clock())
+        submit(session, ChannelKind.TELEGRAM, "@haechi_0fficial", "돈을 요구함", clock())
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not uv.started:
+        assert thread.is_alive(), "the test server did not start"
+        time.sleep(0.01)
+    running = HomeServer(url, clock, app.state.db, home=settings.home)
+    try:
+        yield running
+    finally:
+        for client in running.clients:
+            client.close()
+        uv.should_exit = True
+        thread.join()
+        sock.close()
+
+
+def _csrf(client: Any) -> dict[str, str]:
+    return {"X-CSRF-Token": client.csrf}
+
+
+def test_the_team_works_reports_channels_and_credentials(server: HomeServer) -> None:
+    admin = server.sign_in(server.add("api-admin", Role.ADMIN))
+    analyst = server.sign_in(server.add("api-analyst", Role.ANALYST))
+    [report] = analyst.get("/api/v1/trust/reports").json()["items"]
+    closed = analyst.http.post(
+        f"/api/v1/trust/reports/{report['id']}/close",
+        json={"note": "reported"},
+        headers=_csrf(analyst),
+    )
+    assert closed.status_code == 200 and closed.json()["closed_by"] == "api-analyst"
+    assert analyst.get("/api/v1/trust/reports").json()["items"] == []
+    assert len(analyst.get("/api/v1/trust/reports?all=true").json()["items"]) == 1
+    # Channels: admins change the registry; a typo'd kind or a repeat is a clear 400.
+    body = {"kind": "bank", "value": "110-123-456789", "label": "후원 계좌"}
+    assert (
+        analyst.http.post("/api/v1/trust/channels", json=body, headers=_csrf(analyst)).status_code
+        == 403
+    )
+    added = admin.http.post("/api/v1/trust/channels", json=body, headers=_csrf(admin))
+    assert added.status_code == 201, added.text
+    again = admin.http.post("/api/v1/trust/channels", json=body, headers=_csrf(admin))
+    assert again.status_code == 400 and "listed already" in again.json()["detail"]
+    wrong = admin.http.post(
+        "/api/v1/trust/channels", json={**body, "kind": "fax"}, headers=_csrf(admin)
+    )
+    assert wrong.status_code == 400
+    assert analyst.get("/api/v1/trust/channels").json()["items"][0]["value"] == "110-123-456789"
+    gone = admin.http.delete(f"/api/v1/trust/channels/{added.json()['id']}", headers=_csrf(admin))
+    assert gone.status_code == 200 and admin.get("/api/v1/trust/channels").json()["items"] == []
+    # Member credentials: issue, list, revoke; the public check follows.
+    issued = admin.http.post(
+        "/api/v1/trust/credentials",
+        json={"member": "api-analyst", "days": 30},
+        headers=_csrf(admin),
+    )
+    assert issued.status_code == 201, issued.text
+    code = issued.json()["code"]
+    assert issued.json()["link"] == f"{server.url}/verify?code={code}"
+    listed = admin.get("/api/v1/trust/credentials", params={"member": "api-analyst"}).json()
+    assert [c["code"] for c in listed["items"]] == [code]
+    assert (
+        analyst.get("/api/v1/trust/credentials", params={"member": "api-analyst"}).status_code
+        == 403
+    )
+    public = server.client()
+    assert public.post("/api/v1/verify", json={"code": code}).json()["verdict"] == "valid"
+    revoked = admin.http.post(
+        "/api/v1/trust/credentials/revoke",
+        json={"code": code, "reason": "left"},
+        headers=_csrf(admin),
+    )
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    answer = public.post("/api/v1/verify", json={"code": code}).json()
+    assert answer["verdict"] == "revoked" and answer["reasons"] == ["revoked"]
+    assert answer["code"] == code
+    nobody = admin.http.post(
+        "/api/v1/trust/credentials", json={"member": "nobody"}, headers=_csrf(admin)
+    )
+    assert nobody.status_code == 404
+
+
+def test_a_notice_credential_checks_and_a_back_dated_forgery_fails(server: HomeServer) -> None:
+    analyst = server.sign_in(server.add("api-notices", Role.ANALYST))
+    exported = analyst.get("/api/v1/trust/notices/1/credential")
+    assert exported.status_code == 200, exported.text
+    document = exported.json()["document"]
+    assert document["credentialSubject"]["platform"] == "local-portal"
+    assert analyst.get("/api/v1/trust/notices/999/credential").status_code == 404
+    public = server.client()
+    checked = public.post("/api/v1/verify", json={"document": document}).json()
+    assert checked["verdict"] == "valid" and checked["unchecked"] == [], checked
+    as_text = public.post("/api/v1/verify", json={"document": json.dumps(document)}).json()
+    assert as_text["verdict"] == "valid"
+    by_code = public.post("/api/v1/verify", json={"code": exported.json()["code"]}).json()
+    assert by_code["verdict"] == "valid"
+    # Someone who copied the notices key signs a notice of her own, dated last year.
+    config = TrustConfig(home=server.home, public_url=server.url, fixed=True)
+    method = document["proof"]["verificationMethod"]
+    stolen = load_key(config.keys_dir / f"{method.split('#')[1]}.pem")
+    forged = sign_document(
+        {**document, "credentialSubject": {**document["credentialSubject"], "platform": "x"}},
+        stolen,
+        method,
+        "2025-11-01T09:00:00Z",
+    )
+    answer = public.post("/api/v1/verify", json={"document": forged}).json()
+    assert answer["verdict"] == "invalid" and answer["reasons"] == ["not-published"]
+    assert answer["document"] == {}
+    assert public.post("/api/v1/verify", json={}).status_code == 400
+    assert public.post("/api/v1/verify", json={"code": "AAAAA-AAAAA"}).status_code == 404
+    assert public.post("/api/v1/verify", json={"document": "not json"}).status_code == 400
+
+
+def test_checks_are_rate_limited_per_address(
+    server: HomeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verifications, "limit", 2)
+    monkeypatch.setattr(verifications, "seen", {})
+    public = server.client()
+    answers = [public.post("/api/v1/verify", json={"code": "AAAAA-AAAAA"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [404, 404, 429]
+    assert public.get("/verify", params={"code": "AAAAA-AAAAA"}).status_code == 429
