@@ -145,7 +145,10 @@ def verify_document(
             reasons.append(Reason.REVOKED)
             details.append("the issuer revoked it")
     shown = summary(document)
-    was_published = published(document) if published is not None else None
+    try:
+        was_published = published(document) if published is not None else None
+    except TrustError as exc:
+        return Verification((Reason.MALFORMED,), str(exc), method)
     if was_published is None:
         unchecked.append(Unchecked.PUBLICATION)
         details.append("whether its issuer published it was not checked (no record of it here)")
