@@ -11,7 +11,8 @@
 // side is over 512 px (rows floor(i*H/512), columns floor(j*W/512), as Meta's pdq-photo-hasher
 // and haechi do), then hashed by PDQ done in float32 step for step as Meta's C++ code does, so
 // the hash is bit for bit the C++ tool's when the decoder gives the same pixels.
-// SHA-256 needs WebCrypto (a secure context: HTTPS or localhost); MD5 is computed here.
+// SHA-256 comes from WebCrypto in a secure context (HTTPS or localhost), else from the code
+// here (plain HTTP in a centre's LAN); MD5 is always computed here (WebCrypto has none).
 
 const f = Math.fround;
 const SIDE = 512;
@@ -248,12 +249,68 @@ export function md5(data) {
   return hex;
 }
 
-/** SHA-256 of bytes through WebCrypto, as 64 lower-case hex digits. */
-export async function sha256(data) {
-  if (!globalThis.crypto || !crypto.subtle) {
-    throw new Error("SHA-256 needs a secure page (HTTPS or localhost)");
+// ---- SHA-256 (FIPS 180-4): WebCrypto's when the page has it, else computed here ---------
+// crypto.subtle exists only in a secure context (HTTPS, or localhost); a support centre's
+// server on plain HTTP in its LAN still gets the same digest, from this code.
+const SHA_K = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const rotr = (x, n) => (x >>> n) | (x << (32 - n));
+
+function shaBlocks(state, w, view, start, end) {
+  for (let off = start; off < end; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getInt32(off + 4 * i);
+    for (let i = 16; i < 64; i++) {
+      const x = w[i - 15];
+      const y = w[i - 2];
+      const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3);
+      const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    let [a, b, c, d, e, g, h, k] = state; // a..h of the standard, renamed: f is fround here
+    for (let i = 0; i < 64; i++) {
+      const t1 = (k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & g) ^ (~e & h))
+        + SHA_K[i] + w[i]) | 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = h; h = g; g = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    const sum = [a, b, c, d, e, g, h, k];
+    for (let i = 0; i < 8; i++) state[i] = (state[i] + sum[i]) | 0;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+}
+
+/** SHA-256 of bytes computed in JavaScript (no copy of the data but its last block). */
+export function sha256Js(data) {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const len = bytes.length;
+  const state = Int32Array.of(
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+  );
+  const w = new Int32Array(64);
+  const whole = len - (len % 64);
+  shaBlocks(state, w, new DataView(bytes.buffer, bytes.byteOffset, whole), 0, whole);
+  const tail = new Uint8Array(len % 64 < 56 ? 64 : 128);
+  tail.set(bytes.subarray(whole));
+  tail[len % 64] = 0x80;
+  const view = new DataView(tail.buffer);
+  view.setUint32(tail.length - 8, Math.floor(len / 2 ** 29));
+  view.setUint32(tail.length - 4, (len * 8) >>> 0);
+  shaBlocks(state, w, view, 0, tail.length);
+  return Array.from(state, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
+}
+
+/** SHA-256 of bytes as 64 lower-case hex digits: WebCrypto's if the page has it. */
+export async function sha256(data) {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (!globalThis.crypto?.subtle) return sha256Js(bytes);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
