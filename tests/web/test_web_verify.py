@@ -83,7 +83,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert thread.is_alive(), "the test server did not start"
         time.sleep(0.01)
     try:
-        yield {"url": url, "card": card, "gone": gone, "notice": notice, "db": db, "clock": clock}
+        yield {
+            "url": url,
+            "card": card,
+            "gone": gone,
+            "notice": notice,
+            "db": db,
+            "clock": clock,
+            "config": config,
+        }
     finally:
         uv.should_exit = True
         thread.join()
@@ -166,3 +174,17 @@ def test_reports_from_other_sites_are_refused(site: dict[str, Any]) -> None:
         headers={"Sec-Fetch-Site": "cross-site"},
     )
     assert answer.status_code == 403
+
+
+def test_the_page_names_a_document_signed_but_never_published(site: dict[str, Any]) -> None:
+    """A stolen key's work: signed with the notices key, never sent, so never published."""
+    config = site["config"]
+    forged = {k: v for k, v in site["notice"].items() if k != "proof"}
+    forged["credentialSubject"] = {"platform": "local-portal", "url": "https://critic.example/"}
+    with site["db"].session() as session:
+        unpublished = sign(session, config, Purpose.NOTICES, forged, site["clock"]())
+    answer = httpx.post(f"{site['url']}/verify", data={"document": json.dumps(unpublished)})
+    assert answer.status_code == 200
+    assert 'data-verdict="invalid"' in answer.text and 'data-reason="not-published"' in answer.text
+    api = httpx.post(f"{site['url']}/api/v1/verify", json={"document": unpublished}).json()
+    assert api["reasons"] == ["not-published"]
