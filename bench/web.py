@@ -217,7 +217,9 @@ def main() -> None:
                 ("peer: `/health`", ["/health"] * n),
                 ("peer: static file of the queue's size", [f"/bench-peer/{PEER_FILE}"] * n),
             ]
+            load_before = os.getloadavg()[0]
             results = [(label, *measure(client, paths)) for label, paths in rows]
+            load_after = os.getloadavg()[0]
         finally:
             server.terminate()
             server.wait(10)
@@ -229,7 +231,9 @@ def main() -> None:
         "",
         f"`{command}` on {platform.node() or 'this machine'} ({os.cpu_count()} cores, "
         f"Python {platform.python_version()}); one client, requests back to back, "
-        "uvicorn in its own process on 127.0.0.1. Goal: p99 under 150 ms.",
+        "uvicorn in its own process on 127.0.0.1; load average (1 min) "
+        f"{load_before:.1f} before, {load_after:.1f} after (the peer rows show what the "
+        "machine's load costs every request). Goal: p99 under 150 ms.",
         "",
         "| page | p50 ms | p99 ms | bytes |",
         "|---|---:|---:|---:|",

@@ -262,3 +262,13 @@ def source_kinds() -> list[str]:
     from haechi.sources.registry import SOURCES
 
     return sorted(SOURCES)
+
+
+def bank_names(session: Session) -> list[str]:
+    """Every bank's name (the bank filter's choices)."""
+    return list(session.scalars(select(BankRow.name).order_by(BankRow.name)))
+
+
+def platform_names(session: Session) -> list[str]:
+    """Every platform's name (the platform filter's choices)."""
+    return list(session.scalars(select(PlatformRow.name).order_by(PlatformRow.name)))

@@ -26,11 +26,15 @@ from haechi.notices.review import decide_hits
 from haechi.review import previews
 from haechi.review.hitpage import hit_view
 from haechi.review.policy import MAX_AUTO_DISTANCE, get_policy, set_policy
-from haechi.review.queue import QueueQuery, queue_page, source_kinds
+from haechi.review.queue import (
+    QueueQuery,
+    bank_names,
+    platform_names,
+    queue_page,
+    source_kinds,
+)
 from haechi.scan.evidence_export import export_evidence
 from haechi.scan.preserve import evidence_config
-from haechi.store.banks import BankStore
-from haechi.store.notices import PlatformStore
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.i18n import N_
 from haechi.web.pages import render
@@ -81,8 +85,8 @@ def _queue(
         "q": found.query,
         "link": lambda **c: "/review?" + urlencode(found.query.params(**c)),
         "here": "/review?" + urlencode(found.query.params()),
-        "banks": [b.name for b in BankStore(db).all()],
-        "platforms": [p.name for p in PlatformStore(db).all()],
+        "banks": bank_names(db),
+        "platforms": platform_names(db),
         "sources": source_kinds(),
         **extra,
     }
