@@ -352,13 +352,91 @@ function exifOrientationOffset(b) {
   return -1;
 }
 
-async function unturned(blob) {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+// A copy of the bytes with the orientation tag set to 1 (the bytes themselves when none).
+function unturned(bytes) {
   const at = exifOrientationOffset(bytes);
-  if (at < 0 || bytes[at] === 1) return blob;
+  if (at < 0 || bytes[at] === 1) return bytes;
   const copy = bytes.slice();
   copy[at] = 1;
-  return new Blob([copy], { type: blob.type });
+  return copy;
+}
+
+// ---- bilevel images, as haechi's Python sees them ----------------------------------------
+// Pillow reads a 1-bit grey PNG, and a 1-bit BMP whose two colours are black then white, as
+// mode "1"; haechi takes such a file for a halftone and blurs it to the grey levels a viewer
+// sees (Pillow's GaussianBlur(1.5): three passes of an extended box filter each way) before
+// sampling and hashing. The browser draws the same black and white pixels, so the same blur,
+// in the same integer arithmetic, gives the same grey pixels and the same hash.
+export function isBilevel(b) {
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (b.length >= 26 && png.every((v, i) => b[i] === v)) {
+    return b[24] === 1 && b[25] === 0; // IHDR: bit depth 1, colour type 0 (grey)
+  }
+  if (b.length < 30 || b[0] !== 0x42 || b[1] !== 0x4d) return false;
+  const u32 = (o) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] * 2 ** 24);
+  const header = u32(14);
+  const core = header === 12; // OS/2's header: 16-bit sizes, 3-byte palette entries
+  const bits = core ? b[24] | (b[25] << 8) : b[28] | (b[29] << 8);
+  const colours = core || b.length < 50 ? 2 : u32(46) || 2;
+  const at = 14 + header;
+  const step = core ? 3 : 4;
+  if (bits !== 1 || colours !== 2 || at + 2 * step > b.length) return false;
+  for (let i = 0; i < 3; i++) {
+    if (b[at + i] !== 0 || b[at + step + i] !== 255) return false;
+  }
+  return true;
+}
+
+// The radius of each box for a Gaussian of standard deviation `sigma` in `passes` boxes
+// (Gwosdek et al., "Theoretical foundations of Gaussian convolution by extended box
+// filtering"), in float as Pillow computes it.
+function boxRadius(sigma, passes) {
+  const s2 = f(f(sigma * sigma) / passes);
+  const len = f(Math.sqrt(12.0 * s2 + 1.0));
+  const whole = f(Math.floor((len - 1.0) / 2.0));
+  const part = f(f(f(2 * whole) + 1) * f(f(whole * f(whole + 1)) - f(3 * s2)));
+  return f(whole + f(part / f(6 * f(s2 - f(f(whole + 1) * f(whole + 1))))));
+}
+
+// One extended box filter along a line of 8-bit values: the whole box (2r+1 values, edges
+// repeated) weighs `inner` each in 24-bit fixed point, the two values just outside it `outer`.
+function boxLine(src, dst, start, stride, n, r, inner, outer) {
+  const at = (i) => src[start + Math.min(Math.max(i, 0), n - 1) * stride];
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += at(i);
+  for (let x = 0; x < n; x++) {
+    const bulk = sum * inner + (at(x - r - 1) + at(x + r + 1)) * outer;
+    dst[start + x * stride] = Math.floor((bulk + 0x800000) / 0x1000000);
+    sum += at(x + r + 1) - at(x - r);
+  }
+}
+
+/** Pillow's GaussianBlur of 8-bit grey values (row-major), in place. */
+export function gaussianBlurGrey(grey, width, height, sigma = 1.5, passes = 3) {
+  const radius = boxRadius(sigma, passes);
+  const r = Math.trunc(radius);
+  const inner = Math.trunc(f(0x1000000 / f(f(radius * 2) + 1)));
+  const outer = Math.floor((0x1000000 - (r * 2 + 1) * inner) / 2);
+  const tmp = new Uint8Array(grey.length);
+  for (let pass = 0; pass < passes; pass++) {
+    for (let y = 0; y < height; y++) boxLine(grey, tmp, y * width, 1, width, r, inner, outer);
+    grey.set(tmp);
+  }
+  for (let pass = 0; pass < passes; pass++) {
+    for (let x = 0; x < width; x++) boxLine(grey, tmp, x, width, height, r, inner, outer);
+    grey.set(tmp);
+  }
+  return grey;
+}
+
+function blurHalftone(rgba, width, height) {
+  const grey = new Uint8Array(width * height);
+  for (let p = 0; p < grey.length; p++) grey[p] = rgba[4 * p];
+  gaussianBlurGrey(grey, width, height);
+  for (let p = 0; p < grey.length; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = grey[p];
+  }
+  return rgba;
 }
 
 // ---- pixels ------------------------------------------------------------------------------
@@ -381,9 +459,10 @@ function pixelsOf(source, width, height) {
 
 /** Decode an image blob with the browser's decoder into PDQ-ready RGBA pixels (as stored). */
 export async function decodeImage(blob) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
   let bitmap;
   try {
-    bitmap = await createImageBitmap(await unturned(blob), {
+    bitmap = await createImageBitmap(new Blob([unturned(bytes)], { type: blob.type }), {
       imageOrientation: "from-image",
       colorSpaceConversion: "none",
       premultiplyAlpha: "none",
@@ -393,7 +472,9 @@ export async function decodeImage(blob) {
   }
   try {
     const { width, height } = bitmap;
-    return prepare(pixelsOf(bitmap, width, height), width, height);
+    let rgba = pixelsOf(bitmap, width, height);
+    if (isBilevel(bytes)) rgba = blurHalftone(rgba, width, height); // before sampling, as haechi
+    return prepare(rgba, width, height);
   } finally {
     bitmap.close();
   }
