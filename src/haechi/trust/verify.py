@@ -155,8 +155,8 @@ def verify_document(
     elif not was_published:
         reasons.append(Reason.NOT_PUBLISHED)
         details.append(
-            "signed with the organisation's key, but the organisation never published it: "
-            "made with a stolen key and dated back"
+            "signed with the organisation's key, but the organisation never published it "
+            "(or no longer publishes it): a stolen key can sign anything and date it back"
         )
         shown = {}
     return Verification(
