@@ -10,6 +10,7 @@ from haechi.web.api import audit, jobs, me, members, private, settings
 from haechi.web.api import cases as cases_api
 from haechi.web.api import intake as intake_api
 from haechi.web.api import notices as notices_api
+from haechi.web.api import register as register_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
 from haechi.web.api import stats as stats_api
@@ -23,6 +24,7 @@ router.include_router(jobs.router)
 router.include_router(settings.router)
 router.include_router(private.router)
 router.include_router(review_api.router)
+router.include_router(register_api.router)
 router.include_router(cases_api.router)  # after private: /cases/{ref}/personal is its own
 router.include_router(notices_api.router)
 router.include_router(reports_api.router)

@@ -1,0 +1,246 @@
+"""``/banks``, ``/watches``, ``/scans/uploads``: registering and scanning as JSON, over the same
+services as the pages and ``haechi bank`` / ``haechi watch``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from haechi.banks import service as banks_service
+from haechi.errors import HaechiError
+from haechi.jobs.service import check_target
+from haechi.members.model import Actor
+from haechi.review.register import Upload, entries_page, register_uploads
+from haechi.review.sources import request_upload_scan, watch_history
+from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_json
+from haechi.web.deps import DbSession, Now, require
+from haechi.web.uploads import UploadCap, read_form
+
+router = APIRouter(tags=["register"])
+
+BankName = Annotated[str, Path(min_length=1, max_length=100)]
+WatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _bad(exc: HaechiError, status: int = 400) -> HTTPException:
+    return HTTPException(status, str(exc))
+
+
+class WithdrawIn(BaseModel):
+    entries: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=1000)
+
+
+class ImportIn(BaseModel):
+    text: str = Field(max_length=64 * 1024 * 1024)
+    format: str | None = Field(default=None, max_length=10)
+    label: str = Field(default="", max_length=200)
+
+
+class WatchIn(BaseModel):
+    target: str = Field(max_length=2100)
+    every: str = Field(default="6h", max_length=20)
+
+
+@router.get("/banks")
+def list_banks(
+    request: Request, actor: Annotated[Actor, require("banks.read")]
+) -> list[dict[str, Any]]:
+    """Banks with their number of live entries."""
+    return [
+        {"bank": b.name, "entries": b.entries, "description": b.description}
+        for b in banks_service.list_banks(request.app.state.db)
+    ]
+
+
+def _entry_json(e: Any) -> dict[str, Any]:
+    return {
+        "entry": e.id,
+        "bank": e.bank,
+        "label": e.label,
+        "case": e.case_ref,
+        "added_at": e.added_at.isoformat(),
+        "withdrawn_at": e.withdrawn_at.isoformat() if e.withdrawn_at else None,
+        "signals": sorted({s.kind.value for s in e.signals}),
+    }
+
+
+@router.get("/banks/{bank}/entries")
+def bank_entries(
+    db: DbSession,
+    bank: BankName,
+    actor: Annotated[Actor, require("banks.read")],
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    withdrawn: bool = False,
+) -> dict[str, Any]:
+    """A page of a bank's entries, newest first."""
+    try:
+        entries, has_next = entries_page(db, bank, page, per_page, withdrawn)
+    except HaechiError as exc:
+        raise _bad(exc, 404) from None
+    return {"entries": [_entry_json(e) for e in entries], "page": page, "has_next": has_next}
+
+
+@router.post("/banks/{bank}/entries", status_code=201)
+async def register_files(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    bank: BankName,
+    _cap: UploadCap,
+    actor: Annotated[Actor, require("banks.register")],
+) -> dict[str, Any]:
+    """Register uploaded files (multipart ``files``; ``label``, ``case``, ``consent=yes``)."""
+    form = await read_form(request)
+    try:
+        done = register_uploads(
+            db,
+            request.app.state.settings,
+            actor,
+            bank,
+            [Upload(n, d) for n, d in form.files],
+            label=form.get("label")[:200],
+            case_ref=form.get("case")[:40] or None,
+            consent=form.get("consent") == "yes",
+            now=now,
+        )
+    except HaechiError as exc:
+        raise _bad(exc, 422) from None
+    return {"entries": [{**_entry_json(r.entry), "warning": r.warning} for r in done]}
+
+
+@router.post("/banks/{bank}/withdraw")
+def withdraw(
+    request: Request,
+    bank: BankName,
+    body: WithdrawIn,
+    actor: Annotated[Actor, require("banks.withdraw")],
+) -> dict[str, Any]:
+    """Delete entries' hashes for good (audited); the entries stay as dated records."""
+    try:
+        done = banks_service.withdraw_entries(request.app.state.db, body.entries, actor)
+    except HaechiError as exc:
+        raise _bad(exc) from None
+    return {"withdrawn": [e.id for e in done]}
+
+
+@router.post("/banks/{bank}/import", status_code=201)
+def import_list(
+    request: Request,
+    bank: BankName,
+    body: ImportIn,
+    actor: Annotated[Actor, require("banks.import")],
+) -> dict[str, Any]:
+    """Add a hash list's entries (HMA, vPDQ, JSON or CSV text) to the bank."""
+    try:
+        entries = banks_service.import_bank(
+            request.app.state.db, bank, body.text, body.format, body.label
+        )
+    except HaechiError as exc:
+        raise _bad(exc, 422) from None
+    return {"imported": len(entries)}
+
+
+@router.get("/banks/{bank}/export")
+def export_list(
+    request: Request,
+    bank: BankName,
+    actor: Annotated[Actor, require("banks.export")],
+    format: Annotated[str, Query(max_length=10)] = "hma",
+    labels: bool = False,
+) -> dict[str, Any]:
+    """The bank as hash-list text (audited); labels only when asked."""
+    try:
+        text = banks_service.export_bank(
+            request.app.state.db, bank, format, with_labels=labels, actor=actor
+        )
+    except HaechiError as exc:
+        raise _bad(exc, 404 if "no bank" in str(exc) else 400) from None
+    return {"bank": bank, "format": format, "text": text}
+
+
+@router.get("/watches")
+def watches(request: Request, actor: Annotated[Actor, require("watches.read")]) -> list[Any]:
+    """Every watch with its last run, next run, failures in a row and last error."""
+    return [watch_json(w) for w in list_watches(request.app.state.db)]
+
+
+@router.post("/watches", status_code=201)
+def watch_add(
+    request: Request, body: WatchIn, now: Now, actor: Annotated[Actor, require("watches.manage")]
+) -> dict[str, Any]:
+    """Watch a URL every ``every`` (``30m``, ``6h``, ``1d``); the first run is due now."""
+    try:
+        return watch_json(
+            add_watch(request.app.state.db, check_target(body.target), "web", body.every, now)
+        )
+    except HaechiError as exc:
+        raise _bad(exc, 422) from None
+
+
+@router.get("/watches/{watch_id}")
+def watch_get(
+    request: Request,
+    db: DbSession,
+    watch_id: WatchId,
+    actor: Annotated[Actor, require("watches.read")],
+) -> dict[str, Any]:
+    """One watch with its scans, newest first."""
+    watch = next((w for w in list_watches(request.app.state.db) if w.id == watch_id), None)
+    if watch is None:
+        raise HTTPException(404, f"no watch {watch_id}")
+    return {
+        **watch_json(watch),
+        "history": [
+            {
+                "scan": s.id,
+                "started_at": s.started_at.isoformat(),
+                "finished_at": s.finished_at.isoformat() if s.finished_at else None,
+                "seen": s.seen,
+                "hashed": s.hashed,
+                "failed": s.failed,
+                "hits": s.hits,
+            }
+            for s in watch_history(db, watch)
+        ],
+    }
+
+
+@router.delete("/watches/{watch_id}", status_code=204)
+def watch_delete(
+    request: Request, watch_id: WatchId, actor: Annotated[Actor, require("watches.manage")]
+) -> None:
+    """Stop watching (its scans and hits stay)."""
+    try:
+        remove_watch(request.app.state.db, watch_id)
+    except HaechiError as exc:
+        raise _bad(exc, 404) from None
+
+
+@router.post("/scans/uploads", status_code=201)
+async def scan_upload(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    _cap: UploadCap,
+    actor: Annotated[Actor, require("jobs.scan")],
+) -> dict[str, Any]:
+    """Queue a scan of pasted ``urls`` or an uploaded ``file`` (list, chat log, export .zip)."""
+    form = await read_form(request, file_field="file")
+    name, data = form.files[0] if form.files else ("", b"")
+    try:
+        job = request_upload_scan(
+            db,
+            actor,
+            request.app.state.settings.home,
+            urls=form.get("urls")[:2_000_000],
+            file_name=name,
+            data=data,
+            allow_hosts=form.get("allow_hosts")[:2000],
+            now=now,
+        )
+    except HaechiError as exc:
+        raise _bad(exc, 422) from None
+    return job.as_json()
