@@ -12,7 +12,10 @@ import json
 import os
 import re
 import statistics
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -228,6 +231,69 @@ def test_plain_http_in_a_lan_works_and_says_https_is_expected(
     values = {s.kind.value: s.value for s in entry.signals}
     assert values["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
     assert values["pdq"] == python_hash(photo.read_bytes()).hex
+
+
+# A partner's own page, as the README shows it: hash in the visitor's browser, post JSON.
+PARTNER = """async ([haechi, name]) => {
+  const { hashImage, solveChallenge } = await import(`${haechi}/static/intake/hash.js`);
+  const file = await (await fetch(name)).blob();
+  const items = [{ kind: "image", ...(await hashImage(file)) }];
+  const api = `${haechi}/api/v1/intake`;
+  const { challenge, bits } = await (await fetch(`${api}/challenge`, { method: "POST" })).json();
+  const nonce = await solveChallenge(challenge, bits);
+  const answer = await fetch(`${api}/submissions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ items, choices: ["notify"], challenge, nonce }),
+  });
+  return { status: answer.status, kit: await answer.json(), items };
+}"""
+
+
+@contextmanager
+def partner_site(files: dict[str, bytes]) -> Iterator[str]:
+    """Another origin on this computer (another port) serving a blank page and some files."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = files.get(self.path.lstrip("/"), b"<!doctype html><title>partner</title>")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{site.server_address[1]}"
+    finally:
+        site.shutdown()
+        site.server_close()
+        thread.join()
+
+
+def test_a_partners_page_registers_through_the_json_api(server: Server, browser: Browser) -> None:
+    photo = REFERENCE / "images" / "reg-test-input" / "dih" / "bridge-1-original.jpg"
+    with partner_site({"photo.jpg": photo.read_bytes()}) as partner:
+        page = browser.new_page()
+        page.goto(f"{partner}/")
+        got = page.evaluate(PARTNER, [server.url, "photo.jpg"])
+        page.close()
+    assert got["status"] == 201, got
+    kit = got["kit"]
+    assert re.fullmatch(r"HC-[0-9A-Z]{5}-[0-9A-Z]{5}", kit["case_number"])
+    assert (kit["entries"], kit["folded"], kit["notes"]) == (1, 0, [])
+    [item] = got["items"]
+    assert item["pdq"] == python_hash(photo.read_bytes()).hex
+    assert item["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    recovered = server.client().post(
+        "/intake/recover", data={"number": kit["case_number"], "phrase": kit["recovery_phrase"]}
+    )
+    assert recovered.status_code == 200 and 'id="intake-counts"' in recovered.text
 
 
 def _shot(page: Page, name: str) -> None:

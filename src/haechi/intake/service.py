@@ -32,7 +32,13 @@ from haechi.hashing.signals import PdqHash, Signal, SignalKind
 from haechi.hashing.video_format import FrameHash, VideoSignature
 from haechi.intake import codes
 from haechi.intake.errors import IntakeRefused, IntakeThrottled, IntakeUnknown
-from haechi.intake.guard import IntakeConfig, address_key, spend_challenge, throttle
+from haechi.intake.guard import (
+    IntakeConfig,
+    address_key,
+    issue_challenge,
+    spend_challenge,
+    throttle,
+)
 from haechi.intake.model import Choice, Item, parse_choices, parse_items
 from haechi.members.credentials import digest, new_token
 from haechi.members.model import Actor, Role
@@ -162,6 +168,16 @@ def _fold(items: Sequence[Item], radius: int, min_quality: int) -> list[list[int
         groups[home].append(n)
         by_sha[item.sha256] = home
     return groups
+
+
+def challenge(
+    db: Database, *, address: str, now: datetime, config: IntakeConfig
+) -> tuple[str, int]:
+    """A fresh proof-of-work challenge and its difficulty; challenges are rate-limited per
+    address too, since each is a row."""
+    with db.session() as session:
+        throttle(session, address_key("challenge", address), config.challenges, now)
+        return issue_challenge(session, config, now)
 
 
 def _admit(
@@ -336,7 +352,8 @@ def withdraw(db: Database, token: str, *, now: datetime) -> int:
     """Delete every hash of her case for good; hits already found stop being acted on.
 
     Her entries stay as dated tombstones (hits found before still say what matched, for the
-    team's records), but notices drafted from now on leave out hits of withdrawn entries.
+    team's records), but nothing made from now on names their hits: no first notice, repeat,
+    block request or police package (:mod:`haechi.notices.withdrawals`).
     Returns how many entries were withdrawn.
     """
     with db.session() as session:

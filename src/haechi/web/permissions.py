@@ -111,6 +111,8 @@ PUBLIC_PATHS = frozenset(
         "/intake/submit",
         "/intake/recover",  # wrong phrases throttled per address and per case
         "/intake/withdraw",
+        "/api/v1/intake/challenge",  # the same guard as the pages, for partners' own pages
+        "/api/v1/intake/submissions",
     }
 )
 """Routes anyone may reach: signing in, joining by invitation, health, static files, schema."""

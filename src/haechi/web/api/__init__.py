@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from haechi.web.api import audit, jobs, me, members, private, settings
 from haechi.web.api import cases as cases_api
 from haechi.web.api import intake as intake_api
+from haechi.web.api import intake_public as intake_public_api
 from haechi.web.api import notices as notices_api
 from haechi.web.api import register as register_api
 from haechi.web.api import reports as reports_api
@@ -30,6 +31,7 @@ router.include_router(notices_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
 router.include_router(intake_api.router)
+router.include_router(intake_public_api.router)  # no session: partners' pages post here
 router.include_router(trust_api.router)
 
 __all__ = ["router"]

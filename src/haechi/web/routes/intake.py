@@ -10,6 +10,7 @@ server-rendered and works with the keyboard alone; the one script is a module fr
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from haechi.intake import review, service
 from haechi.intake.errors import IntakeError
-from haechi.intake.guard import IntakeConfig, address_key, issue_challenge, throttle
+from haechi.intake.guard import IntakeConfig
 from haechi.intake.model import Choice
 from haechi.intake.status import status_of
 from haechi.members.credentials import digest
@@ -78,14 +79,34 @@ def select_page(request: Request) -> Response:
 
 @router.get("/intake/challenge")
 def challenge(request: Request, now: Now) -> JSONResponse:
-    config, db = config_of(request), request.app.state.db
     try:
-        with db.session() as session:
-            throttle(session, address_key("challenge", address(request)), config.challenges, now)
-            value, bits = issue_challenge(session, config, now)
+        value, bits = service.challenge(
+            request.app.state.db, address=address(request), now=now, config=config_of(request)
+        )
     except IntakeError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
     return JSONResponse({"challenge": value, "bits": bits})
+
+
+def register_hashes(
+    request: Request, items: Any, choices: list[str], proof: service.Proof, now: datetime
+) -> service.Registration:
+    """Register what a page (this one or a partner's) sent, with the server's settings."""
+    settings = request.app.state.settings
+    try:
+        return service.register(
+            request.app.state.db,
+            items,
+            choices,
+            proof,
+            address=address(request),
+            now=now,
+            config=config_of(request),
+            min_quality=settings.pdq_min_quality,
+            fold_radius=settings.pdq_radius,
+        )
+    except CaseError as exc:  # the centre's case is gone
+        raise IntakeError(str(exc)) from None
 
 
 @router.post("/intake/submit")
@@ -98,26 +119,15 @@ def submit(
     nonce: Annotated[str, Form(max_length=32)] = "",
     link: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    settings = request.app.state.settings
     try:
         try:
             parsed: Any = json.loads(items)
         except ValueError:
             raise IntakeError("the hashes sent are not valid JSON; reload the page") from None
-        kit = service.register(
-            request.app.state.db,
-            parsed,
-            [c for c in choices.split(",") if c],
-            service.Proof(challenge, nonce, link),
-            address=address(request),
-            now=now,
-            config=config_of(request),
-            min_quality=settings.pdq_min_quality,
-            fold_radius=settings.pdq_radius,
-        )
-    except (IntakeError, CaseError) as exc:
-        error = exc if isinstance(exc, IntakeError) else IntakeError(str(exc))
-        return _failed(request, error)
+        proof = service.Proof(challenge, nonce, link)
+        kit = register_hashes(request, parsed, [c for c in choices.split(",") if c], proof, now)
+    except IntakeError as exc:
+        return _failed(request, exc)
     return render(request, "intake/kit.html", {"kit": kit}, 201)
 
 

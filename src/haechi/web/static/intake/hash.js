@@ -1,8 +1,9 @@
 // haechi's hasher for the browser: PDQ, MD5 and SHA-256 of an image, computed on the device.
 //
-// A standalone ES module with no dependencies, so a partner's own page can import it too:
+// A standalone ES module with no dependencies, so a partner's own page can import it too
+// (served to every origin) and post the hashes to /api/v1/intake/submissions:
 //
-//   import { hashImage } from "https://haechi.example/static/intake/hash.js";
+//   import { hashImage, solveChallenge } from "https://haechi.example/static/intake/hash.js";
 //   const { pdq, quality, md5, sha256 } = await hashImage(file);
 //
 // Nothing leaves the page: the image is decoded by the browser's own decoder (no colour-profile
@@ -312,6 +313,25 @@ export async function sha256(data) {
   if (!globalThis.crypto?.subtle) return sha256Js(bytes);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The answer to the server's proof-of-work: a nonce such that SHA-256(`${challenge}:${nonce}`)
+ * starts with `bits` zero bits (a second or so of a phone's time at 16 bits).
+ */
+export async function solveChallenge(challenge, bits) {
+  const encoder = new TextEncoder();
+  for (let n = 0; ; n++) {
+    const hex = sha256Js(encoder.encode(`${challenge}:${n}`));
+    let zeros = 0;
+    for (const digit of hex) {
+      const v = parseInt(digit, 16);
+      zeros += v === 0 ? 4 : Math.clz32(v) - 28;
+      if (v !== 0 || zeros >= bits) break;
+    }
+    if (zeros >= bits) return String(n);
+    if (n % 4096 === 4095) await new Promise((resolve) => setTimeout(resolve)); // stay responsive
+  }
 }
 
 /** MD5 and SHA-256 of a file or blob. */

@@ -1,32 +1,8 @@
 // The intake pages' script: hash the chosen files in this browser, send only the hashes;
 // print or save the case kit. Messages come from the page (data-msg-*) in its language.
-import { hashImage, hashVideo, sha256Js } from "./hash.js";
+import { hashImage, hashVideo, solveChallenge } from "./hash.js";
 
 const VIDEO_NAME = /\.(mp4|m4v|mov|webm|mkv|avi|3gp|ts)$/i; // when the type is not given
-
-const leadingZeroBits = (bytes) => {
-  let bits = 0;
-  for (const b of bytes) {
-    if (b === 0) { bits += 8; continue; }
-    return bits + Math.clz32(b) - 24;
-  }
-  return bits;
-};
-const hexBytes = (hex) => Uint8Array.from(hex.match(/../g), (x) => parseInt(x, 16));
-
-// The proof-of-work the server asks of a self-registration (a second or two of work);
-// WebCrypto where the page is secure, hash.js's own SHA-256 on plain HTTP.
-async function solve(challenge, bits) {
-  const encoder = new TextEncoder();
-  const subtle = globalThis.crypto?.subtle;
-  for (let n = 0; ; n++) {
-    const data = encoder.encode(`${challenge}:${n}`);
-    const digest = subtle
-      ? new Uint8Array(await subtle.digest("SHA-256", data))
-      : hexBytes(sha256Js(data));
-    if (leadingZeroBits(digest) >= bits) return String(n);
-  }
-}
 
 function setupSelect(page) {
   const msg = page.dataset;
@@ -81,7 +57,7 @@ function setupSelect(page) {
       const answer = await fetch("/intake/challenge", { cache: "no-store" });
       const { challenge, bits } = await answer.json();
       document.getElementById("intake-challenge").value = challenge;
-      document.getElementById("intake-nonce").value = await solve(challenge, bits);
+      document.getElementById("intake-nonce").value = await solveChallenge(challenge, bits);
     }
     state.textContent = msg.msgSending;
     form.submit();
