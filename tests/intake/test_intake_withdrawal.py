@@ -1,7 +1,8 @@
 """A withdrawal stops everything new that would name her hits, through the real services: the
 repeat and the block request of a notice already sent leave her hits out, a notice that cited
-only hers is not followed up (nor is the follow-up job due for it), and a police package made
-afterwards names only the other hits of the case."""
+only hers is not followed up (nor is the follow-up job due for it), a notice drafted but not
+sent is discarded and its other hits drafted again, a police package made afterwards names only
+the other hits of the case, and sending refuses a notice whose hashes were withdrawn since."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from haechi.hashing.signals import Signal, SignalKind
 from haechi.intake import service
 from haechi.notices import Decision, Desk, NoticeConfig, decide, draft_notices, parse_platforms
 from haechi.notices.followup import due_for_follow_up, follow_up
-from haechi.notices.model import NoticeKind
-from haechi.notices.sending import Mark, approve, mark
+from haechi.notices.model import NoticeKind, NoticeStatus
+from haechi.notices.sending import Mark, approve, mark, send
 from haechi.scan.model import Hit, MatchDetail, Sighting
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
@@ -54,6 +55,10 @@ def test_withdrawal_keeps_her_hits_out_of_follow_ups_and_police_packages(
         her_portal = hit(hers.id, "http://127.0.0.1/img/hers.jpg")
         their_portal = hit(theirs.id, "http://127.0.0.1/img/theirs.jpg")
         her_host = hit(hers.id, "http://localhost/img/hers.jpg")
+        found_later = [
+            hit(hers.id, "http://127.0.0.1/hers-2.jpg"),
+            hit(theirs.id, "http://127.0.0.1/x.jpg"),
+        ]
     clock = [T0]
     desk = Desk(
         db, NoticeConfig(organisation="Test centre", repeats_before_escalation=0), lambda: clock[0]
@@ -68,11 +73,18 @@ def test_withdrawal_keeps_her_hits_out_of_follow_ups_and_police_packages(
     approve(desk, [n.id for n in drafted.values()])
     for notice in drafted.values():
         mark(desk, notice.id, Mark.SUBMITTED)
+    decide(desk, [h.id for h in found_later], Decision.CONFIRMED, "reviewer-1")
+    [unsent] = draft_notices(desk).notices
+    approve(desk, [unsent.id])  # approved, not sent yet
 
     token = service.recover(
         db, kit.case_number, kit.phrase, address="192.0.2.1", now=T0, config=CONFIG
     )
     assert service.withdraw(db, token, now=T0 + timedelta(minutes=10)) == 1
+    with db.session() as session:
+        assert NoticeStore(session).get(unsent.id).status is NoticeStatus.DISCARDED
+    [again] = draft_notices(desk).notices  # the other victim's hit, drafted again alone
+    assert [i.hit_id for i in again.items] == [found_later[1].id]
 
     clock[0] = later = T0 + timedelta(hours=25)  # both notices are past their 24 hours
     with db.session() as session:
@@ -92,7 +104,15 @@ def test_withdrawal_keeps_her_hits_out_of_follow_ups_and_police_packages(
 
     package = make_police_report(desk, hers.case_ref, "Seoul Mapo police station", tmp_path)
     facts = json.loads((package.folder / "hits.json").read_text(encoding="utf-8"))
-    assert [h["id"] for h in facts["hits"]] == [their_portal.id]
-    assert "hers.jpg" not in json.dumps(facts)
+    assert [h["id"] for h in facts["hits"]] == [their_portal.id, found_later[1].id]
+    assert "hers.jpg" not in json.dumps(facts) and "hers-2.jpg" not in json.dumps(facts)
     # The host's notice named only her hit: the package does not list it.
     assert drafted["local-host"].id not in [n["id"] for n in facts["notices"]]
+
+    # Withdrawn some other way (`haechi bank withdraw`, a case closed): sending refuses.
+    approve(desk, [again.id])
+    with db.session() as session:
+        BankStore(session).withdraw(theirs.id, clock[0])
+    refused = send(desk, [again.id])
+    assert refused.sent == [] and [n for n, _ in refused.failed] == [again.id]
+    assert "withdrawn" in refused.failed[0][1]

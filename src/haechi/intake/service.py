@@ -42,6 +42,7 @@ from haechi.intake.guard import (
 from haechi.intake.model import Choice, Item, parse_choices, parse_items
 from haechi.members.credentials import digest, new_token
 from haechi.members.model import Actor, Role
+from haechi.notices.withdrawals import discard_unsent
 from haechi.store.banks import BankStore
 from haechi.store.cases import CaseStore
 from haechi.store.database import Database
@@ -353,7 +354,8 @@ def withdraw(db: Database, token: str, *, now: datetime) -> int:
 
     Her entries stay as dated tombstones (hits found before still say what matched, for the
     team's records), but nothing made from now on names their hits: no first notice, repeat,
-    block request or police package (:mod:`haechi.notices.withdrawals`).
+    block request or police package, and notices citing them that were not sent yet are
+    discarded (:mod:`haechi.notices.withdrawals`).
     Returns how many entries were withdrawn.
     """
     with db.session() as session:
@@ -368,7 +370,12 @@ def withdraw(db: Database, token: str, *, now: datetime) -> int:
         for entry_id in gone:
             store.withdraw(entry_id, now)
         row.withdrawn_at = row.withdrawn_at or now
+        discarded = discard_unsent(session, now)
         record(
-            session, AuditKind.ENTRIES_WITHDRAWN, INTAKE_ACTOR, detail={"entries": gone}, now=now
+            session,
+            AuditKind.ENTRIES_WITHDRAWN,
+            INTAKE_ACTOR,
+            detail={"entries": gone, "notices_discarded": discarded},
+            now=now,
         )
         return len(gone)

@@ -19,6 +19,7 @@ from haechi.notices.desk import Desk
 from haechi.notices.drafting import deadline_hours
 from haechi.notices.errors import DeliveryError, NoticeError
 from haechi.notices.model import WAITING, Channel, Notice, NoticeKind, NoticeStatus
+from haechi.notices.withdrawals import withdrawn_hits
 from haechi.notices.workflow import check_transition
 from haechi.notices.workflow_signoffs import approve_one
 from haechi.store.notices import NoticeStore, PlatformStore
@@ -152,9 +153,15 @@ def send(desk: Desk, notice_ids: Sequence[int] | None = None) -> SendResult:
             for notice in queue:
                 check_transition(notice.id, notice.status, NoticeStatus.SENT)
         platforms = {p.name: p for p in PlatformStore(session).all()}
+        withdrawn = withdrawn_hits(session, (i.hit_id for n in queue for i in n.items))
     citations: Citations | None = None
     for notice in queue:
         platform = platforms[notice.platform]
+        if any(i.hit_id in withdrawn for i in notice.items):  # her consent went with them
+            result.failed.append(
+                (notice.id, "it cites hits whose hashes were withdrawn; discard it, draft again")
+            )
+            continue
         if platform.placeholder:
             result.failed.append(
                 (
