@@ -116,3 +116,26 @@ def test_withdrawal_keeps_her_hits_out_of_follow_ups_and_police_packages(
     refused = send(desk, [again.id])
     assert refused.sent == [] and [n for n, _ in refused.failed] == [again.id]
     assert "withdrawn" in refused.failed[0][1]
+
+
+def test_a_team_withdrawal_discards_unsent_notices_too(db: Database) -> None:
+    """`haechi bank withdraw` and the register page use the same rule as her own withdrawal."""
+    from haechi.banks.service import withdraw_entries
+
+    kit = register(db, [image(1, PDQ_A)], ["notify"])
+    assert kit.case_number
+    with db.session() as session:
+        [hers] = BankStore(session).entries("intake-pending")
+        PlatformStore(session).save(parse_platforms(DIRECTORY), T0)
+        scans = ScanStore(session)
+        found = scans.add_hit(
+            scans.start("test", "url-list"), hers.id, MatchDetail("pdq", 3), "ab" * 32,
+            Sighting("http://127.0.0.1/img/hers.jpg", "web"),
+        )  # fmt: skip
+        assert found is not None
+    desk = Desk(db, NoticeConfig(organisation="Test centre"), lambda: T0)
+    decide(desk, [found.id], Decision.CONFIRMED, "reviewer-1")
+    [drafted] = draft_notices(desk).notices
+    withdraw_entries(db, [hers.id])
+    with db.session() as session:
+        assert NoticeStore(session).get(drafted.id).status is NoticeStatus.DISCARDED

@@ -18,10 +18,12 @@ from haechi.banks.formats import export_entries, guess_format, parse_entries
 from haechi.banks.model import Bank, BankEntry, NewEntry
 from haechi.hashing.media import MediaHashes, Outcome, hash_file
 from haechi.members.model import Actor
+from haechi.notices.withdrawals import discard_unsent
 from haechi.scan.pipeline import hash_options
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
+from haechi.store.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -145,15 +147,17 @@ def withdraw_entries(
 ) -> list[BankEntry]:
     """A victim's withdrawal: delete the entries' hashes for good, all or none, audited.
 
-    Each entry stays as a dated tombstone so hits already recorded still name what matched.
+    Each entry stays as a dated tombstone so hits already recorded still name what matched;
+    notices not yet sent that cite those hits are discarded, so nothing new names them.
     """
     with db.session() as session:
         store = BankStore(session)
         withdrawn = [store.withdraw(entry_id) for entry_id in entry_ids]
+        discarded = discard_unsent(session, utcnow())
         record(
             session,
             AuditKind.ENTRIES_WITHDRAWN,
             actor or Actor.console(),
-            detail={"entries": [e.id for e in withdrawn]},
+            detail={"entries": [e.id for e in withdrawn], "notices_discarded": discarded},
         )
         return withdrawn

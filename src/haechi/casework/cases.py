@@ -26,6 +26,7 @@ from haechi.members.errors import NotAllowed
 from haechi.members.model import Actor
 from haechi.notices.desk import Desk
 from haechi.notices.errors import CaseError
+from haechi.notices.withdrawals import discard_unsent
 from haechi.ops import retention
 from haechi.store.banks import BankStore
 from haechi.store.cases import CaseStore
@@ -256,9 +257,10 @@ def close_case(
                     banks.withdraw(entry_id, now)
                     withdrawn.append(entry_id)
             if withdrawn:
+                discarded = discard_unsent(session, now)
                 record(
-                    session, AuditKind.ENTRIES_WITHDRAWN, actor, detail={"entries": withdrawn},
-                    now=now,
+                    session, AuditKind.ENTRIES_WITHDRAWN, actor,
+                    detail={"entries": withdrawn, "notices_discarded": discarded}, now=now,
                 )  # fmt: skip
         session.add(
             CaseClosingRow(
