@@ -79,7 +79,7 @@ def test_security_headers(server: Server) -> None:
     answer = server.client().get("/signin")
     assert answer.headers["content-security-policy"].startswith("default-src 'self'")
     assert answer.headers["x-frame-options"] == "DENY"
-    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["referrer-policy"] == "same-origin"
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "no-store"
 

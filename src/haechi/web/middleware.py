@@ -67,7 +67,10 @@ async def security_headers(request: Request, call_next: Next) -> Response:
     # A page may add one directive of its own (the intake's video frames: media-src blob:).
     response.headers["Content-Security-Policy"] = CSP + getattr(request.state, "csp_extra", "")
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Same-origin, not no-referrer: on plain HTTP (a centre's LAN) browsers send no
+    # Sec-Fetch-Site, and under no-referrer a form's Origin is "null", which the cross-origin
+    # check must refuse. No other site ever receives our addresses either way.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if not request.url.path.startswith("/static/"):
