@@ -61,6 +61,12 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 "[yellow]warning:[/] listening beyond this machine; serve only behind a TLS "
                 "reverse proxy"
             )
+        if settings.public_url is None:
+            err.print(
+                "[yellow]warning:[/] HAECHI_PUBLIC_URL is not set: notices and member cards are "
+                "signed as http://localhost:8000, which no one else can check; set it to the "
+                "organisation's public https address"
+            )
         if workers == 1:
             from haechi.jobs.runner import JobsConfig
             from haechi.web import create_app
