@@ -92,13 +92,14 @@ def test_edits_pdq_misses_are_found_by_a_scan(
 def test_unrelated_images_edited_the_same_way_match_nothing(
     db: Database, settings: Settings, registered: dict[str, int], tmp_path: Path
 ) -> None:
+    # 25 pictures through four edits each (bench/robustness.py measures 500 through all).
     inbox = tmp_path / "unrelated"
     inbox.mkdir()
-    for k, item in enumerate(unrelated_images(50, seed=3)):
+    for k, item in enumerate(unrelated_images(25, seed=3)):
         for transform in ("screenshot", "caption-bottom", "crop-10", "rotate-5"):
             TRANSFORMS[transform](item.image).convert("RGB").save(inbox / f"{k}-{transform}.png")
     report = Scanner(db, settings).scan_folder(inbox)
-    assert report.hashed == 200
+    assert report.hashed == 100
     assert report.hits == []
 
 

@@ -252,7 +252,7 @@ class BankMatcher:
             elif media.pdq is not None and media.pdq.reliable(self.min_quality):
                 # A still of a registered video (a screenshot, a thumbnail) is one of its frames.
                 variants = (*(media.dihedral or (media.pdq,)), *media.content, *media.regions)
-                found = self.videos.still(variants)
+                found = self.videos.still(variants, media.features, media.view)
             else:
                 continue
             for entry_id, evidence, distance in found:

@@ -107,8 +107,10 @@ class Scanner:
         if self.keeper is not None:  # hits a killed run left without evidence come first
             report.repaired = self.keeper.repair_due(self.db)
         batch: list[Found] = []
-        # Local features cost a third of a query's time: skip them when no bank has any.
-        options = replace(hash_options(self.settings, True), local=len(self.matcher.local) > 0)
+        # Local features cost a third of a query's time: skip them when no bank has any (a
+        # picture may be a still of a registered video: its representative frames count).
+        local = len(self.matcher.local) > 0 or len(self.matcher.videos.local) > 0
+        options = replace(hash_options(self.settings, True), local=local)
         options = replace(options, video=self.matcher.videos.query_options(options.video))
         stopped: list[HaechiError] = []
         with HashingPool(options, self.settings.workers) as pool:

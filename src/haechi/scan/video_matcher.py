@@ -7,12 +7,13 @@ quadratic. Instead every reliable, folded frame of every live registered video i
 batch, with their variants (turned, mirrored, inside borders or caption bars); the rows that
 come back are grouped by registered video and judged by the rules of
 :mod:`haechi.hashing.video_match`. The same index holds the crop hashes of registered videos'
-representative frames, and their keypoints are searched by a
+frames (signal ``vorb``), and the keypoints of their representative frames are searched by a
 :class:`~haechi.hashing.geometry.FeatureBank` (found by local features, then verified on an
 aligned crop) for the query frames that no hash matched: cropped, picture-in-picture. A
 compilation of several registered videos is a match for each of them. A picture is searched in
-the same index: a still of a registered video (a screenshot, a thumbnail) matches the frame it
-shows.
+the same index, and by its keypoints when no hash is near: a still of a registered video (a
+screenshot, a thumbnail) matches the frame it shows, or the representative frame standing for
+it when it was taken between two sampled frames of a pan or a zoom.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from haechi.errors import StoreError
+from haechi.hashing.decode import Pixels
 from haechi.hashing.geometry import FeatureBank
+from haechi.hashing.local import LocalFeatures
 from haechi.hashing.signals import PDQ_RELIABLE_QUALITY, PdqHash, SignalKind
 from haechi.hashing.video import VideoOptions
 from haechi.hashing.video_format import VideoSignature, fold
@@ -202,9 +205,21 @@ class VideoBank:
                 FramePair(times[q], float(start[row]), float(end[row]), int(d))
             )
 
-    def still(self, pdqs: Sequence[PdqHash]) -> list[tuple[int, FrameEvidence, int]]:
+    def still(
+        self,
+        pdqs: Sequence[PdqHash],
+        features: LocalFeatures | None = None,
+        view: Pixels | None = None,
+    ) -> list[tuple[int, FrameEvidence, int]]:
         """Registered videos that have a frame within the radius of a picture (any of the
-        given variants of one picture), with that frame's time as the evidence."""
+        given variants of one picture), with that frame's time as the evidence; and, by the
+        picture's keypoints (``features``, found on its ``view``), those whose representative
+        frames it shows.
+
+        Frames are sampled a second apart: in a pan or a zoom, a screenshot taken between two
+        samples can be 50 bits from both, while the keypoints of the scene's representative
+        frame still align with it (a pan or a zoom is a similarity transform).
+        """
         usable = [p for p in pdqs if p.reliable(self.min_quality)]
         if not usable or not self._row_video:
             return []
@@ -217,6 +232,12 @@ class VideoBank:
             v = int(video[row])
             if v not in best or d < best[v][0]:
                 best[v] = (int(d), float(start[row]), float(end[row]))
+        if features is not None and view is not None and len(self.local) > 0:
+            # Only for the videos no hash found: their representative frames, best first.
+            skip = frozenset(k for k, (v, _, _) in enumerate(self._keys) if v in best)
+            for match in self.local.search(features, view, skip):
+                v, a, b = self._keys[match.key]
+                best.setdefault(v, (match.distance, a, b))
         found = []
         for v, (d, a, b) in best.items():
             times = self._videos[v].times
