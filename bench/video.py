@@ -46,6 +46,7 @@ from haechi.banks.service import register_files
 from haechi.hashing import video_clips as vc
 from haechi.hashing.signals import SignalKind
 from haechi.hashing.video import VideoOptions, hash_video
+from haechi.hashing.video_local import VideoFeatures
 from haechi.scan.pipeline import Scanner
 from haechi.scan.video_matcher import VideoBank
 from haechi.settings import Settings
@@ -330,6 +331,12 @@ def costs(db: Any, registered: list[Path], long_clip: Path) -> list[str]:
             for f in vpdq.computeHash(str(p), seconds_per_hash=1.0)
         )
         theirs = f"{text / minutes / 1024:.1f} KB (feature-file text)"
+    representatives = crops_only = 0
+    with db.session() as session:
+        for _, record in BankStore(session).feature_records(SignalKind.VORB):
+            frames = VideoFeatures.from_bytes(record).frames
+            representatives += sum(1 for k in frames if len(k.features) > 0)
+            crops_only += sum(1 for k in frames if len(k.features) == 0)
     bank = VideoBank.load(db)
     query = hash_video(long_clip, _query_options())
     per_minute = 60 / query.duration
@@ -341,6 +348,8 @@ def costs(db: Any, registered: list[Path], long_clip: Path) -> list[str]:
         "|---|---:|---:|---:|",
         f"| bank bytes per registered minute | {today / minutes / 1024:.1f} KB | "
         f"{(today + size[SignalKind.VORB]) / minutes / 1024:.1f} KB | {theirs} |",
+        f"| frames per registered minute with keypoints (representatives) / crop hashes only | "
+        f"| {representatives / minutes:.1f} / {crops_only / minutes:.1f} | |",
         f"| matching s per query minute ({len(registered)} registered clips, 720p query, "
         f"{len(query.local)} frames with keypoints) | {plain * per_minute:.3f} | "
         f"{full * per_minute:.3f} | |",

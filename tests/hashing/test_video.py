@@ -19,14 +19,9 @@ from haechi.hashing import video_clips as vc
 from haechi.hashing.decode import pdq_pixels
 from haechi.hashing.pdq import pdq_of_pixels
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
-from haechi.hashing.video import (
-    VideoLimits,
-    VideoOptions,
-    _frame_pdq,
-    hash_video,
-    looks_like_video,
-)
+from haechi.hashing.video import VideoLimits, VideoOptions, hash_video, looks_like_video
 from haechi.hashing.video_format import FrameHash, VideoSignature, fold
+from haechi.hashing.video_frame import frame_hashes
 from haechi.testkit import registered_photos
 
 SIZE = (320, 240)
@@ -85,7 +80,7 @@ def test_large_frames_are_sampled_like_pdq_pixels() -> None:
     rng = np.random.default_rng(3)
     rgb = rng.integers(0, 256, size=(720, 1280, 3), dtype=np.uint8)
     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    whole, _, _ = _frame_pdq(frame, VideoOptions())
+    whole, _, _ = frame_hashes(frame, VideoOptions())
     assert whole == pdq_of_pixels(pdq_pixels(frame.to_ndarray(format="rgb24")))
 
 

@@ -8,9 +8,18 @@ import base64
 import numpy as np
 import pytest
 
+from haechi.hashing.decode import pdq_pixels
 from haechi.hashing.local import LocalFeatures
+from haechi.hashing.pdq import pdq_of_pixels
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
-from haechi.hashing.video_local import KeyFrame, Thinning, VideoFeatures, bank_frame, key_frames
+from haechi.hashing.video_local import (
+    KeyFrame,
+    Representatives,
+    Thinning,
+    VideoFeatures,
+    bank_frame,
+    key_frames,
+)
 from haechi.hashing.video_match import FramePair, VideoPairing, VideoThresholds
 from haechi.testkit import registered_photos
 
@@ -18,8 +27,6 @@ from haechi.testkit import registered_photos
 def _features() -> LocalFeatures:
     photo = np.asarray(registered_photos()["coffee"].convert("RGB").resize((320, 240)))
     rgb = np.ascontiguousarray(photo, dtype=np.uint8)
-    from haechi.hashing.pdq import pdq_of_pixels
-
     return bank_frame(rgb, 320, 240, pdq_of_pixels(rgb))
 
 
@@ -56,6 +63,29 @@ def test_thinning_picks_cuts_and_a_frame_every_few_seconds() -> None:
     assert wanted == [False, True, False, True, True, False]
     frames = key_frames([(3.0, _features()), (1.0, _features())], end=9.0)
     assert [(k.start, k.end) for k in frames.frames] == [(1.0, 3.0), (3.0, 9.0)]
+
+
+def test_a_representative_stands_for_a_pan_and_a_cut_starts_another() -> None:
+    photos = registered_photos()
+    wide = np.asarray(photos["coffee"].convert("RGB").resize((480, 360)))
+    other = np.asarray(photos["astronaut"].convert("RGB").resize((320, 240)))
+    # Four seconds panning across one picture, then a cut to another.
+    frames = [wide[10 * k : 10 * k + 240, 16 * k : 16 * k + 320] for k in range(4)] + [other]
+    representatives = Representatives()
+    for t, rgb in enumerate(frames):
+        pixels = pdq_pixels(np.ascontiguousarray(rgb))
+        representatives.offer(float(t), pixels, 320, 240, pdq_of_pixels(pixels))
+    record = key_frames(representatives.picked, end=5.0)
+    assert [(k.start, k.end, len(k.features) > 0) for k in record.frames] == [
+        (0.0, 4.0, True),  # stands for the whole pan
+        (1.0, 2.0, False),  # the pan's frames keep their crop hashes alone
+        (2.0, 3.0, False),
+        (3.0, 4.0, False),
+        (4.0, 5.0, True),
+    ]
+    assert [len(k.crops()) for k in record.frames] == [16] * 5
+    again = VideoFeatures.from_bytes(record.to_bytes())
+    assert [len(k.features) for k in again.frames] == [len(k.features) for k in record.frames]
 
 
 def _pairing(pairs: list[FramePair]) -> VideoPairing:
