@@ -20,8 +20,8 @@ frame.
 absurd resolutions, hours long, a video named ``.jpg``. Each gives frame hashes or a
 :class:`~haechi.errors.MediaError` saying why, in bounded time and memory: caps on pixels per
 frame, seconds hashed, frames kept, decoding wall time and damaged packets
-(:class:`VideoLimits`). A video cut short by a cap still gives the frames hashed so far, and
-says so in :attr:`VideoHashes.limited`.
+(:class:`~haechi.hashing.video_options.VideoLimits`). A video cut short by a cap still gives
+the frames hashed so far, and says so in :attr:`haechi.hashing.video.VideoHashes.limited`.
 """
 
 from __future__ import annotations
