@@ -17,6 +17,8 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser
+from tests.web.browser import launch
 
 from haechi.members.model import Role
 from haechi.settings import Settings
@@ -118,3 +120,10 @@ def server(settings: Settings, clock: ManualClock) -> Iterator[Server]:
 @pytest.fixture
 def team(server: Server) -> Callable[..., TeamMember]:
     return server.add
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (:mod:`tests.web.browser`), one per module: each test opens its pages."""
+    with launch() as chromium:
+        yield chromium

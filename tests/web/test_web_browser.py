@@ -4,51 +4,13 @@ to English, and a suspension throws her out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
+from tests.web.browser import needs_chromium, sign_in
 from tests.web.conftest import Server
 
 from haechi.members.model import Role
-from haechi.testkit.team import TeamMember
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def sign_in(page: Page, server: Server, member: TeamMember) -> None:
-    page.goto(f"{server.url}/signin")
-    page.fill("input[name=name]", member.name)
-    page.fill("input[name=password]", member.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/signin/code")
-    page.fill("input[name=code]", member.code(server.clock()))
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+pytestmark = needs_chromium
 
 
 def test_sign_in_with_password_and_totp(server: Server, browser: Browser) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from playwright.sync_api import Browser
+from tests.web.browser import needs_chromium, sign_in
 from tests.web.conftest import Server
-from tests.web.test_web_browser import browser, pytestmark, sign_in
 
 from haechi.audit.trail import AuditKind, events
 from haechi.cases.personal import open_case
 from haechi.members.model import Actor, Role
 
-__all__ = ["browser", "pytestmark"]
+pytestmark = needs_chromium
 
 NAME = "김해치 <img src=x onerror=alert(1)>"
 

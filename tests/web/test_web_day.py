@@ -12,7 +12,6 @@ With ``HAECHI_SCREENSHOTS=<folder>`` the casework pages are saved there in Korea
 from __future__ import annotations
 
 import io
-import os
 import time
 import zipfile
 from collections.abc import Iterator
@@ -20,11 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from tests.notices.world import DIRECTORY, Mailbox, jpeg, smtp_server
 from tests.sources.sitekit import Site, serve
+from tests.web.browser import needs_chromium, shoot, sign_in
 from tests.web.conftest import Server
-from tests.web.test_web_browser import ARGS, CHROMIUM, sign_in
 
 from haechi.audit import trail
 from haechi.jobs.runner import JobRunner, JobsConfig
@@ -36,10 +35,7 @@ from haechi.store.database import open_database
 from haechi.store.notices import PlatformStore
 from haechi.testkit.photos import registered_photos
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-)
+pytestmark = needs_chromium
 
 CASE = "C-2026-100"
 
@@ -73,16 +69,6 @@ def settings(tmp_path: Path, mail: tuple[Mailbox, int]) -> Settings:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
 def runner(settings: Settings, server: Server) -> Iterator[None]:
     """The scheduler and a worker, as `haechi serve` runs them beside the pages."""
     db = open_database(settings)
@@ -97,13 +83,6 @@ def runner(settings: Settings, server: Server) -> Iterator[None]:
     finally:
         jobs.stop()
         db.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    folder = os.environ.get("HAECHI_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def as_member(browser: Browser, server: Server, name: str, role: Role) -> Page:

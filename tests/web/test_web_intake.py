@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
+from tests.web.browser import launch, needs_chromium
 from tests.web.conftest import Server
 
 from haechi.cases.personal import Consent, read_personal
@@ -35,34 +36,18 @@ from haechi.store.banks import BankStore
 from haechi.store.cases import CaseStore
 from haechi.testkit import registered_photos
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP centre.test 127.0.0.1",  # a centre's server on its LAN
-]
+LAN = "--host-resolver-rules=MAP centre.test 127.0.0.1"  # a centre's server on its LAN
 REFERENCE = Path(__file__).parents[1] / "data" / "pdq"
 SHOTS = os.environ.get("HAECHI_INTAKE_SCREENSHOTS")  # e.g. docs/screenshots
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"\x00\x00\x00")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch(LAN) as chromium:
+        yield chromium
 
 
 @pytest.fixture(autouse=True)

@@ -9,23 +9,18 @@ PNG files there (``docs/screenshots`` holds the ones committed).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
+from tests.web.browser import needs_chromium, shoot, sign_in
 from tests.web.conftest import Server
-from tests.web.test_web_browser import ARGS, CHROMIUM, sign_in
 
 from haechi.audit import trail
 from haechi.members.model import Role
 from haechi.settings import Settings
 from haechi.testkit.hits import seed_review_world
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
-)
+pytestmark = needs_chromium
 
 # How far from grey the preview's pixels are: 0 for a greyscale image.
 COLOUR = """img => {
@@ -39,23 +34,6 @@ COLOUR = """img => {
   }
   return most;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    folder = os.environ.get("HAECHI_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_reviewer_safety_in_a_browser(
