@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from haechi.banks.model import NewEntry
@@ -23,6 +19,7 @@ from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.testkit.team import ManualClock
 from haechi.web import create_app
+from tests.web.serving import serving
 
 
 def random_hex(rng: np.random.Generator, n_bytes: int = 32) -> str:
@@ -90,22 +87,10 @@ def fill_banks(server: ApiServer, seed: int = 7) -> Bank:
 @pytest.fixture
 def api_server(settings: Settings) -> Iterator[ApiServer]:
     app = create_app(settings, clock=ManualClock())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not uv.started:
-        if not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    running = ApiServer(f"http://127.0.0.1:{port}", app)
-    try:
-        yield running
-    finally:
-        for client in running.clients:
-            client.close()
-        uv.should_exit = True
-        thread.join()
-        sock.close()
+    with serving(app) as url:
+        running = ApiServer(url, app)
+        try:
+            yield running
+        finally:
+            for client in running.clients:
+                client.close()

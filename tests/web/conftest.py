@@ -7,18 +7,15 @@ stops when the test ends. Clients speak HTTP to it with httpx, keeping cookies a
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 from tests.web.browser import launch
+from tests.web.serving import serving
 
 from haechi.members.model import Role
 from haechi.settings import Settings
@@ -96,25 +93,13 @@ def clock() -> ManualClock:
 @pytest.fixture
 def server(settings: Settings, clock: ManualClock) -> Iterator[Server]:
     app = create_app(settings, clock=clock)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not uv.started:
-        if not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    running = Server(f"http://127.0.0.1:{port}", clock, app.state.db)
-    try:
-        yield running
-    finally:
-        for client in running.clients:
-            client.close()
-        uv.should_exit = True
-        thread.join()
-        sock.close()
+    with serving(app) as url:
+        running = Server(url, clock, app.state.db)
+        try:
+            yield running
+        finally:
+            for client in running.clients:
+                client.close()
 
 
 @pytest.fixture

@@ -4,18 +4,15 @@ revoked card, the channel search and an impersonation report; and the /.well-kno
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 from tests.web.browser import needs_chromium
+from tests.web.serving import loopback, serving
 
 from haechi.members.model import Actor, Role
 from haechi.settings import Settings
@@ -36,9 +33,7 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One server for the module, with a notice, a valid and a revoked card, one channel."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock, url = loopback()
     home = tmp_path_factory.mktemp("verify") / "home"
     settings = Settings(home=home, workers=1, public_url=url, notice_organisation="해치")
     clock = ManualClock()
@@ -67,13 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         publish(session, "notice", "notice:1", notice, now)
         add_channel(session, Actor.console(), ChannelKind.TELEGRAM, "@haechi_official", "", now)
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not uv.started:
-        assert thread.is_alive(), "the test server did not start"
-        time.sleep(0.01)
-    try:
+    with serving(app, sock):
         yield {
             "url": url,
             "card": card,
@@ -83,10 +72,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "clock": clock,
             "config": config,
         }
-    finally:
-        uv.should_exit = True
-        thread.join()
-        sock.close()
 
 
 def test_well_known_documents_verify_offline(site: dict[str, Any]) -> None:

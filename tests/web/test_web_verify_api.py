@@ -5,18 +5,15 @@ codes, a stolen key's back-dated forgery, its rate limit)."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from tests.notices.world import DIRECTORY
 from tests.web.conftest import Server
+from tests.web.serving import loopback, serving
 
 from haechi.evidence.signing import load_key
 from haechi.members.model import Role
@@ -41,9 +38,7 @@ class HomeServer(Server):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeServer]:
     """A server at a fixed public address (notices are signed for it), with one sent notice."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock, url = loopback()
     settings = Settings(home=tmp_path_factory.mktemp("api") / "home", workers=1, public_url=url)
     clock = ManualClock()
     app = create_app(settings, clock=clock)
@@ -57,21 +52,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeServer]:
         notices.transition(notice.id, NoticeStatus.APPROVED, clock())
         notices.transition(notice.id, NoticeStatus.SENT, clock())
         submit(session, ChannelKind.TELEGRAM, "@haechi_0fficial", "돈을 요구함", clock())
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not uv.started:
-        assert thread.is_alive(), "the test server did not start"
-        time.sleep(0.01)
-    running = HomeServer(url, clock, app.state.db, home=settings.home)
-    try:
-        yield running
-    finally:
-        for client in running.clients:
-            client.close()
-        uv.should_exit = True
-        thread.join()
-        sock.close()
+    with serving(app, sock):
+        running = HomeServer(url, clock, app.state.db, home=settings.home)
+        try:
+            yield running
+        finally:
+            for client in running.clients:
+                client.close()
 
 
 def _csrf(client: Any) -> dict[str, str]:
