@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.notices.world import ALLOW, CASE, Mailbox, World, build_world, smtp_server
@@ -19,7 +20,7 @@ from haechi.store.cases import CaseStore
 from haechi.store.database import open_database
 from haechi.store.notices import ReviewStore
 
-__all__ = ["CASE", "Casework", "casework_settings", "mail", "site", "world"]
+__all__ = ["CASE", "Casework", "casework_settings", "centre_settings", "mail", "site", "world"]
 
 
 @dataclass
@@ -40,22 +41,27 @@ def site() -> Iterator[Site]:
         yield running
 
 
-@pytest.fixture
-def casework_settings(tmp_path: Path, mail: tuple[Mailbox, int]) -> Settings:
-    """The home's settings: loopback allowed, mail to the test's SMTP server."""
+def centre_settings(home: Path, smtp_port: int, **more: Any) -> Settings:
+    """A support centre's settings that send its notices to the test's SMTP server."""
     return Settings(
-        home=tmp_path / "home",
+        home=home,
         workers=1,
-        allow_hosts=ALLOW,
         evidence_screenshots=False,
         smtp_host="127.0.0.1",
-        smtp_port=mail[1],
+        smtp_port=smtp_port,
         smtp_security="none",
         smtp_timeout=10,
         notice_from="takedown@haechi-centre.example",
         notice_organisation="해치 지원센터",
         notice_organisation_en="Haechi Support Centre",
+        **more,
     )
+
+
+@pytest.fixture
+def casework_settings(tmp_path: Path, mail: tuple[Mailbox, int]) -> Settings:
+    """The home's settings: loopback allowed, mail to the test's SMTP server."""
+    return centre_settings(tmp_path / "home", mail[1], allow_hosts=ALLOW)
 
 
 @pytest.fixture

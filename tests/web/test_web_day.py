@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.notices.world import DIRECTORY, Mailbox, jpeg, smtp_server
-from tests.sources.sitekit import Site, serve
+from tests.notices.world import DIRECTORY, Mailbox, jpeg
+from tests.sources.sitekit import Site
 from tests.web.browser import needs_chromium, shoot, sign_in
+from tests.web.casework_world import centre_settings, mail, site
 from tests.web.conftest import Server
 
 from haechi.audit import trail
@@ -35,37 +36,17 @@ from haechi.store.database import open_database
 from haechi.store.notices import PlatformStore
 from haechi.testkit.photos import registered_photos
 
+__all__ = ["mail", "site"]
+
 pytestmark = needs_chromium
 
 CASE = "C-2026-100"
 
 
 @pytest.fixture
-def mail() -> Iterator[tuple[Mailbox, int]]:
-    with smtp_server() as running:
-        yield running
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
 def settings(tmp_path: Path, mail: tuple[Mailbox, int]) -> Settings:
-    return Settings(
-        home=tmp_path / "home",
-        workers=1,
-        evidence_screenshots=False,
-        smtp_host="127.0.0.1",
-        smtp_port=mail[1],
-        smtp_security="none",
-        smtp_timeout=10,
-        notice_from="takedown@haechi-centre.example",
-        notice_organisation="해치 지원센터",
-        notice_organisation_en="Haechi Support Centre",
-    )
+    """The analyst names the hosts a scan may reach on the page: none allowed up front."""
+    return centre_settings(tmp_path / "home", mail[1])
 
 
 @pytest.fixture
