@@ -1,11 +1,10 @@
 """What the casework pages and API share: a desk acting as the signed-in member, the status
-a refused action answers with, and the query of a paginated, sorted list."""
+a refused action answers with (the query of a paginated, sorted list is in
+:mod:`haechi.web.params`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Request
+from fastapi import Request
 
 from haechi.casework.paging import ListingError
 from haechi.errors import ConfigError, HaechiError
@@ -51,11 +50,6 @@ def status_of(exc: HaechiError) -> int:
         return 400
     return 422
 
-
-PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
-PerPage = Annotated[int, Query(ge=1, le=500)]
-SortKey = Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")]
-Order = Annotated[str, Query(pattern=r"^(asc|desc)?$")]
 
 # Words the casework pages show from the services' vocabularies (notice statuses, kinds,
 # marks, review decisions), marked for the catalogues.

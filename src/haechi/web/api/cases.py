@@ -14,8 +14,9 @@ from haechi.casework import cases as casework
 from haechi.casework import notice_board, police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for, status_of
+from haechi.web.casework import desk_for, status_of
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import Order, PageNo, PerPage, SortKey
 
 router = APIRouter(tags=["cases"])
 

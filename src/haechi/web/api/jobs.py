@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from haechi.jobs import JobError, service
 from haechi.members.model import Actor
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import RowId
 
 router = APIRouter(tags=["jobs"])
 
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
+JobId = RowId
 
 
 class ProgressOut(BaseModel):

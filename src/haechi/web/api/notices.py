@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from haechi.casework import notice_board
@@ -13,12 +13,13 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices import drafting, sending
 from haechi.web.api.cases import refused
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for
+from haechi.web.casework import desk_for
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 
 router = APIRouter(tags=["notices"])
 
-NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+NoticeId = RowId
 Filters = Annotated[list[Annotated[str, Field(max_length=20)]] | None, Query(max_length=10)]
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 
 from haechi.members.model import Actor
 from haechi.platform_api import feedback
 from haechi.platform_api.keys import list_keys
 from haechi.platform_api.provenance import review_items
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import RowId
 
 router = APIRouter(tags=["platform API (team)"])
 
-FeedbackId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+FeedbackId = RowId
 
 
 @router.get("/platform-api/keys")

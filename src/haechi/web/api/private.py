@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from haechi.cases import personal
@@ -14,12 +14,13 @@ from haechi.members import passkeys
 from haechi.members.model import Actor
 from haechi.notices.errors import CaseError
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import RowId
 from haechi.web.routes.passkeys import relying_party
 from haechi.web.routes.personal import view_or_404
 
 router = APIRouter()
 
-PasskeyId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
+PasskeyId = RowId
 
 
 class PersonalIn(BaseModel):

@@ -16,12 +16,13 @@ from haechi.review.register import Upload, entries_page, register_uploads
 from haechi.review.sources import request_upload_scan, watch_history
 from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_json
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import PageNo, RowId
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter(tags=["register"])
 
 BankName = Annotated[str, Path(min_length=1, max_length=100)]
-WatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+WatchId = RowId
 
 
 def _bad(exc: HaechiError, status: int = 400) -> HTTPException:
@@ -71,7 +72,7 @@ def bank_entries(
     db: DbSession,
     bank: BankName,
     actor: Annotated[Actor, require("banks.read")],
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
     withdrawn: bool = False,
 ) -> dict[str, Any]:

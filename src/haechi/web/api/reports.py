@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from haechi.casework import police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.web.api.cases import refused
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for
+from haechi.web.casework import desk_for
 from haechi.web.deps import DbSession, Now, require
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 from haechi.web.routes.reports import zip_response
 
 router = APIRouter(tags=["reports"])
 
-ReportId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ReportId = RowId
 
 
 class ReportIn(BaseModel):

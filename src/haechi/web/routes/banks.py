@@ -20,6 +20,7 @@ from haechi.members.model import Actor
 from haechi.review.register import Upload, entries_page, register_uploads
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import PageNo
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter()
@@ -90,7 +91,7 @@ def bank_page(
     db: DbSession,
     bank: BankName,
     actor: Annotated[Actor, require("banks.read")],
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNo = 1,
     withdrawn: Annotated[bool, Query()] = False,
 ) -> Response:
     return _entries(request, db, bank, page, withdrawn)

@@ -16,9 +16,10 @@ from haechi.casework import notice_board, police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.ops import retention
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for, status_of
+from haechi.web.casework import desk_for, status_of
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import Order, PageNo, PerPage, SortKey
 
 router = APIRouter()
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.jobs import JobError, JobKind, JobState, service
 from haechi.members.model import Actor
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import RowId
 
 router = APIRouter()
 
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
+JobId = RowId
 
 StateFilter = Annotated[str | None, Query(max_length=20)]
 

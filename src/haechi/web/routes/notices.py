@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.casework import notice_board
@@ -16,13 +16,14 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices import drafting, sending
 from haechi.notices.model import NoticeKind, NoticeStatus
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for, status_of
+from haechi.web.casework import desk_for, status_of
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 
 router = APIRouter()
 
-NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+NoticeId = RowId
 Filter = Annotated[str, Query(max_length=40)]
 Note = Annotated[str, Form(max_length=2000)]
 

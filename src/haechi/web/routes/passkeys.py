@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request
+from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from haechi.members import passkeys
@@ -22,10 +22,11 @@ from haechi.members.model import Actor
 from haechi.members.sessions import PASSWORD, SessionInfo
 from haechi.web.deps import CSRF_HEADER, DbSession, Now, address, require
 from haechi.web.pages import render
+from haechi.web.params import RowId
 
 router = APIRouter()
 
-PasskeyId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # no row has an id past SQL integers
+PasskeyId = RowId
 
 
 def relying_party(request: Request) -> passkeys.RelyingParty:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -29,10 +29,11 @@ from haechi.platform_api.provenance import review_items
 from haechi.platform_api.runtime import keys_changed
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import RowId
 
 router = APIRouter()
 
-ItemId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ItemId = RowId
 Limit = Annotated[int, Form(ge=1, le=10**9)]
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.casework import police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
-from haechi.web.casework import Order, PageNo, PerPage, SortKey, desk_for, status_of
+from haechi.web.casework import desk_for, status_of
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 
 router = APIRouter()
 
-ReportId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ReportId = RowId
 
 
 def _failed(request: Request, exc: HaechiError) -> Response:

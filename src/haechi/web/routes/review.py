@@ -38,6 +38,7 @@ from haechi.scan.preserve import evidence_config
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.i18n import N_
 from haechi.web.pages import render
+from haechi.web.params import PageNo
 
 router = APIRouter()
 
@@ -56,7 +57,7 @@ def queue_query(
     max_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     sort: Text = "id",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> QueueQuery:
     """The queue's query from the query string (pages and the API share it)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.errors import HaechiError
@@ -20,11 +20,12 @@ from haechi.review.sources import request_upload_scan, watch_history
 from haechi.scan.watching import add_watch, list_watches, remove_watch
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
+from haechi.web.params import RowId
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter()
 
-WatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+WatchId = RowId
 
 
 def _scans(request: Request, status: int = 200, **extra: object) -> Response:
