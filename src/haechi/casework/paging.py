@@ -39,6 +39,11 @@ class Page(Generic[T]):
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def order(self) -> str:
+        """``desc`` or ``asc``, as a link or the JSON API names the order."""
+        return "desc" if self.descending else "asc"
+
     def meta(self) -> dict[str, Any]:
         """The page's place, as the JSON API gives it beside the items."""
         return {
@@ -47,7 +52,7 @@ class Page(Generic[T]):
             "per_page": self.per_page,
             "pages": self.pages,
             "sort": self.sort,
-            "order": "desc" if self.descending else "asc",
+            "order": self.order,
         }
 
 

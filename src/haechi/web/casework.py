@@ -1,10 +1,11 @@
 """What the casework pages and API share: a desk acting as the signed-in member, the status
-a refused action answers with (the query of a paginated, sorted list is in
+a refused action answers with and its error page (the query of a paginated, sorted list is in
 :mod:`haechi.web.params`)."""
 
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from haechi.casework.paging import ListingError
 from haechi.errors import ConfigError, HaechiError
@@ -21,6 +22,7 @@ from haechi.notices.errors import (
 )
 from haechi.notices.workflow_signoffs import FourEyesRefused
 from haechi.web.i18n import N_
+from haechi.web.pages import render
 
 
 def desk_for(request: Request, actor: Actor) -> Desk:
@@ -49,6 +51,11 @@ def status_of(exc: HaechiError) -> int:
     if isinstance(exc, ListingError | ConfigError):
         return 400
     return 422
+
+
+def refused_page(request: Request, exc: HaechiError) -> Response:
+    """The error page for a refused casework action, with :func:`status_of`'s status."""
+    return render(request, "error.html", {"message": str(exc)}, status_of(exc))
 
 
 # Words the casework pages show from the services' vocabularies (notice statuses, kinds,

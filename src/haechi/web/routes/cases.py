@@ -16,7 +16,7 @@ from haechi.casework import notice_board, police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.ops import retention
-from haechi.web.casework import desk_for, status_of
+from haechi.web.casework import desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, SortKey
@@ -29,10 +29,6 @@ Choice = Annotated[str, Form(pattern=r"^(yes|no|)$")]
 def answer(value: str) -> bool | None:
     """A yes/no/not-asked form field as the service takes it."""
     return {"yes": True, "no": False}.get(value)
-
-
-def _failed(request: Request, exc: HaechiError) -> Response:
-    return render(request, "error.html", {"message": str(exc)}, status_of(exc))
 
 
 @router.get("/cases")
@@ -51,8 +47,8 @@ def cases_page(
             db, state=state, sort=sort, order=order or "desc", page=page, per_page=per_page
         )
     except HaechiError as exc:
-        return _failed(request, exc)
-    query = {"state": state, "sort": found.sort, "order": "desc" if found.descending else "asc"}
+        return refused_page(request, exc)
+    query = {"state": state, "sort": found.sort, "order": found.order}
     return render(request, "cases.html", {"listing": found, "state": state, "query": query})
 
 
@@ -67,7 +63,7 @@ def open_case(
     try:
         case = personal.open_case(db, actor, ref.strip() or None, None, now=now)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/cases/{case.ref}", status_code=303)
 
 
@@ -82,7 +78,7 @@ def case_page(
     try:
         view = show_case(desk_for(request, actor), ref)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     policies = retention.policies(request.app.state.db)
     policy = next((p for p in policies if p.ref == view.case.ref), None)
     context = {
@@ -111,7 +107,7 @@ def set_consent(
             db, actor, ref, answer(keep_evidence), answer(police_may_name), now=now
         )
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/cases/{ref}", status_code=303)
 
 
@@ -133,5 +129,5 @@ def close_case(
             reason=reason,
         )
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/cases/{ref}", status_code=303)

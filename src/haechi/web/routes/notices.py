@@ -16,7 +16,7 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices import drafting, sending
 from haechi.notices.model import NoticeKind, NoticeStatus
-from haechi.web.casework import desk_for, status_of
+from haechi.web.casework import desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
@@ -26,10 +26,6 @@ router = APIRouter()
 NoticeId = RowId
 Filter = Annotated[str, Query(max_length=40)]
 Note = Annotated[str, Form(max_length=2000)]
-
-
-def _failed(request: Request, exc: HaechiError) -> Response:
-    return render(request, "error.html", {"message": str(exc)}, status_of(exc))
 
 
 @router.get("/notices")
@@ -61,14 +57,14 @@ def notices_page(
             per_page=per_page,
         )
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     query = {
         "status": status,
         "kind": kind,
         "platform": platform,
         "overdue": "true" if overdue else "",
         "sort": listing.sort,
-        "order": "desc" if listing.descending else "asc",
+        "order": listing.order,
     }
     context = {
         "listing": listing,
@@ -95,7 +91,7 @@ def draft(
     try:
         drafting.draft_notices(desk_for(request, actor), platform.strip() or None)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse("/notices", status_code=303)
 
 
@@ -110,7 +106,7 @@ def notice_page(
     try:
         item = notice_board.one(db, now, notice_id)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     context = {
         "item": item,
         "notice": item.notice,
@@ -125,7 +121,7 @@ def _step(request: Request, notice_id: int, act: Callable[[], object]) -> Respon
     try:
         act()
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/notices/{notice_id}", status_code=303)
 
 
@@ -147,7 +143,7 @@ def send(
     try:
         result = sending.send(desk_for(request, actor), [notice_id])
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     if result.failed:
         return render(request, "error.html", {"message": result.failed[0][1]}, 502)
     return RedirectResponse(f"/notices/{notice_id}", status_code=303)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from haechi.casework import police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
-from haechi.web.casework import desk_for, status_of
+from haechi.web.casework import desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
@@ -19,10 +19,6 @@ from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 router = APIRouter()
 
 ReportId = RowId
-
-
-def _failed(request: Request, exc: HaechiError) -> Response:
-    return render(request, "error.html", {"message": str(exc)}, status_of(exc))
 
 
 def zip_response(data: bytes, report_id: int) -> Response:
@@ -56,11 +52,11 @@ def reports_page(
             per_page=per_page,
         )  # fmt: skip
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     query = {
         "waiting": "true" if waiting else "",
         "sort": listing.sort,
-        "order": "desc" if listing.descending else "asc",
+        "order": listing.order,
     }
     context = {"listing": listing, "query": query, "waiting": waiting, "case": case}
     return render(request, "reports.html", context)
@@ -78,7 +74,7 @@ def make_report(
             desk_for(request, actor), request.app.state.settings.home, case, station
         )
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/reports/{package.report.id}", status_code=303)
 
 
@@ -93,7 +89,7 @@ def report_page(
     try:
         line = police_desk.one(db, now, report_id)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return render(request, "report.html", {"line": line, "report": line.report})
 
 
@@ -108,7 +104,7 @@ def download(
     try:
         return zip_response(police_desk.package_zip(db, actor, report_id, now=now), report_id)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
 
 
 @router.post("/reports/{report_id}/sent")
@@ -122,7 +118,7 @@ def mark_sent(
     try:
         police_desk.mark_sent(db, actor, report_id, now=now)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/reports/{report_id}", status_code=303)
 
 
@@ -136,5 +132,5 @@ def record_answer(
     try:
         police_desk.record_answer(desk_for(request, actor), report_id, answer)
     except HaechiError as exc:
-        return _failed(request, exc)
+        return refused_page(request, exc)
     return RedirectResponse(f"/reports/{report_id}", status_code=303)
