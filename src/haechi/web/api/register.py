@@ -12,11 +12,12 @@ from haechi.banks import service as banks_service
 from haechi.errors import HaechiError
 from haechi.jobs.service import check_target
 from haechi.members.model import Actor
-from haechi.review.register import Upload, entries_page, register_uploads
-from haechi.review.sources import request_upload_scan, watch_history
+from haechi.review.register import entries_page
+from haechi.review.sources import watch_history
 from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_json
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.params import PageNo, RowId
+from haechi.web.upload_forms import register_from_form, scan_from_form
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter(tags=["register"])
@@ -96,17 +97,7 @@ async def register_files(
     """Register uploaded files (multipart ``files``; ``label``, ``case``, ``consent=yes``)."""
     form = await read_form(request)
     try:
-        done = register_uploads(
-            db,
-            request.app.state.settings,
-            actor,
-            bank,
-            [Upload(n, d) for n, d in form.files],
-            label=form.get("label")[:200],
-            case_ref=form.get("case")[:40] or None,
-            consent=form.get("consent") == "yes",
-            now=now,
-        )
+        done = register_from_form(request, db, actor, bank, form, now)
     except HaechiError as exc:
         raise _bad(exc, 422) from None
     return {"entries": [{**_entry_json(r.entry), "warning": r.warning} for r in done]}
@@ -230,18 +221,8 @@ async def scan_upload(
 ) -> dict[str, Any]:
     """Queue a scan of pasted ``urls`` or an uploaded ``file`` (list, chat log, export .zip)."""
     form = await read_form(request, file_field="file")
-    name, data = form.files[0] if form.files else ("", b"")
     try:
-        job = request_upload_scan(
-            db,
-            actor,
-            request.app.state.settings.home,
-            urls=form.get("urls")[:2_000_000],
-            file_name=name,
-            data=data,
-            allow_hosts=form.get("allow_hosts")[:2000],
-            now=now,
-        )
+        job = scan_from_form(request, db, actor, form, now)
     except HaechiError as exc:
         raise _bad(exc, 422) from None
     return job.as_json()

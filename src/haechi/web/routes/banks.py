@@ -17,10 +17,11 @@ from haechi.banks import service as banks_service
 from haechi.banks.formats import FORMATS
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
-from haechi.review.register import Upload, entries_page, register_uploads
+from haechi.review.register import entries_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import PageNo
+from haechi.web.upload_forms import register_from_form
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter()
@@ -53,17 +54,7 @@ async def register(
 ) -> Response:
     form = await read_form(request)
     try:
-        results = register_uploads(
-            db,
-            request.app.state.settings,
-            actor,
-            form.get("bank"),
-            [Upload(name, data) for name, data in form.files],
-            label=form.get("label")[:200],
-            case_ref=form.get("case")[:40] or None,
-            consent=form.get("consent") == "yes",
-            now=now,
-        )
+        results = register_from_form(request, db, actor, form.get("bank"), form, now)
     except HaechiError as exc:
         return _banks(request, 400, error=str(exc))
     return _banks(request, results=results)

@@ -16,11 +16,12 @@ from fastapi.responses import RedirectResponse, Response
 from haechi.errors import HaechiError
 from haechi.jobs.service import check_target
 from haechi.members.model import Actor
-from haechi.review.sources import request_upload_scan, watch_history
+from haechi.review.sources import watch_history
 from haechi.scan.watching import add_watch, list_watches, remove_watch
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import RowId
+from haechi.web.upload_forms import scan_from_form
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter()
@@ -47,18 +48,8 @@ async def scan_upload(
     actor: Annotated[Actor, require("jobs.scan")],
 ) -> Response:
     form = await read_form(request, file_field="file")
-    name, data = form.files[0] if form.files else ("", b"")
     try:
-        job = request_upload_scan(
-            db,
-            actor,
-            request.app.state.settings.home,
-            urls=form.get("urls")[:2_000_000],
-            file_name=name,
-            data=data,
-            allow_hosts=form.get("allow_hosts")[:2000],
-            now=now,
-        )
+        job = scan_from_form(request, db, actor, form, now)
     except HaechiError as exc:
         return _scans(
             request, 400, error=str(exc), urls=form.get("urls"), allow_hosts=form.get("allow_hosts")
