@@ -39,7 +39,8 @@ PDQ_A2 = "d8f8f0cee0f4a84f0637022a038f67f0b36e2ed596631e1d33e6339c4e9c9b22"  # 2
 PDQ_B = "30a10efdf1c83f429013d48d0ffffc52e34e0e35ada952a9d29605215aa9e5af"
 
 
-def image(n: int, pdq: str, quality: int = 100) -> dict[str, object]:
+def image(n: int, pdq: str = PDQ_A, quality: int = 100) -> dict[str, object]:
+    """An image item as the page posts it; the digests stand for the bytes ``[n]``."""
     return {
         "kind": "image",
         "pdq": pdq,
@@ -49,13 +50,18 @@ def image(n: int, pdq: str, quality: int = 100) -> dict[str, object]:
     }
 
 
-def solved(db: Database) -> service.Proof:
-    with db.session() as session:
-        challenge, bits = issue_challenge(session, CONFIG, T0)
+def solve(challenge: str, bits: int) -> str:
+    """The proof of work's nonce, found as the page's script finds it."""
     nonce = 0
     while leading_zero_bits(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()) < bits:
         nonce += 1
-    return service.Proof(challenge=challenge, nonce=str(nonce))
+    return str(nonce)
+
+
+def solved(db: Database) -> service.Proof:
+    with db.session() as session:
+        challenge, bits = issue_challenge(session, CONFIG, T0)
+    return service.Proof(challenge=challenge, nonce=solve(challenge, bits))
 
 
 def register(

@@ -4,39 +4,18 @@ address, every hash checked); the team's own API stays closed to other sites."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
+from tests.intake.test_intake_service import PDQ_B, image, solve
 from tests.web.conftest import Server
 
-from haechi.intake.guard import leading_zero_bits
 from haechi.members.model import Role
 
 PARTNER = {"Origin": "https://partner.example", "Sec-Fetch-Site": "cross-site"}
-PDQ = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
-PDQ_B = "30a10efdf1c83f429013d48d0ffffc52e34e0e35ada952a9d29605215aa9e5af"
 
 
 @pytest.fixture(autouse=True)
 def light_proof_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HAECHI_INTAKE_POW_BITS", "8")
-
-
-def image(n: int, pdq: str = PDQ, quality: int = 100) -> dict[str, object]:
-    return {
-        "kind": "image",
-        "pdq": pdq,
-        "quality": quality,
-        "md5": hashlib.md5(bytes([n])).hexdigest(),
-        "sha256": hashlib.sha256(bytes([n])).hexdigest(),
-    }
-
-
-def solve(challenge: str, bits: int) -> str:
-    nonce = 0
-    while leading_zero_bits(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()) < bits:
-        nonce += 1
-    return str(nonce)
 
 
 def test_partners_register_as_the_page_does(server: Server) -> None:
