@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from haechi.banks import service as banks_service
@@ -16,13 +16,12 @@ from haechi.review.register import entries_page
 from haechi.review.sources import watch_history
 from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_json
 from haechi.web.deps import DbSession, Now, require
-from haechi.web.params import PageNo, RowId
+from haechi.web.params import BankName, PageNo, RowId
 from haechi.web.upload_forms import register_from_form, scan_from_form
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter(tags=["register"])
 
-BankName = Annotated[str, Path(min_length=1, max_length=100)]
 WatchId = RowId
 
 

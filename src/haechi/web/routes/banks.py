@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from haechi.banks import service as banks_service
@@ -20,13 +20,11 @@ from haechi.members.model import Actor
 from haechi.review.register import entries_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
-from haechi.web.params import PageNo
+from haechi.web.params import BankName, PageNo
 from haechi.web.upload_forms import register_from_form
 from haechi.web.uploads import UploadCap, read_form
 
 router = APIRouter()
-
-BankName = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 def _banks(request: Request, status: int = 200, **extra: object) -> Response:
