@@ -33,6 +33,7 @@ PARAMS = {
     "feedback_id": "999999",
     "key_id": "999999",
     "channel_id": "999999",
+    "platform": "no-such-platform",
 }
 
 

@@ -31,10 +31,10 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     @guard
     def list_platforms(as_json: JsonOpt = False) -> None:
         """Every platform and regulator."""
-        from haechi.store.notices import PlatformStore
+        from haechi.notices.directory import list_platforms
 
-        with open_desk(env()) as desk, desk.db.session() as session:
-            found = PlatformStore(session).all()
+        with open_desk(env()) as desk:
+            found = list_platforms(desk.db)
         if as_json:
             for p in found:
                 print_json(p.as_json())

@@ -14,7 +14,27 @@ from typing import Any
 from haechi.notices.desk import Desk
 from haechi.notices.errors import PlatformError
 from haechi.notices.platforms import Platform, platform_from
+from haechi.store.database import Database
 from haechi.store.notices import PlatformStore
+
+
+def list_platforms(db: Database) -> list[Platform]:
+    """Every platform and regulator, by name: what ``haechi platforms list`` and ``/platforms``
+    show."""
+    with db.session() as session:
+        return PlatformStore(session).all()
+
+
+def get_platform(db: Database, name: str) -> Platform:
+    """One platform by name, or :class:`PlatformError` (``no platform named ...``)."""
+    with db.session() as session:
+        return PlatformStore(session).get(name)
+
+
+def is_overseas(platform: Platform, home_country: str) -> bool:
+    """Whether a platform sits outside the organisation's country (its notices travel
+    abroad, and its regulator is not ours)."""
+    return platform.country != home_country.upper()
 
 
 def add_platform(desk: Desk, fields: Mapping[str, Any]) -> Platform:

@@ -32,6 +32,7 @@ from haechi.web.routes import cases as case_pages
 from haechi.web.routes import dashboard as dashboard_pages
 from haechi.web.routes import intake as intake_pages
 from haechi.web.routes import notices as notice_pages
+from haechi.web.routes import platforms as platform_pages
 from haechi.web.routes import reports as report_pages
 from haechi.web.routes import review as review_pages
 from haechi.web.routes import settings as settings_pages
@@ -147,7 +148,7 @@ def create_app(
         app.include_router(demo.router, include_in_schema=False)
     for area in (personal, passkeys):
         app.include_router(area.router, include_in_schema=False)
-    for area in (case_pages, notice_pages, report_pages, stats_pages):  # casework
+    for area in (case_pages, notice_pages, platform_pages, report_pages, stats_pages):  # casework
         app.include_router(area.router, include_in_schema=False)
     from haechi.platform_api.web import install as install_platform_api
 

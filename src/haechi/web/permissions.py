@@ -49,6 +49,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "notices.approve": ANALYSTS,  # four eyes: never the drafter (notices/workflow_signoffs)
     "notices.send": ANALYSTS,  # e-mail approved notices (audited)
     "notices.mark": ANALYSTS,  # submitted, acknowledged, removed, refused, no answer
+    "platforms.read": TEAM,  # the platform directory: domains, contacts, placeholders
+    "platforms.edit": ANALYSTS,  # add a platform, change one (as `haechi platforms add/edit`)
     "reports.read": CASEWORKERS,  # police reports and their waiting clock
     "reports.make": KEEPERS,  # make a case's package; record handover and answer
     "reports.download": KEEPERS,  # the package zip carries the evidence itself; audited

@@ -11,6 +11,7 @@ from haechi.web.api import cases as cases_api
 from haechi.web.api import intake as intake_api
 from haechi.web.api import intake_public as intake_public_api
 from haechi.web.api import notices as notices_api
+from haechi.web.api import platforms as platforms_api
 from haechi.web.api import register as register_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
@@ -28,6 +29,7 @@ router.include_router(review_api.router)
 router.include_router(register_api.router)
 router.include_router(cases_api.router)  # after private: /cases/{ref}/personal is its own
 router.include_router(notices_api.router)
+router.include_router(platforms_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
 router.include_router(intake_api.router)
