@@ -177,4 +177,5 @@ def test_a_withdrawal_is_audited(tmp_path: Path, make_photo: Callable[..., Path]
     [row] = [
         r for r in map(json.loads, result.stdout.splitlines()) if r["kind"] == "entries.withdrawn"
     ]
-    assert row["detail"] == {"entries": [1]} and row["actor"] == "console"
+    assert row["detail"] == {"entries": [1], "notices_discarded": []}
+    assert row["actor"] == "console"
