@@ -4,8 +4,10 @@ a refused action answers with and its error page (the query of a paginated, sort
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from haechi.casework.paging import ListingError
 from haechi.errors import ConfigError, HaechiError
@@ -56,6 +58,15 @@ def status_of(exc: HaechiError) -> int:
 def refused_page(request: Request, exc: HaechiError) -> Response:
     """The error page for a refused casework action, with :func:`status_of`'s status."""
     return render(request, "error.html", {"message": str(exc)}, status_of(exc))
+
+
+def acted(request: Request, act: Callable[[], object], location: str) -> Response:
+    """Do a casework action, then show ``location`` (303); or the refusal page if refused."""
+    try:
+        act()
+    except HaechiError as exc:
+        return refused_page(request, exc)
+    return RedirectResponse(location, status_code=303)
 
 
 # Words the casework pages show from the services' vocabularies (notice statuses, kinds,

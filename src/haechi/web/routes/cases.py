@@ -16,7 +16,7 @@ from haechi.casework import notice_board, police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.ops import retention
-from haechi.web.casework import desk_for, refused_page
+from haechi.web.casework import acted, desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, SortKey
@@ -102,13 +102,10 @@ def set_consent(
     keep_evidence: Choice = "",
     police_may_name: Choice = "",
 ) -> Response:
-    try:
-        casework.set_consent(
-            db, actor, ref, answer(keep_evidence), answer(police_may_name), now=now
-        )
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse(f"/cases/{ref}", status_code=303)
+    keep, name = answer(keep_evidence), answer(police_may_name)
+    return acted(
+        request, lambda: casework.set_consent(db, actor, ref, keep, name, now=now), f"/cases/{ref}"
+    )
 
 
 @router.post("/cases/{ref}/close")
@@ -120,14 +117,15 @@ def close_case(
     destroy_evidence: Annotated[bool, Form()] = False,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        casework.close_case(
-            desk_for(request, actor),
+    desk = desk_for(request, actor)
+    return acted(
+        request,
+        lambda: casework.close_case(
+            desk,
             ref,
             withdraw_hashes=withdraw_hashes,
             destroy_evidence=destroy_evidence,
             reason=reason,
-        )
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse(f"/cases/{ref}", status_code=303)
+        ),
+        f"/cases/{ref}",
+    )

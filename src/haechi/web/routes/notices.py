@@ -16,7 +16,7 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices import drafting, sending
 from haechi.notices.model import NoticeKind, NoticeStatus
-from haechi.web.casework import desk_for, refused_page
+from haechi.web.casework import acted, desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
@@ -88,11 +88,10 @@ def draft(
     actor: Annotated[Actor, require("notices.draft")],
     platform: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
-    try:
-        drafting.draft_notices(desk_for(request, actor), platform.strip() or None)
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse("/notices", status_code=303)
+    desk = desk_for(request, actor)
+    return acted(
+        request, lambda: drafting.draft_notices(desk, platform.strip() or None), "/notices"
+    )
 
 
 @router.get("/notices/{notice_id}")
@@ -118,11 +117,7 @@ def notice_page(
 
 
 def _step(request: Request, notice_id: int, act: Callable[[], object]) -> Response:
-    try:
-        act()
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse(f"/notices/{notice_id}", status_code=303)
+    return acted(request, act, f"/notices/{notice_id}")
 
 
 @router.post("/notices/{notice_id}/approve")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from haechi.casework import police_desk
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
-from haechi.web.casework import desk_for, refused_page
+from haechi.web.casework import acted, desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
@@ -115,11 +115,10 @@ def mark_sent(
     report_id: ReportId,
     actor: Annotated[Actor, require("reports.make")],
 ) -> Response:
-    try:
-        police_desk.mark_sent(db, actor, report_id, now=now)
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse(f"/reports/{report_id}", status_code=303)
+    return acted(
+        request, lambda: police_desk.mark_sent(db, actor, report_id, now=now),
+        f"/reports/{report_id}",
+    )  # fmt: skip
 
 
 @router.post("/reports/{report_id}/answer")
@@ -129,8 +128,8 @@ def record_answer(
     actor: Annotated[Actor, require("reports.make")],
     answer: Annotated[str, Form(max_length=2000)],
 ) -> Response:
-    try:
-        police_desk.record_answer(desk_for(request, actor), report_id, answer)
-    except HaechiError as exc:
-        return refused_page(request, exc)
-    return RedirectResponse(f"/reports/{report_id}", status_code=303)
+    desk = desk_for(request, actor)
+    return acted(
+        request, lambda: police_desk.record_answer(desk, report_id, answer),
+        f"/reports/{report_id}",
+    )  # fmt: skip
