@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, command_group, database, out, print_json
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    database,
+    out,
+    print_json,
+    print_table,
+)
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
@@ -84,7 +92,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 used,
                 state,
             )
-        out.print(table)
+        print_table(table)
         for k in keys:
             if k.flagged_at and not k.revoked_at:
                 out.print(f"[yellow]key {k.id} flagged:[/] {k.flag_reason}")
@@ -125,7 +133,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 str(r.false_positives),
                 str(r.removed),
             )
-        out.print(table)
+        print_table(table)
 
     @keys_app.command("feedback")
     def feedback_cmd(

@@ -11,8 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haechi.cli.common import EnvFactory, JsonOpt, command_group, database, out, print_json
-from haechi.cli.common import print_table as show
+from haechi.cli.common import (
+    EnvFactory,
+    JsonOpt,
+    command_group,
+    database,
+    out,
+    print_json,
+    print_table,
+)
 
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
@@ -42,7 +49,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 "yes" if r.share else "no",
                 f"{r.registered_at:%F %H:%M}",
             )
-        show(table)
+        print_table(table)
 
     def _decide(ids: list[int], approve: bool) -> None:
         from haechi.intake.review import decide
