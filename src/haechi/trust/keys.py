@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +131,26 @@ def current_key(
     if row is None:
         key = _new_key(session, config, purpose, now)
         return ed25519_multikey(key.public), key
+    path = _file(config, row.key_id)
     try:
-        key = load_key(_file(config, row.key_id), config.passphrase)
+        key = _opened(str(path), path.stat().st_ctime_ns, config.passphrase)
+    except OSError as exc:
+        raise TrustKeyError(
+            f"the {purpose.value} key cannot be used: cannot read key file {path}: {exc.strerror}"
+        ) from None
     except SigningKeyError as exc:
         raise TrustKeyError(f"the {purpose.value} key cannot be used: {exc}") from None
     if ed25519_multikey(key.public) != row.key_id:
         raise TrustKeyError(f"the key file of {row.key_id} holds another key")
     return row.key_id, key
+
+
+@lru_cache(maxsize=8)
+def _opened(path: str, ctime_ns: int, passphrase: str | None) -> SigningKey:
+    """A key file opened once per change (its content or mode changes its ctime): its PBKDF2
+    must not run for every public request (``/.well-known/haechi-status.json`` is signed as it
+    is asked for)."""
+    return load_key(Path(path), passphrase)
 
 
 def ensure_keys(session: Session, config: TrustConfig, now: datetime) -> list[KeyRecord]:
