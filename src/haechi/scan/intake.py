@@ -61,6 +61,9 @@ def sighting(media: Media) -> Sighting:
         posted_at=media.posted_at,
         message=message,
         forwarded_from=media.forwarded_from,
+        poster_id=media.poster_id,
+        container_id=media.container_id,
+        forwarded_from_id=media.forwarded_from_id,
     )
 
 

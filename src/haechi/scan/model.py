@@ -28,6 +28,11 @@ class Sighting:
     posted_at: datetime | None = None
     message: str | None = None
     forwarded_from: str | None = None  # the channel or user a chat message was forwarded from
+    # The accounts behind it as the source names them (Telegram ``channel123``/``user123``,
+    # Discord snowflakes): names change, ids do not (kept in ``hit_accounts``, haechi.tracking).
+    poster_id: str | None = None
+    container_id: str | None = None
+    forwarded_from_id: str | None = None
 
 
 @dataclass(frozen=True)

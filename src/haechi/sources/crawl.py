@@ -83,6 +83,7 @@ class Context:
     message_id: str | None = None
     group_id: str | None = None
     forwarded_from: str | None = None
+    forwarded_from_id: str | None = None
     filename: str | None = None
     note: str | None = None
 
@@ -372,6 +373,7 @@ class Crawler:
                 message_id=ctx.message_id,
                 group_id=ctx.group_id,
                 forwarded_from=ctx.forwarded_from,
+                forwarded_from_id=ctx.forwarded_from_id,
                 filename=ctx.filename or _basename(job.url),
                 media_type=media_type,
                 note=ctx.note,

@@ -64,6 +64,16 @@ def _timestamp(value: object) -> datetime | None:
         return None
 
 
+def _forwarded_from(message: dict[str, Any], channel_id: str) -> str | None:
+    """The channel a message was forwarded (or cross-posted) from: its ``reference`` to another
+    channel. A reply references a message of its own channel, so it is no forward."""
+    reference = message.get("reference")
+    if not isinstance(reference, dict):
+        return None
+    origin = _text(reference.get("channelId"))
+    return origin if origin and origin != channel_id else None
+
+
 def _sticker_name(sticker: dict[str, Any], url: str) -> str:
     """A sticker's file name: Discord serves them as ``<id>.png`` (APNG too) or ``.gif``."""
     suffix = ".gif" if str(sticker.get("format", "")).lower() == "gif" else ".png"
@@ -186,7 +196,10 @@ class DiscordExportSource(Source):
             message_id=mid,
             group_id=mid if len(urls) > 1 else None,
             note=f"nickname: {author['nickname']}" if author.get("nickname") else None,
+            forwarded_from_id=_forwarded_from(message, channel_id),
         )
+        if context.forwarded_from_id is not None:
+            context = replace(context, forwarded_from=f"#{context.forwarded_from_id}")
         for url, filename in urls:
             named = replace(context, filename=filename)
             if url.startswith(("http://", "https://")):
@@ -233,6 +246,8 @@ class DiscordExportSource(Source):
             posted_at=ctx.posted_at,
             message_id=ctx.message_id,
             group_id=ctx.group_id,
+            forwarded_from=ctx.forwarded_from,
+            forwarded_from_id=ctx.forwarded_from_id,
             filename=ctx.filename or path.name,
             media_type=media_type,
             note=ctx.note,

@@ -133,6 +133,7 @@ class Media:
     message_id: str | None = None
     group_id: str | None = None
     forwarded_from: str | None = None
+    forwarded_from_id: str | None = None  # the origin's id where the source gives it
     filename: str | None = None
     media_type: str | None = None
     note: str | None = None

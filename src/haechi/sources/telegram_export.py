@@ -225,6 +225,7 @@ class TelegramExportSource(LocalSource):
             message_id=str(mid),
             group_id=albums.get(mid),
             forwarded_from=_text(message.get("forwarded_from")),
+            forwarded_from_id=_text(message.get("forwarded_from_id")),
             filename=_text(message.get("file_name")) or path.name,
             media_type=sniffed or mime,
         )

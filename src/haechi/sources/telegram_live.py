@@ -158,9 +158,10 @@ def media_from_message(
             container=chat.title, message_id=str(message.id),
         )  # fmt: skip
     fwd = getattr(message, "fwd_from", None)
-    forwarded = None
+    forwarded = forwarded_id = None
     if fwd is not None:
-        forwarded = fwd.from_name or peer_name(fwd.from_id) or "hidden sender"
+        forwarded_id = peer_name(fwd.from_id)
+        forwarded = fwd.from_name or forwarded_id or "hidden sender"
     poster_id = peer_name(getattr(message, "from_id", None))
     if poster_id is None and chat.is_channel:
         poster_id = f"channel{chat.id}"  # channel posts are signed by the channel
@@ -182,6 +183,7 @@ def media_from_message(
         message_id=str(message.id),
         group_id=f"{chat.id}:{grouped}" if grouped is not None else None,
         forwarded_from=forwarded,
+        forwarded_from_id=forwarded_id,
         filename=wanted.filename,
         media_type=wanted.media_type,
     )

@@ -16,6 +16,7 @@ from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
 from haechi.store.hit_evidence import EvidenceState, capture_kinds
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
 from haechi.store.private_models import EntryLabelRow
+from haechi.store.tracking_models import HitAccountRow
 
 
 def _detail(row: HitRow) -> MatchDetail:
@@ -122,6 +123,16 @@ class ScanStore:
         )
         self.session.add(row)
         self.session.flush()
+        if seen.poster_id or seen.container_id or seen.forwarded_from_id:
+            self.session.add(
+                HitAccountRow(
+                    hit_id=row.id,
+                    poster_id=seen.poster_id,
+                    container_id=seen.container_id,
+                    forwarded_from_id=seen.forwarded_from_id,
+                )
+            )
+            self.session.flush()
         return self._hit(row.id)
 
     def prior_matches(self, sha256s: Iterable[str]) -> dict[str, list[tuple[int, MatchDetail]]]:
