@@ -158,3 +158,35 @@ def test_the_role_matrix(server: Server, settings: Settings, signed_in: dict[Rol
 def test_every_action_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert [a for a in ACTIONS if f"`{a}`" not in docs] == []
+
+
+DATABASE_WORDS = re.compile(r"\bDbSession\b|state\.db\b|\.session\(\)|\bdesk_for\(")
+
+
+def test_no_route_on_the_event_loop_touches_the_database(settings: Settings) -> None:
+    """Every ``async def`` route leaves the database alone (a CI run once deadlocked there).
+
+    A route that uses the database is a plain ``def``, run in the thread pool: on the event
+    loop, a write waiting for SQLite's lock stops the loop, and the request holding the lock
+    can no longer commit.
+    """
+    import inspect
+
+    from haechi.web.deps import get_db
+
+    app = create_app(settings)
+    app.state.db.close()
+    offenders = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not inspect.iscoroutinefunction(route.endpoint):
+            continue
+        pending = list(route.dependant.dependencies)
+        while pending:
+            dep = pending.pop()
+            if dep.call is get_db:
+                offenders.append(context.path)
+            pending.extend(dep.dependencies)
+        if DATABASE_WORDS.search(inspect.getsource(route.endpoint)):
+            offenders.append(context.path)
+    assert offenders == []

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from haechi.members.model import Actor
 from haechi.members.sessions import FULL, SessionInfo
@@ -74,6 +75,20 @@ async def check_csrf(request: Request, expected: str) -> None:
         raise HTTPException(403, "missing or wrong CSRF token")
 
 
+async def read_fields(request: Request) -> FormData:
+    """The request's form, parsed on the event loop, so that the route itself can be a ``def``.
+
+    A route that touches the database must be a plain ``def``: FastAPI runs it in its thread
+    pool. On the event loop a write that waits for SQLite's lock would stop the loop, and with
+    it the request holding the lock, whose commit runs there too: a deadlock until the busy
+    timeout says "database is locked".
+    """
+    return await request.form()
+
+
+FormFields = Annotated[FormData, Depends(read_fields)]
+
+
 def require(action: str) -> Any:
     """The dependency of a route that does ``action``: gives the acting :class:`Actor`."""
     if action not in ACTIONS:
@@ -88,4 +103,3 @@ def require(action: str) -> Any:
 
     dependency.haechi_action = action  # type: ignore[attr-defined]
     return Depends(dependency)
-

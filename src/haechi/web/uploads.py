@@ -10,7 +10,7 @@ names ``UploadCap`` before its ``require(...)``, whose CSRF check reads the form
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from starlette.formparsers import MultiPartParser
@@ -64,3 +64,20 @@ async def read_form(request: Request, file_field: str = "files") -> Uploaded:
                 files.append((value.filename or "", data))
     await form.close()  # the files' buffers, now copied
     return Uploaded(fields, lists, files)
+
+
+def files_in(file_field: str) -> Any:
+    """A dependency giving the form with the files of ``file_field`` (see :func:`read_form`).
+
+    As with :data:`haechi.web.deps.FormFields`, the form is read on the event loop and the route
+    stays a plain ``def``; name it after ``UploadCap`` and ``require(...)``.
+    """
+
+    async def dependency(request: Request) -> Uploaded:
+        return await read_form(request, file_field)
+
+    return Depends(dependency)
+
+
+Files = Annotated[Uploaded, files_in("files")]
+OneFile = Annotated[Uploaded, files_in("file")]

@@ -16,9 +16,7 @@ router = APIRouter(tags=["me"])
 
 
 @router.get("/me")
-def me(
-    db: DbSession, member: CurrentMember, actor: Annotated[Actor, require("me.read")]
-) -> MeOut:
+def me(db: DbSession, member: CurrentMember, actor: Annotated[Actor, require("me.read")]) -> MeOut:
     """The signed-in member and the CSRF token of this session."""
     found = get_member(db, member.member_id)
     return MeOut(

@@ -18,7 +18,7 @@ from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_js
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.params import BankName, PageNo, RowId
 from haechi.web.upload_forms import register_from_form, scan_from_form
-from haechi.web.uploads import UploadCap, read_form
+from haechi.web.uploads import Files, OneFile, UploadCap
 
 router = APIRouter(tags=["register"])
 
@@ -85,16 +85,16 @@ def bank_entries(
 
 
 @router.post("/banks/{bank}/entries", status_code=201)
-async def register_files(
+def register_files(
     request: Request,
     db: DbSession,
     now: Now,
     bank: BankName,
     _cap: UploadCap,
     actor: Annotated[Actor, require("banks.register")],
+    form: Files,
 ) -> dict[str, Any]:
     """Register uploaded files (multipart ``files``; ``label``, ``case``, ``consent=yes``)."""
-    form = await read_form(request)
     try:
         done = register_from_form(request, db, actor, bank, form, now)
     except HaechiError as exc:
@@ -211,15 +211,15 @@ def watch_delete(
 
 
 @router.post("/scans/uploads", status_code=201)
-async def scan_upload(
+def scan_upload(
     request: Request,
     db: DbSession,
     now: Now,
     _cap: UploadCap,
     actor: Annotated[Actor, require("jobs.scan")],
+    form: OneFile,
 ) -> dict[str, Any]:
     """Queue a scan of pasted ``urls`` or an uploaded ``file`` (list, chat log, export .zip)."""
-    form = await read_form(request, file_field="file")
     try:
         job = scan_from_form(request, db, actor, form, now)
     except HaechiError as exc:

@@ -18,11 +18,11 @@ from haechi.banks.formats import FORMATS
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.review.register import entries_page
-from haechi.web.deps import DbSession, Now, require
+from haechi.web.deps import DbSession, FormFields, Now, require
 from haechi.web.pages import render
 from haechi.web.params import BankName, PageNo
 from haechi.web.upload_forms import register_from_form
-from haechi.web.uploads import UploadCap, read_form
+from haechi.web.uploads import Files, OneFile, UploadCap
 
 router = APIRouter()
 
@@ -43,14 +43,14 @@ def banks_page(request: Request, actor: Annotated[Actor, require("banks.read")])
 
 
 @router.post("/banks/register")
-async def register(
+def register(
     request: Request,
     db: DbSession,
     now: Now,
     _cap: UploadCap,
     actor: Annotated[Actor, require("banks.register")],
+    form: Files,
 ) -> Response:
-    form = await read_form(request)
     try:
         results = register_from_form(request, db, actor, form.get("bank"), form, now)
     except HaechiError as exc:
@@ -87,10 +87,12 @@ def bank_page(
 
 
 @router.post("/banks/{bank}/withdraw")
-async def withdraw(
-    request: Request, bank: BankName, actor: Annotated[Actor, require("banks.withdraw")]
+def withdraw(
+    request: Request,
+    bank: BankName,
+    actor: Annotated[Actor, require("banks.withdraw")],
+    form: FormFields,
 ) -> Response:
-    form = await request.form()
     try:
         ids = [int(v) for v in form.getlist("entry") if isinstance(v, str)]
     except ValueError:
@@ -106,13 +108,13 @@ async def withdraw(
 
 
 @router.post("/banks/{bank}/import")
-async def import_list(
+def import_list(
     request: Request,
     bank: BankName,
     _cap: UploadCap,
     actor: Annotated[Actor, require("banks.import")],
+    form: OneFile,
 ) -> Response:
-    form = await read_form(request, file_field="file")
     if len(form.files) != 1:
         return _banks(request, 400, error="Choose one hash-list file to import.")
     name, data = form.files[0]

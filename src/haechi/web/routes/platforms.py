@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices.directory import add_platform, edit_platform, get_platform, list_platforms
 from haechi.notices.platforms import Platform
 from haechi.web.casework import desk_for, refused_page, status_of
-from haechi.web.deps import require
+from haechi.web.deps import FormFields, require
 from haechi.web.pages import render
 from haechi.web.platform_forms import form_fields
 
@@ -24,8 +25,7 @@ PlatformName = Annotated[str, Path(min_length=1, max_length=60)]
 _BLANK = {"answers": True, "kind": "host", "language": "en", "country": "KR"}
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
+def _fields(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
@@ -55,10 +55,10 @@ def platforms_page(
 
 
 @router.post("/platforms")
-async def platform_add(
-    request: Request, actor: Annotated[Actor, require("platforms.edit")]
+def platform_add(
+    request: Request, actor: Annotated[Actor, require("platforms.edit")], posted: FormFields
 ) -> Response:
-    form = await _form(request)
+    form = _fields(posted)
     try:
         platform = add_platform(desk_for(request, actor), form_fields(form, editing=False))
     except HaechiError as exc:
@@ -79,10 +79,13 @@ def platform_page(
 
 
 @router.post("/platforms/{platform}")
-async def platform_edit(
-    request: Request, platform: PlatformName, actor: Annotated[Actor, require("platforms.edit")]
+def platform_edit(
+    request: Request,
+    platform: PlatformName,
+    actor: Annotated[Actor, require("platforms.edit")],
+    posted: FormFields,
 ) -> Response:
-    form = await _form(request)
+    form = _fields(posted)
     try:
         current = get_platform(request.app.state.db, platform)
         edit_platform(desk_for(request, actor), platform, form_fields(form, editing=True))

@@ -35,7 +35,7 @@ from haechi.review.queue import (
 )
 from haechi.scan.evidence_export import export_evidence
 from haechi.scan.preserve import evidence_config
-from haechi.web.deps import DbSession, Now, require
+from haechi.web.deps import DbSession, FormFields, Now, require
 from haechi.web.i18n import N_
 from haechi.web.pages import render
 from haechi.web.params import PageNo
@@ -114,13 +114,13 @@ def _back(target: str) -> str:
 
 
 @router.post("/review")
-async def review_decide(
+def review_decide(
     request: Request,
     db: DbSession,
     now: Now,
     actor: Annotated[Actor, require("hits.review")],
+    form: FormFields,
 ) -> Response:
-    form = await request.form()
     try:
         ids = [int(v) for v in form.getlist("hit") if isinstance(v, str)]
         decision = Decision(str(form.get("decision", "")))

@@ -16,11 +16,12 @@ import tempfile
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -104,28 +105,38 @@ def verify_page(
     return _page(request)
 
 
-async def _read_upload(upload: UploadFile) -> bytes:
+@dataclass(frozen=True)
+class _Posted:
+    """What the verify form carried: the bytes to check, or why they were refused."""
+
+    data: bytes
+    too_large: str = ""
+
+
+async def _posted(
+    document: Annotated[str, Form(max_length=MAX_DOCUMENT_BYTES)] = "",
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> _Posted:
+    """The uploaded file (or else the pasted text), read on the event loop for a ``def`` route."""
     data = bytearray()
-    while chunk := await upload.read(1024 * 1024):
-        data += chunk
-        if len(data) > MAX_UPLOAD:
-            raise ValueError("the file is larger than 64 MB")
-    return bytes(data)
+    if upload is not None and upload.filename:
+        while chunk := await upload.read(1024 * 1024):
+            data += chunk
+            if len(data) > MAX_UPLOAD:
+                return _Posted(b"", "the file is larger than 64 MB")
+    return _Posted(bytes(data) or document.encode("utf-8"))
 
 
 @router.post("/verify")
-async def verify_post(
+def verify_post(
     request: Request,
     db: DbSession,
     now: Now,
-    document: Annotated[str, Form(max_length=MAX_DOCUMENT_BYTES)] = "",
-    upload: Annotated[UploadFile | None, File()] = None,
+    posted: Annotated[_Posted, Depends(_posted)],
 ) -> Response:
-    try:
-        data = await _read_upload(upload) if upload is not None and upload.filename else b""
-    except ValueError as exc:
-        return _page(request, 413, error=str(exc))
-    data = data or document.encode("utf-8")
+    if posted.too_large:
+        return _page(request, 413, error=posted.too_large)
+    data = posted.data
     if not data.strip():
         return _page(request, 400, error=N_("Paste a document or choose a file."))
     if not verifications.allow(address(request)):

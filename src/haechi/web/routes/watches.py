@@ -22,7 +22,7 @@ from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import RowId
 from haechi.web.upload_forms import scan_from_form
-from haechi.web.uploads import UploadCap, read_form
+from haechi.web.uploads import OneFile, UploadCap
 
 router = APIRouter()
 
@@ -40,14 +40,14 @@ def scans_page(request: Request, actor: Annotated[Actor, require("jobs.scan")]) 
 
 
 @router.post("/scans/upload")
-async def scan_upload(
+def scan_upload(
     request: Request,
     db: DbSession,
     now: Now,
     _cap: UploadCap,
     actor: Annotated[Actor, require("jobs.scan")],
+    form: OneFile,
 ) -> Response:
-    form = await read_form(request, file_field="file")
     try:
         job = scan_from_form(request, db, actor, form, now)
     except HaechiError as exc:
