@@ -2,8 +2,12 @@
 
 Templates are plain text named ``<family>.<language>.txt.j2`` (``takedown.ko.txt.j2``,
 ``block-request.en.txt.j2``); the first line is ``Subject: …`` and the rest is the body.
-Adding a language is adding files: in the package's ``templates/``, or in a folder of the
-organisation's own (``NoticeConfig.templates_dir``), whose files win over the bundled ones. A
+A family may instead have one language-neutral template, ``<family>.txt.j2``, whose
+sentences come from the phrasebooks of :mod:`haechi.notices.phrasebook` (one file per language,
+English filling any phrase a language lacks); a ``<family>.<language>.txt.j2`` still wins for its
+language. Adding a language is adding files: a phrasebook, or templates, in the package or in a
+folder of the organisation's own (``NoticeConfig.templates_dir``), whose files win over the
+bundled ones. A
 notice to a platform that reads another language than English is written in its language with
 the English text after it (abuse desks of Korean platforms often have staff abroad), and its
 language is recorded as ``ko, en``; a platform that reads English, or whose language has no
@@ -30,12 +34,14 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
 )
 
 from haechi.notices.errors import NoticeError
 from haechi.notices.model import NoticeKind, NoticeStatus
+from haechi.notices.phrasebook import Phrasebooks
 
 FALLBACK_LANGUAGE = "en"
 ENGLISH_FOLLOWS = "---------- English ----------"
@@ -81,6 +87,7 @@ class Renderer:
         self.env.filters["utc"] = utc_text
         self.env.filters["status"] = _status_label
         self.env.filters["kind"] = _kind_label
+        self.phrasebooks = Phrasebooks(templates_dir)
 
     def render_notice(
         self,
@@ -111,17 +118,31 @@ class Renderer:
             for name in self.env.list_templates()
             if name.startswith(family + ".") and name.endswith(suffix)
         }
+        found.discard("")
+        if self._neutral(family) is not None:
+            found.update(self.phrasebooks.languages())
         return sorted(found)
+
+    def _neutral(self, family: str) -> Template | None:
+        try:
+            return self.env.get_template(f"{family}.txt.j2")
+        except TemplateNotFound:
+            return None
 
     def render(self, family: str, language: str, context: Mapping[str, Any]) -> Rendered:
         """Render ``family`` in ``language`` (English if there is none in it)."""
         for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
+            values = dict(context)
             try:
                 template = self.env.get_template(f"{family}.{lang}.txt.j2")
             except TemplateNotFound:
-                continue
+                neutral = self._neutral(family)
+                if neutral is None or lang not in self.phrasebooks.languages():
+                    continue
+                template = neutral
+                values["t"] = self.phrasebooks.translator(self.env, lang, context)
             try:
-                text = template.render(**context)
+                text = template.render(**values)
             except TemplateError as exc:
                 raise NoticeError(f"template {template.name} failed: {exc}") from None
             first, _, _ = text.partition("\n")
