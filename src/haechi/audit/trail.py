@@ -57,6 +57,10 @@ class AuditKind(StrEnum):
     POLICE_PACKAGE_MADE = "police_package.made"
     EVIDENCE_EXPORTED = "evidence.exported"
     BANK_EXPORTED = "bank.exported"
+    LINKS_EXPORTED = "links.exported"  # the uploader and channel links, for the police
+    TRANSPARENCY_MADE = "transparency.made"  # a public report's figures computed and signed
+    TRANSPARENCY_PUBLISHED = "transparency.published"  # shown on the public page
+    TRANSPARENCY_WITHDRAWN = "transparency.withdrawn"
     ENTRIES_WITHDRAWN = "entries.withdrawn"
     SIGNING_KEY_ROTATED = "signing_key.rotated"
     API_KEY_CREATED = "api_key.created"

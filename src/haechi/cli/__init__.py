@@ -46,6 +46,7 @@ from haechi.cli import (
     serve,
     stats,
     telegram,
+    tracking,
     trust,
     watches,
 )
@@ -182,6 +183,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         trust,
         members,
         intake,
+        tracking,
     ):
         group.mount(target, env)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -169,9 +169,16 @@ class EvidenceKeeper:
 
     RETRY_AFTER = 3600  # seconds: a scan retries a failed capture hourly; repair always
 
-    def __init__(self, config: EvidenceConfig, *, preserve_files: bool = False) -> None:
+    def __init__(
+        self,
+        config: EvidenceConfig,
+        *,
+        preserve_files: bool = False,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.config = config
         self.preserve_files = preserve_files
+        self.clock = clock  # when a hit is recorded sealed (injectable, as the scan's clock)
         self.failures: list[tuple[int, str]] = []
         self.exports = ExportReader()
         self._locker: EvidenceLocker | None = None
@@ -277,7 +284,7 @@ class EvidenceKeeper:
         have: dict[CaptureKind, str],
         sealing: _Sealing,
     ) -> EvidenceOutcome:
-        at = utcnow()
+        at = self.clock()
         for record, kind in sealing.captures:
             have[kind] = record.id
         if sealing.failed is not None:
