@@ -21,8 +21,11 @@ from haechi.cli.common import soft_out as out
 
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi report`` to ``app``."""
-    report_app = command_group("Police report packages and their answers.")
+    report_app = command_group("Police report packages and their answers; public reports.")
     app.add_typer(report_app, name="report")
+    from haechi.cli import transparency  # haechi report public: the transparency report
+
+    transparency.mount(report_app, env)
 
     @report_app.command("make")
     @guard

@@ -84,6 +84,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "watches.manage": ANALYSTS,
     "intake.review": MEDIA_VIEWERS,  # approve victims' own hashes before any is shared
     "intake.links": KEEPERS,  # a one-time intake link for a victim at the centre; audited
+    "transparency.read": TEAM,  # public reports made: figures already suppressed, codes
+    "transparency.make": ANALYSTS,  # compute, render and sign a period's public report
+    "transparency.publish": ADMINS,  # show one on /transparency, or withdraw it; audited
 }
 
 PUBLIC_PATHS = frozenset(
@@ -115,6 +118,9 @@ PUBLIC_PATHS = frozenset(
         "/intake/withdraw",
         "/api/v1/intake/challenge",  # the same guard as the pages, for partners' own pages
         "/api/v1/intake/submissions",
+        "/transparency",  # published public reports only (haechi.transparency)
+        "/transparency/{period}",
+        "/transparency/{period}/{name}",  # a published report's signed files, as downloads
     }
 )
 """Routes anyone may reach: signing in, joining by invitation, health, static files, schema."""
