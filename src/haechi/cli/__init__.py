@@ -40,8 +40,10 @@ from haechi.cli import (
     ops,
     platforms,
     recheck,
+    redact,
     reports,
     review,
+    route,
     scans,
     serve,
     stats,
@@ -170,6 +172,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         platforms,
         reports,
         recheck,
+        route,
         stats,
         backup,
         ops,
@@ -184,6 +187,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         members,
         intake,
         tracking,
+        redact,
     ):
         group.mount(target, env)
 
