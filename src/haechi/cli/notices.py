@@ -100,13 +100,30 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     def draft(
         platform: PlatformOpt = None,
         hit: Annotated[list[int] | None, typer.Option(help="Only these confirmed hits.")] = None,
+        route: Annotated[
+            bool,
+            typer.Option(
+                "--route",
+                help="Send hits on sites with no platform entry to their host's abuse desk, "
+                "found by `haechi route` (asks the registries).",
+            ),
+        ] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Draft one notice per platform from confirmed hits not yet in a notice."""
-        from haechi.notices import drafting
+        from contextlib import nullcontext
 
-        with open_desk(env()) as desk:
-            result = drafting.draft_notices(desk, platform, hit)
+        from haechi.notices import drafting
+        from haechi.routing import open_router
+
+        e = env()
+        with (
+            open_desk(e) as desk,
+            (
+                open_router(desk.db, desk.clock, e.config.country) if route else nullcontext()
+            ) as router,
+        ):
+            result = drafting.draft_notices(desk, platform, hit, router)
         for n in result.notices:
             if as_json:
                 print_json(n.as_json())

@@ -9,9 +9,9 @@ so the directory can be completed. Every item cites the hit's newest capture.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from haechi.notices.citations import Citations, sealed_time
 from haechi.notices.desk import Desk
@@ -20,8 +20,12 @@ from haechi.notices.model import Channel, Decision, Notice, NoticeItem, NoticeKi
 from haechi.notices.platforms import Platform, PlatformDirectory
 from haechi.notices.withdrawals import withdrawn_hits
 from haechi.notices.workflow_signoffs import record_drafter
+from haechi.routing.desks import desk_for, responsibilities
 from haechi.scan.model import Hit
 from haechi.store.notices import NoticeStore, PlatformStore, ReviewStore
+
+if TYPE_CHECKING:
+    from haechi.routing import Router
 
 
 @dataclass
@@ -115,19 +119,31 @@ def create_notice(
             "previous": None,
             "repeat": 0,
             "history": [],
+            "responsibilities": responsibilities(session, platform.name, items),
         }
         context.update(extra or {})
         english = {**context, "organisation": desk.config.organisation_english}
         rendered = desk.renderer.render_notice(kind.template, platform.language, context, english)
+        # Her personal data never goes out in a notice (the cited URLs stay whole).
+        from haechi.redaction.outgoing import redact_notice_text
+
+        text, _ = redact_notice_text(session, rendered.text, [i.hit_id for i in items], context)
+        rendered = replace(rendered, text=text)
         return store.set_text(
             draft.id, rendered.language, rendered.subject, rendered.text, rendered.sha256
         )
 
 
 def draft_notices(
-    desk: Desk, platform: str | None = None, hit_ids: Sequence[int] | None = None
+    desk: Desk,
+    platform: str | None = None,
+    hit_ids: Sequence[int] | None = None,
+    router: Router | None = None,
 ) -> Drafted:
-    """Draft one takedown notice per platform for confirmed hits not yet in one."""
+    """Draft one takedown notice per platform for confirmed hits not yet in one.
+
+    With a ``router`` (:mod:`haechi.routing`), a hit on a site no platform claims goes to the
+    abuse desk of its host (or CDN, or registrar) found by routing, added to the directory."""
     now = desk.clock()
     with desk.db.session() as session:
         reviews, notices = ReviewStore(session), NoticeStore(session)
@@ -146,6 +162,8 @@ def draft_notices(
     result = Drafted()
     for hit in hits:
         owner = platform_of(directory, hit)
+        if owner is None and router is not None:
+            owner = desk_for(desk.db, router, (hit.location, hit.found_in))
         if owner is None:
             if _is_web(hit.location) or _is_web(hit.found_in):
                 result.unassigned.append(hit)

@@ -89,16 +89,24 @@ def entity_country(entity: Mapping[str, Any]) -> str | None:
 
 
 def abuse_email(obj: Mapping[str, Any]) -> str | None:
-    """The abuse address: the nearest ``abuse`` entity's e-mail, else any ``abuse@``."""
-    for entity in entities(obj, ("abuse",)):
-        found = emails(entity)
-        if found:
-            return found[0].lower()
-    for entity in entities(obj):
-        for email in emails(entity):
-            if email.lower().startswith("abuse@"):
-                return email.lower()
-    return None
+    """The abuse address: an ``abuse@`` address of an ``abuse`` entity, else one of any
+    entity, else the first e-mail of an ``abuse`` entity. (APNIC lists the national
+    registry's incident team as the abuse role of Korean networks, while the network's own
+    contact gives the holder's ``abuse@`` address: the holder is who acts.)"""
+    role = [e.lower() for entity in entities(obj, ("abuse",)) for e in emails(entity)]
+    anywhere = [e.lower() for entity in entities(obj) for e in emails(entity)]
+    for email in (*role, *anywhere):
+        if email.startswith("abuse@"):
+            return email
+    return role[0] if role else None
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address as registries write it: ARIN pads IPv4 octets (``074.125.000.000``)."""
+    text = text.split("/")[0].strip()
+    if "." in text and ":" not in text:
+        text = ".".join(str(int(octet)) for octet in text.split("."))
+    return ipaddress.ip_address(text)
 
 
 def _cidr(answer: Mapping[str, Any]) -> str | None:
@@ -111,8 +119,7 @@ def _cidr(answer: Mapping[str, Any]) -> str | None:
     if not isinstance(start, str) or not isinstance(end, str):
         return None
     try:
-        first = ipaddress.ip_address(start.split("/")[0])
-        last = ipaddress.ip_address(end.split("/")[0])
+        first, last = _address(start), _address(end)
         nets = list(ipaddress.summarize_address_range(first, last))
     except (ValueError, TypeError):
         return f"{start} - {end}"
