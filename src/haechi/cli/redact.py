@@ -48,7 +48,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         data = read_document(file)
         e = env()
         with database(e.settings) as db:
-            done = redact_for_case(db, case, data, kind.value, marker)  # type: ignore[arg-type]
+            done = redact_for_case(db, case, data, kind.value, marker)
         sys.stdout.write(done.text if done.text.endswith("\n") else done.text + "\n")
         sys.stdout.flush()
         if statement is not None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from haechi.cases.personal import open_personal
 from haechi.crypto.vault import vault_of
+from haechi.notices.errors import CaseError
 from haechi.redaction.terms import Terms, combine
 from haechi.store.cases import CaseStore
 from haechi.store.redaction import cases_of_hits, cases_with_personal
@@ -26,7 +27,10 @@ def case_terms(session: Session, refs: Iterable[str]) -> Terms:
     store = CaseStore(session)
     found = []
     for ref in dict.fromkeys(refs):
-        row = store.personal(ref)
+        try:
+            row = store.personal(ref)
+        except CaseError:  # a reference no case was opened for holds no personal data
+            continue
         if row is None:
             continue
         data = open_personal(vault_of(session), store.case_id(ref), row.sealed)

@@ -34,12 +34,14 @@ class Redactor:
     patterns: bool = True
     keep: tuple[str, ...] = ()
     marker: str | None = None  # None: [비공개] in a text with Korean, else [REDACTED]
+    pattern_kinds: frozenset[Kind] | None = None  # None: every pattern
 
     def spans(self, text: str) -> tuple[list[Span], int]:
         """The merged spans to redact in ``text``, and how many finds were kept."""
         found = list(self.terms.spans(text))
         if self.patterns:
-            found += pattern_spans(text)
+            kinds = self.pattern_kinds
+            found += (s for s in pattern_spans(text) if kinds is None or s.kind in kinds)
         ranges = []
         for kept in self.keep:
             if kept:

@@ -1,0 +1,84 @@
+"""The hooks: notices, police packages and hash-list labels leave without her data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from haechi.cases.model import MemberKind
+from haechi.cases.personal import PersonalData, open_case
+from haechi.cases.service import add_to_case
+from haechi.members.model import Actor
+from haechi.notices import Desk, NoticeConfig
+from haechi.notices.drafting import create_notice, item_for
+from haechi.notices.model import NoticeKind
+from haechi.notices.platforms import parse_platforms
+from haechi.settings import Settings
+from haechi.store.database import Database, open_database
+from haechi.store.notices import PlatformStore, ReviewStore
+from tests.notices.world import make_hits
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PLATFORM = """
+format = "haechi-platforms/v1"
+[[platform]]
+name = "board"
+title = "Board"
+domains = ["board.example"]
+email = "abuse@board.example"
+language = "en"
+"""
+JIWOO = PersonalData("김지우 (Jiwoo Kim)", ("010-5550-1234", "@jw_k97", "학교: 한빛여고"))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    settings = Settings(home=tmp_path / "home", workers=1, data_key_file=tmp_path / "d.key")
+    database = open_database(settings)
+    yield database
+    database.close()
+
+
+def _case_with_hits(db: Database, urls: list[str]) -> list[int]:
+    hits = make_hits(db, urls)
+    with db.session() as session:
+        open_case(session, Actor.console(), "C-1", JIWOO, now=NOW)
+    add_to_case(Desk(db), "C-1", MemberKind.HIT, [str(h.id) for h in hits])
+    return [h.id for h in hits]
+
+
+def test_a_notice_goes_out_without_her_data_and_says_so(db: Database, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "takedown.en.txt.j2").write_text(
+        "Subject: Removal request #{{ notice_id }}\n"
+        "To {{ platform.email }}:\n"
+        "{% for item in items %}- {{ item.url }}\n{% endfor %}"
+        "The page's caption read: {{ caption }}\n"
+        "Reply to {{ reply }} or call +82 2-123-4567.\n",
+        encoding="utf-8",
+    )
+    url = "https://board.example/jiwoo_kim/1.jpg"  # her name in the URL the board must act on
+    hit_ids = _case_with_hits(db, [url])
+    with db.session() as session:
+        PlatformStore(session).save(parse_platforms(PLATFORM), NOW)
+        platform = PlatformStore(session).directory().for_url(url)
+    assert platform is not None
+    desk = Desk(db, NoticeConfig(organisation="Haechi", templates_dir=templates), lambda: NOW)
+    with db.session() as session:
+        [hit] = ReviewStore(session).hits(hit_ids)
+    caption = "지우가 올린 영상, 한빛여고 2학년, 연락 010 5550 1234, 인스타 @jw_k97"
+    notice = create_notice(
+        desk, platform, NoticeKind.TAKEDOWN, [item_for(hit, desk.citations())], NOW,
+        extra={"caption": caption, "reply": "desk@haechi.example"},
+    )  # fmt: skip
+    text = notice.text
+    assert url in text and "abuse@board.example" in text and "desk@haechi.example" in text
+    assert "+82 2-123-4567" in text  # the team's own number: phone patterns stay off here
+    for value in ("지우", "한빛여고", "5550", "jw_k97"):
+        assert value not in text.replace(url, ""), value
+    assert "[비공개]가 올린 영상" in text
+    assert "4 item(s) of the victim's personal data were replaced" in text
