@@ -119,7 +119,7 @@ def relations(platforms: list[str], columns: list[str], period: str) -> list[Rel
     months = [c for c in columns if c != period]
     out = []
     for m in COUNTS:
-        for p in [*platforms, ALL]:
+        for p in [*platforms, ALL] if months else []:
             out.append(Relation(tuple((m, p, c) for c in months), (m, p, period)))
         for c in columns:
             out.append(Relation(tuple((m, p, c) for p in platforms), (m, ALL, c)))
@@ -130,9 +130,7 @@ def relations(platforms: list[str], columns: list[str], period: str) -> list[Rel
     return out
 
 
-def _row(
-    raw: RawFigures, title: str, column: str, hidden: set[Hashable], threshold: int
-) -> Row:
+def _row(raw: RawFigures, title: str, column: str, hidden: set[Hashable], threshold: int) -> Row:
     values: dict[str, float | int | None] = {}
     suppressed = []
     for m in COUNTS:
@@ -155,6 +153,16 @@ def _row(
     else:
         values[SHARE] = None
     return Row(raw.platform, title, column, values, tuple(suppressed))
+
+
+def scrub(session: Session, text: str) -> str:
+    """Free text of the report (platform titles, the organisation's name) as it may go out:
+    through the redaction every outgoing document takes (:mod:`haechi.redaction`), with every
+    case's personal data as terms, since a public report is about no one case."""
+    from haechi.redaction import redact_text
+    from haechi.redaction.cases import all_terms
+
+    return redact_text(text, all_terms(session)).text
 
 
 def build_report(
@@ -181,7 +189,9 @@ def build_report(
         for m in COUNTS
     }
     hidden = suppress(values, relations(platforms, columns, period.name), threshold)
-    titles = queries.platform_titles(session)
+    titles = {
+        name: scrub(session, title) for name, title in queries.platform_titles(session).items()
+    }
     rows = [
         _row(by_column[c][p], titles.get(p, p) if p != ALL else "", c, hidden, threshold)
         for c in columns
@@ -194,7 +204,7 @@ def build_report(
         whole.end,
         as_of,
         threshold,
-        organisation,
+        scrub(session, organisation),
         tuple(m.name for m in months),
         tuple(rows),
     )

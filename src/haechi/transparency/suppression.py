@@ -65,7 +65,7 @@ def exposed(
     ``threshold`` (their sum is known, and so is that each is that small)."""
     cells = (*relation.parts, relation.total)
     count = sum(1 for c in cells if c in hidden)
-    if count == 0:
+    if count == 0 or count == len(cells):
         return False
     if count == 1:
         return True
@@ -90,6 +90,7 @@ def suppress(
             chosen = _pick(shown, values)
             if chosen is None:  # only zeros are left to hide: hide the total instead
                 chosen = relation.total if relation.total not in hidden else shown[0]
+            # (exposed() holds only while some cell of the relation is still shown)
             hidden.add(chosen)
             changed = True
     return hidden
