@@ -104,7 +104,15 @@ def test_police_report_package_and_its_reminders(world: World) -> None:
     assert made.detail["case"] == CASE and made.detail["station"] == station
 
     files = {p.name for p in package.folder.iterdir()}
-    assert files == {"report.pdf", "evidence.wacz", "hits.json", "credential.json", "SHA256SUMS"}
+    assert files == {
+        "report.pdf",
+        "evidence.wacz",
+        "hits.json",
+        "credential.json",
+        "redaction.json",  # what was redacted (haechi.redaction), next to the sealed evidence
+        "redaction.txt",
+        "SHA256SUMS",
+    }
     sums = dict(
         reversed(line.split("  "))
         for line in (package.folder / "SHA256SUMS").read_text().splitlines()

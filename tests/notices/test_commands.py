@@ -111,7 +111,14 @@ def test_commands_end_to_end(world: World, tmp_path: Path) -> None:
     [report] = _lines(
         run("report", "make", CASE, "--station", "Station 1", "--out", str(tmp_path), "--json")
     )
-    assert set(report["files"]) == {"report.pdf", "evidence.wacz", "hits.json", "credential.json"}
+    assert set(report["files"]) == {
+        "report.pdf",
+        "evidence.wacz",
+        "hits.json",
+        "credential.json",
+        "redaction.json",
+        "redaction.txt",
+    }
     assert [r["id"] for r in _lines(run("report", "list", "--waiting", "--json"))] == [report["id"]]
     assert "no reminder is due" in run("report", "reminders")
     world.clock.advance(days=15)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,3 +83,45 @@ def test_a_notice_goes_out_without_her_data_and_says_so(db: Database, tmp_path: 
         assert value not in text.replace(url, ""), value
     assert "[비공개]가 올린 영상" in text
     assert "4 item(s) of the victim's personal data were replaced" in text
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def test_police_packages_are_redacted_unless_she_allowed_her_name(
+    db: Database, tmp_path: Path
+) -> None:
+    from haechi.cases.police import make_police_report
+    from haechi.casework.cases import set_consent
+
+    url = "https://board.example/post/7"
+    hit_ids = _case_with_hits(db, ["/home/analyst/downloads/지우가_올린_010-5550-1234.jpg", url])
+    desk = Desk(db, NoticeConfig(organisation="Haechi"), lambda: NOW)
+    package = make_police_report(desk, "C-1", "Mapo", tmp_path / "police")
+    facts = (package.folder / "hits.json").read_text(encoding="utf-8")
+    pdf = _pdf_text((package.folder / "report.pdf").read_bytes())
+    for shown in (facts, pdf):
+        assert "지우" not in shown and "5550" not in shown and url in shown.replace("\n", "")
+    assert "[비공개]가_올린_[비공개].jpg" in facts
+    statement = json.loads((package.folder / "redaction.json").read_text(encoding="utf-8"))
+    assert statement["applied"] is True and statement["by_kind"]["name"] >= 1
+    assert "redaction.json" in (package.folder / "SHA256SUMS").read_text()
+    assert len(hit_ids) == 2
+
+    with db.session() as session:
+        set_consent(session, Actor.console(), "C-1", None, True, now=NOW)
+    allowed = make_police_report(
+        Desk(db, NoticeConfig(organisation="Haechi"), lambda: NOW.replace(hour=10)),
+        "C-1",
+        "Mapo",
+        tmp_path / "police",
+    )
+    assert "지우가_올린" in (allowed.folder / "hits.json").read_text(encoding="utf-8")
+    kept = json.loads((allowed.folder / "redaction.json").read_text(encoding="utf-8"))
+    assert kept["applied"] is False and kept["total"] == 0

@@ -119,6 +119,10 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
     now = desk.clock()
     view = _without_withdrawn(desk, show_case(desk, ref))
     hits = view.reportable_hits
+    # Her data is redacted unless the case records she allowed the police her name.
+    from haechi.redaction.outgoing import police_shield
+
+    shield = police_shield(desk.db, view.case.ref)
     if not hits:
         raise ReportError(f"case {view.case.ref} has no hits to report yet")
     folder = out_dir / f"{view.case.ref}-{now:%Y%m%dT%H%M%SZ}"
@@ -153,8 +157,10 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
         hits=[
             HitLine(
                 h.id,
-                public_location(h.location),
-                public_location(h.found_in) if h.found_in and h.found_in != h.location else None,
+                shield.location(public_location(h.location)),
+                shield.location(public_location(h.found_in))
+                if h.found_in and h.found_in != h.location
+                else None,
                 h.found_at,
                 h.sha256,
                 f"{h.signal_kind} {h.distance}",
@@ -180,18 +186,21 @@ def make_police_report(desk: Desk, ref: str, station: str, out_dir: Path) -> Rep
         captures=len(captures),
     )
     (folder / "report.pdf").write_bytes(report_pdf(content))
-    facts = _public_facts(
-        {
-            "format": "haechi-police-report/v1",
-            **{k: v for k, v in view.as_json().items() if k != "police_reports"},
-            "hits": [
-                {**h.as_json(), "capture": c.id if (c := by_hit[h.id]) else None} for h in hits
-            ],
-            "station": station.strip(),
-            "made_at": now.isoformat(),
-            "answer_due": due.isoformat(),
-        }
+    facts = shield.facts(
+        _public_facts(
+            {
+                "format": "haechi-police-report/v1",
+                **{k: v for k, v in view.as_json().items() if k != "police_reports"},
+                "hits": [
+                    {**h.as_json(), "capture": c.id if (c := by_hit[h.id]) else None} for h in hits
+                ],
+                "station": station.strip(),
+                "made_at": now.isoformat(),
+                "answer_due": due.isoformat(),
+            }
+        )
     )
+    shield.write_statement(folder)
     (folder / "hits.json").write_text(
         json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

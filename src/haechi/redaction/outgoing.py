@@ -18,8 +18,10 @@ leaves unredacted by another path.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from haechi.redaction.cases import case_terms, hit_terms
 from haechi.redaction.statement import Kind, Statement
 from haechi.redaction.terms import Terms
 from haechi.redaction.text import Redactor
+from haechi.store.database import Database
 
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.I)
 NOTICE_NOTE = (
@@ -104,12 +107,6 @@ def redact_facts(
     return walk(value, None), statement
 
 
-def police_redactor(session: Session, ref: str) -> Redactor:
-    """What a police package is redacted with: the case's terms and the patterns."""
-    terms: Terms = case_terms(session, [ref])
-    return Redactor(terms)
-
-
 def redact_labels(
     session: Session, labels: Iterable[tuple[str, str | None]]
 ) -> tuple[list[str], Statement]:
@@ -124,3 +121,72 @@ def redact_labels(
         out.append(done.text)
         statement = statement + done.statement
     return out, statement
+
+
+POLICE_KEEP = frozenset(
+    {
+        "url", "page", "sha256", "md5", "pdq", "format", "ref", "case", "station", "made_at",
+        "answer_due", "found_at", "posted_at", "created_at", "closed_at", "status", "kind",
+        "review", "source", "signal", "platform", "id", "sealed",
+    }
+)  # fmt: skip
+"""Keys of a police package's facts kept whole: addresses, digests, ids, times, statuses."""
+
+
+@dataclasses.dataclass
+class PoliceShield:
+    """How one police package is redacted: unless the case allows her name, every string
+    but the kept keys, and a local file's name; the statement goes into the package."""
+
+    redactor: Redactor | None  # None: she allowed the police to learn her name
+    statement: Statement = dataclasses.field(default_factory=Statement)
+
+    def location(self, text: str) -> str:
+        """A hit's location for the report: a URL whole, a file name redacted."""
+        if self.redactor is None or _ADDRESS.fullmatch(text):
+            return text
+        done = self.redactor.redact(text, "file name")
+        self.statement = self.statement + done.statement
+        return done.text
+
+    def facts(self, value: Any) -> Any:
+        """The package's JSON facts, redacted (see :data:`POLICE_KEEP`)."""
+        if self.redactor is None:
+            return value
+        out, statement = redact_facts(value, self.redactor, POLICE_KEEP)
+        self.statement = self.statement + statement
+        return out
+
+    def write_statement(self, folder: Path) -> None:
+        """``redaction.json`` and ``redaction.txt`` in the package."""
+        doc = {
+            **self.statement.as_json(),
+            "applied": self.redactor is not None,
+            "reason": (
+                "redacted: the case does not record that the police may learn her name"
+                if self.redactor is not None
+                else "not redacted: the case records that the police may learn her name"
+            ),
+        }
+        (folder / "redaction.json").write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        head = (
+            ""
+            if self.redactor is not None
+            else (
+                "피해자가 경찰에 이름을 알리는 데 동의하여 가리지 않았습니다. / Not redacted: she "
+                "agreed that the police may learn her name.\n\n"
+            )
+        )
+        (folder / "redaction.txt").write_text(head + self.statement.as_text(), encoding="utf-8")
+
+
+def police_shield(db: Database, ref: str) -> PoliceShield:
+    """The shield for a police package of case ``ref`` (see :class:`PoliceShield`)."""
+    from haechi.casework.cases import consent_of
+
+    with db.session() as session:
+        if consent_of(session, ref).police_may_name is True:
+            return PoliceShield(None)
+        return PoliceShield(Redactor(case_terms(session, [ref])))
