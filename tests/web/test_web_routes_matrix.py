@@ -26,6 +26,7 @@ PARAMS = {
     "ref": "no-such-case",
     "passkey_id": "999999",
     "hit_id": "999999",
+    "entry_id": "999999",
     "bank": "no-such-bank",
     "watch_id": "999999",
     "notice_id": "999999",

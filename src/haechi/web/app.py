@@ -38,6 +38,7 @@ from haechi.web.routes import review as review_pages
 from haechi.web.routes import settings as settings_pages
 from haechi.web.routes import stats as stats_pages
 from haechi.web.routes import transparency as transparency_pages
+from haechi.web.routes import tracking as tracking_pages
 from haechi.web.routes import trust_team as trust_team_pages
 from haechi.web.routes import verify as verify_pages
 from haechi.web.routes import watches as watch_pages
@@ -160,6 +161,7 @@ def create_app(
         app.include_router(area.router, include_in_schema=False)
     app.include_router(intake_pages.router, include_in_schema=False)  # victims' own hashes
     app.include_router(transparency_pages.router, include_in_schema=False)  # public reports
+    app.include_router(tracking_pages.router, include_in_schema=False)  # timelines and links
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -87,6 +87,10 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "transparency.read": TEAM,  # public reports made: figures already suppressed, codes
     "transparency.make": ANALYSTS,  # compute, render and sign a period's public report
     "transparency.publish": ADMINS,  # show one on /transparency, or withdraw it; audited
+    "timeline.read": TEAM,  # an entry's sightings across platforms and what was done
+    "timeline.case": CASEWORKERS,  # the same for a case's entries and hits
+    "links.read": TEAM,  # accounts that carried the same content, with the evidence ids
+    "links.export": ANALYSTS,  # GraphML/JSON for the police; audited
 }
 
 PUBLIC_PATHS = frozenset(

@@ -16,6 +16,7 @@ from haechi.web.api import register as register_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
 from haechi.web.api import stats as stats_api
+from haechi.web.api import tracking as tracking_api
 from haechi.web.api import trust as trust_api
 
 router = APIRouter()
@@ -32,6 +33,7 @@ router.include_router(notices_api.router)
 router.include_router(platforms_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
+router.include_router(tracking_api.router)
 router.include_router(intake_api.router)
 router.include_router(intake_public_api.router)  # no session: partners' pages post here
 router.include_router(trust_api.router)
