@@ -125,3 +125,26 @@ def test_police_packages_are_redacted_unless_she_allowed_her_name(
     assert "지우가_올린" in (allowed.folder / "hits.json").read_text(encoding="utf-8")
     kept = json.loads((allowed.folder / "redaction.json").read_text(encoding="utf-8"))
     assert kept["applied"] is False and kept["total"] == 0
+
+
+def test_hash_list_labels_leave_without_her_data(db: Database) -> None:
+    from haechi.banks.model import NewEntry
+    from haechi.banks.service import export_bank
+    from haechi.hashing import Signal, SignalKind
+    from haechi.store.banks import BankStore
+
+    with db.session() as session:
+        open_case(session, Actor.console(), "C-1", JIWOO, now=NOW)
+        banks = BankStore(session)
+        banks.get_or_create("victims")
+        banks.add_entries(
+            "victims",
+            [
+                NewEntry((Signal(SignalKind.SHA256, "a" * 64),), "지우 사진 1 (한빛여고)", "C-1"),
+                NewEntry((Signal(SignalKind.SHA256, "b" * 64),), "call 010-9999-0000", None),
+                NewEntry((Signal(SignalKind.SHA256, "c" * 64),), "set 2", None),
+            ],
+        )
+    exported = json.loads(export_bank(db, "victims", "json", with_labels=True))
+    labels = sorted(e["label"] for e in exported["entries"])
+    assert labels == ["[비공개] 사진 1 ([비공개])", "call [REDACTED]", "set 2"]

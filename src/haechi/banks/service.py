@@ -93,6 +93,13 @@ def export_bank(
     """
     with db.session() as session:
         entries = list(BankStore(session).entries(bank))
+        redacted = 0
+        if with_labels:  # labels leave without the victims' data (haechi.redaction)
+            from haechi.redaction.outgoing import redact_labels
+
+            labels, statement = redact_labels(session, ((e.label, e.case_ref) for e in entries))
+            entries = [replace(e, label=label) for e, label in zip(entries, labels, strict=True)]
+            redacted = statement.total
         text = export_entries(entries, fmt, with_case_refs, with_local_features, with_labels)
         record(
             session,
@@ -103,6 +110,7 @@ def export_bank(
                 "format": fmt,
                 "entries": len(entries),
                 "labels": with_labels,
+                "labels_redacted": redacted,
                 "case_refs": with_case_refs,
                 "local_features": with_local_features,
             },
