@@ -61,11 +61,8 @@ def _period_rows(report: PublicReport) -> list[Row]:
 def hours_chart(report: PublicReport, _: Translate) -> str:
     """Median and 90th-percentile hours to removal, a pair of bars per platform."""
     rows = _period_rows(report)
-    span = max(
-        [float(r.values[m] or 0) for r in rows for m in ("median_hours_to_removal",)]
-        + [float(r.values["p90_hours_to_removal"] or 0) for r in rows]
-        + [1.0]
-    )
+    times = ("median_hours_to_removal", "p90_hours_to_removal")
+    span = max([float(r.values[m] or 0) for r in rows for m in times] + [1.0])
     scale = (WIDTH - LEFT - 80) / span
     body: list[str] = []
     for i, r in enumerate(rows):
@@ -118,9 +115,7 @@ def trend_chart(report: PublicReport, _: Translate) -> str:
     """Notices sent per month, one bar per platform in each month's group."""
     platforms = report.platforms
     months = list(report.months) or [report.period]
-    values = [
-        [report.row(p, m).values["notices_sent"] for p in platforms] for m in months
-    ]
+    values = [[report.row(p, m).values["notices_sent"] for p in platforms] for m in months]
     span = max([float(v or 0) for group in values for v in group] + [1.0])
     plot_h, base = 180.0, TOP + 200.0
     group_w = (WIDTH - 60) / max(1, len(months))

@@ -9,7 +9,7 @@ that cannot be known (nothing removed) is ``None`` without it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -155,14 +155,15 @@ def _row(raw: RawFigures, title: str, column: str, hidden: set[Hashable], thresh
     return Row(raw.platform, title, column, values, tuple(suppressed))
 
 
-def scrub(session: Session, text: str) -> str:
+def scrubber(session: Session) -> Callable[[str], str]:
     """Free text of the report (platform titles, the organisation's name) as it may go out:
     through the redaction every outgoing document takes (:mod:`haechi.redaction`), with every
     case's personal data as terms, since a public report is about no one case."""
     from haechi.redaction import redact_text
     from haechi.redaction.cases import all_terms
 
-    return redact_text(text, all_terms(session)).text
+    terms = all_terms(session)
+    return lambda text: redact_text(text, terms).text
 
 
 def build_report(
@@ -189,9 +190,8 @@ def build_report(
         for m in COUNTS
     }
     hidden = suppress(values, relations(platforms, columns, period.name), threshold)
-    titles = {
-        name: scrub(session, title) for name, title in queries.platform_titles(session).items()
-    }
+    scrub = scrubber(session)
+    titles = {name: scrub(title) for name, title in queries.platform_titles(session).items()}
     rows = [
         _row(by_column[c][p], titles.get(p, p) if p != ALL else "", c, hidden, threshold)
         for c in columns
@@ -204,7 +204,7 @@ def build_report(
         whole.end,
         as_of,
         threshold,
-        scrub(session, organisation),
+        scrub(organisation),
         tuple(m.name for m in months),
         tuple(rows),
     )

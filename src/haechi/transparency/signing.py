@@ -9,7 +9,6 @@ listed digest, so a changed byte anywhere in the report is a named failure.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -137,9 +136,3 @@ def check_folder(
             changed.append(name)
     present = {p.name for p in folder.iterdir() if p.is_file()} - {MANIFEST}
     return FolderCheck(signature, changed, missing, sorted(present - set(listed)))
-
-
-def manifest_json(data: bytes) -> dict[str, Any]:
-    """A stored manifest's JSON."""
-    parsed: dict[str, Any] = json.loads(data)
-    return parsed
