@@ -148,9 +148,13 @@ class BankMatcher:
         self._owners: dict[int, tuple[int, SignalKind]] = {}
 
     @classmethod
-    def load(cls, db: Database, settings: Settings) -> BankMatcher:
-        """The saved PDQ/crop index (rebuilt if stale) and every local-features record."""
-        index, _ = load_range_index(db, settings)
+    def load(cls, db: Database, settings: Settings, index: MatchIndex | None = None) -> BankMatcher:
+        """The saved PDQ/crop index (rebuilt if stale) and every local-features record.
+
+        ``index`` replaces the saved one: the Ray runner's index sharded across actors.
+        """
+        if index is None:
+            index, _ = load_range_index(db, settings)
         with db.session() as session:
             records = BankStore(session).feature_records()
         local = FeatureBank()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -19,7 +19,7 @@ from typing import TypeVar
 from haechi.errors import HaechiError
 from haechi.hashing.decode import DecodeLimits
 from haechi.hashing.media import HashOptions, MediaHashes, Outcome, digest_file
-from haechi.scan.hashing_pool import HashingPool
+from haechi.scan.hashing_pool import HashingPool, Payload
 from haechi.scan.intake import intake
 from haechi.scan.matcher import BankMatcher
 from haechi.scan.model import FileOutcome, Found, Hit, ScanReport, Sighting
@@ -34,6 +34,7 @@ from haechi.store.scans import ScanStore
 
 BATCH = 64
 Progress = Callable[[int, int | None], None]
+HashAll = Callable[[Sequence[Payload]], Iterable[MediaHashes | str]]
 _T = TypeVar("_T")
 
 
@@ -65,6 +66,69 @@ def _sha256(payload: Path | bytes) -> str:
     return digest_file(payload)[0]
 
 
+def count_outcome(report: ScanReport, item: FileOutcome) -> None:
+    """Count an outcome the source already knew (a skip or a failure) in the report."""
+    report.seen += 1
+    if item.status == "skipped":
+        report.skipped += 1
+    else:
+        report.failed += 1
+        report.failures.append(item)
+
+
+@dataclass
+class Hashed:
+    """A batch after the hash stage: what the record stage matches, records and preserves.
+
+    ``digests`` holds (position in the batch, SHA-256) of every item that could be read, so
+    the record stage finds a hit's bytes in the batch for its evidence. The stages are apart
+    so that another runner (:mod:`haechi.distributed`) can run them in other processes.
+    """
+
+    hashed: list[tuple[Sighting, MediaHashes]] = field(default_factory=list)
+    again: list[tuple[Sighting, str]] = field(default_factory=list)  # known bytes, new place?
+    digests: list[tuple[int, str]] = field(default_factory=list)
+
+
+def hash_stage(
+    db: Database, batch: Sequence[Found], hash_all: HashAll, report: ScanReport
+) -> Hashed:
+    """Digest each item, set aside bytes an earlier scan hashed, hash the rest (counted)."""
+    report.seen += len(batch)
+    out = Hashed()
+    for k, item in enumerate(batch):
+        try:
+            out.digests.append((k, _sha256(item.payload)))
+        except Exception as exc:  # one item ends with a recorded failure; the batch goes on
+            report.failed += 1
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
+            report.failures.append(
+                FileOutcome(item.seen.location, "failed", reason or error_text(exc))
+            )
+    with db.session() as session:
+        known = MediaStore(session).known(sha for _, sha in out.digests)
+    fresh: list[Found] = []
+    for k, sha in out.digests:
+        if sha in known:
+            report.skipped += 1
+            out.again.append((batch[k].seen, sha))
+        else:
+            known.add(sha)  # the same bytes twice in one batch are hashed once
+            fresh.append(batch[k])
+    for item, result in zip(fresh, hash_all([f.payload for f in fresh]), strict=True):
+        if isinstance(result, str):
+            report.failed += 1
+            report.failures.append(FileOutcome(item.seen.location, "failed", result))
+            continue
+        out.hashed.append((item.seen, result))
+        if result.outcome is Outcome.FAILED:
+            report.failed += 1
+            report.failures.append(FileOutcome(item.seen.location, "failed", result.error))
+        else:
+            report.hashed += 1
+    return out
+
+
 class Scanner:
     """Runs scans against one database with one matcher, built once from the banks."""
 
@@ -74,10 +138,11 @@ class Scanner:
         settings: Settings,
         keeper: EvidenceKeeper | None = None,
         clock: Callable[[], datetime] = utcnow,
+        matcher: BankMatcher | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
-        self.matcher = BankMatcher.load(db, settings)
+        self.matcher = matcher or BankMatcher.load(db, settings)
         self.keeper = keeper
         self.clock = clock
         self._files = keeper is not None and keeper.preserve_files  # seal folder hits too
@@ -107,21 +172,11 @@ class Scanner:
         if self.keeper is not None:  # hits a killed run left without evidence come first
             report.repaired = self.keeper.repair_due(self.db)
         batch: list[Found] = []
-        # Local features cost a third of a query's time: skip them when no bank has any (a
-        # picture may be a still of a registered video: its representative frames count).
-        local = len(self.matcher.local) > 0 or len(self.matcher.videos.local) > 0
-        options = replace(hash_options(self.settings, True), local=local)
-        options = replace(options, video=self.matcher.videos.query_options(options.video))
         stopped: list[HaechiError] = []
-        with HashingPool(options, self.settings.workers) as pool:
+        with HashingPool(self.hash_options(), self.settings.workers) as pool:
             for item in _until_error(items, stopped):
                 if isinstance(item, FileOutcome):
-                    report.seen += 1
-                    if item.status == "skipped":
-                        report.skipped += 1
-                    else:
-                        report.failed += 1
-                        report.failures.append(item)
+                    count_outcome(report, item)
                     continue
                 batch.append(item)
                 if len(batch) == BATCH:
@@ -139,68 +194,46 @@ class Scanner:
             raise stopped[0]
         return report
 
+    def hash_options(self) -> HashOptions:
+        """How this scan hashes: what the banks can match decides what is worth computing."""
+        # Local features cost a third of a query's time: skip them when no bank has any (a
+        # picture may be a still of a registered video: its representative frames count).
+        local = len(self.matcher.local) > 0 or len(self.matcher.videos.local) > 0
+        options = replace(hash_options(self.settings, True), local=local)
+        return replace(options, video=self.matcher.videos.query_options(options.video))
+
     def _scan_batch(self, batch: list[Found], pool: HashingPool, report: ScanReport) -> None:
-        report.seen += len(batch)
-        digests: list[tuple[Found, str]] = []
-        for item in batch:
-            try:
-                digests.append((item, _sha256(item.payload)))
-            except Exception as exc:  # one item ends with a recorded failure; the batch goes on
-                report.failed += 1
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
-                report.failures.append(
-                    FileOutcome(item.seen.location, "failed", reason or error_text(exc))
-                )
-        with self.db.session() as session:
-            known = MediaStore(session).known(sha for _, sha in digests)
-        fresh: list[Found] = []
-        again: list[tuple[Found, str]] = []
-        for item, sha in digests:
-            if sha in known:
-                report.skipped += 1
-                again.append((item, sha))
-            else:
-                known.add(sha)  # the same bytes twice in one batch are hashed once
-                fresh.append(item)
-        hashed: list[tuple[Sighting, MediaHashes]] = []
-        for item, result in zip(fresh, pool.hash_all([f.payload for f in fresh]), strict=True):
-            if isinstance(result, str):
-                report.failed += 1
-                report.failures.append(FileOutcome(item.seen.location, "failed", result))
-                continue
-            hashed.append((item.seen, result))
-            if result.outcome is Outcome.FAILED:
-                report.failed += 1
-                report.failures.append(FileOutcome(item.seen.location, "failed", result.error))
-            else:
-                report.hashed += 1
+        self.record_stage(report, batch, hash_stage(self.db, batch, pool.hash_all, report))
+
+    def record_stage(self, report: ScanReport, batch: Sequence[Found], hashed: Hashed) -> None:
+        """Match and record a hashed batch, re-hit known bytes at new places, seal new hits."""
         before = len(report.hits)
-        self.record(report, hashed)
-        self._rehit(report, again)
+        self.record(report, hashed.hashed)
+        self._rehit(report, hashed.again)
         if self.keeper is not None and len(report.hits) > before:
-            payloads = {sha: item.payload for item, sha in digests}
+            payloads = {sha: batch[k].payload for k, sha in hashed.digests}
             try:
                 self.keeper.keep(self.db, report, report.hits[before:], payloads)
             except Exception as exc:  # the hits stay pending: the next run or repair seals them
                 for hit in report.hits[before:]:
                     report.capture_failures.setdefault(hit.id, error_text(exc))
 
-    def _rehit(self, report: ScanReport, items: list[tuple[Found, str]]) -> None:
+    def _rehit(self, report: ScanReport, items: list[tuple[Sighting, str]]) -> None:
         """Known bytes met at a new place are a new hit: a re-upload, found without hashing."""
         if items:
-            self._each(report, items, self._rehit_all, lambda i: (i[0].seen.location, "skipped"))
+            self._each(report, items, self._rehit_all, lambda i: (i[0].location, "skipped"))
 
-    def _rehit_all(self, scan_id: int, items: Sequence[tuple[Found, str]]) -> list[Hit]:
+    def _rehit_all(self, scan_id: int, items: Sequence[tuple[Sighting, str]]) -> list[Hit]:
         found: list[Hit] = []
         with self.db.session() as session:
             scans = ScanStore(session)
             prior = scans.prior_matches(sha for _, sha in items)
-            for item, sha in items:
+            for seen, sha in items:
                 for entry_id, why in prior.get(sha, []):
                     if not self.matcher.still_matches(session, sha, entry_id):
                         continue
                     hit = scans.add_hit(
-                        scan_id, entry_id, why, sha, item.seen, self.clock(), self._files
+                        scan_id, entry_id, why, sha, seen, self.clock(), self._files
                     )
                     if hit is not None:
                         found.append(hit)
