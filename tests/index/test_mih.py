@@ -7,6 +7,7 @@ banks of near-identical hashes, updates interleaved with searches, and files tha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from haechi.errors import IndexError_
 from haechi.index import LinearIndex, MultiIndexHashing, RangeResult, persist
 from haechi.index import mih as mih_module
+from haechi.index import segment as segment_module
 
 U8 = npt.NDArray[np.uint8]
 RADII = [0, 8, 31, 32, 47, 64]
@@ -68,14 +70,14 @@ def both(ids: npt.ArrayLike, hashes: U8) -> tuple[MultiIndexHashing, LinearIndex
 @pytest.fixture
 def force_probing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the cost model always choose the tables, so probing is what gets tested."""
-    monkeypatch.setattr(mih_module, "_NS_SCAN", float("inf"))
+    monkeypatch.setattr(segment_module, "NS_SCAN", float("inf"))
 
 
 @pytest.fixture
 def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny buffer and table threshold, so a few hundred hashes go through every update path."""
     monkeypatch.setattr(mih_module, "BUFFER_CAP", 40)
-    monkeypatch.setattr(mih_module, "_MIN_TABLE_ENTRIES", 16)
+    monkeypatch.setattr(segment_module, "MIN_TABLE_ENTRIES", 16)
 
 
 @pytest.mark.parametrize("radius", RADII)
@@ -115,7 +117,7 @@ def test_near_duplicate_banks(radius: int, force_probing: None) -> None:
 @pytest.mark.parametrize("probing", [True, False])
 def test_complement_is_at_distance_256(probing: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if probing:
-        monkeypatch.setattr(mih_module, "_NS_SCAN", float("inf"))
+        monkeypatch.setattr(segment_module, "NS_SCAN", float("inf"))
     rng = np.random.default_rng(7)
     hashes = make_hashes(rng, 2000)
     index = MultiIndexHashing.from_hashes(np.arange(2000), hashes)
@@ -199,8 +201,8 @@ def test_bad_arguments_are_refused() -> None:
 def test_memory_per_entry_is_bounded() -> None:
     rng = np.random.default_rng(9)
     index = MultiIndexHashing.from_hashes(np.arange(100_000), make_hashes(rng, 100_000))
-    # 32 hash + 8 id bytes, about 4.5 per table; see the module docstring
-    assert index.nbytes / 100_000 < 128
+    # 32 hash + 3 id bytes, about 2.5 per table and offsets; see the module docstring
+    assert index.nbytes / 100_000 < 90
 
 
 @pytest.mark.parametrize("n", [0, 500, 5000])
@@ -284,11 +286,10 @@ def test_missing_file_is_explained(tmp_path: Path) -> None:
 def test_overlapping_regions_are_refused(saved: Path) -> None:
     """A file whose checksums are right but whose regions overlap would break exactness."""
     f = persist.read_index(saved)
-    bad = persist.TableSpec(f.specs[0].bit_offset + 1, f.specs[0].key_bits, f.specs[0].ext_bits)
-    specs = (f.specs[0], bad)
-    persist.write_index(
-        saved, persist.IndexFile(f.ids, f.hashes, f.row_bits, specs, f.offsets[:2], f.entries[:2])
-    )
+    specs = f.layout.specs
+    bad = persist.TableSpec(specs[0].bit_offset + 1, specs[0].key_bits, specs[0].ext_bits)
+    layout = replace(f.layout, specs=(specs[0], bad, *specs[2:]))
+    persist.write_index(saved, replace(f, layout=layout))
     with pytest.raises(IndexError_, match="overlap"):
         MultiIndexHashing.load(saved)
 
@@ -316,8 +317,8 @@ def test_property_same_as_brute_force(
     bank: tuple[U8, list[int], int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(mih_module, "BUFFER_CAP", 16)
-    monkeypatch.setattr(mih_module, "_MIN_TABLE_ENTRIES", 8)
-    monkeypatch.setattr(mih_module, "_NS_SCAN", float("inf"))
+    monkeypatch.setattr(segment_module, "MIN_TABLE_ENTRIES", 8)
+    monkeypatch.setattr(segment_module, "NS_SCAN", float("inf"))
     hashes, ids, radius = bank
     index, oracle = both(ids, hashes)
     rng = np.random.default_rng(len(ids))

@@ -1,0 +1,177 @@
+"""Compact storage for the index's integer arrays: bit-packed values and two-level offsets.
+
+Why: at ten million entries every byte per entry is ten megabytes, and the index's integers
+need far fewer bits than their numpy types give them. A row number needs ``log2 n`` bits (24 at
+10M), not 32; an id of a bank with a few million signals needs 24, not 64; a table's bucket
+start grows by about one per bucket, so sixteen bits relative to a per-block base hold it.
+
+Packed values are a little-endian bit stream: value ``k`` takes bits ``[k * bits, (k + 1) *
+bits)``, and the buffer carries eight bytes of padding so that any value can be read with one
+unaligned 64-bit load (a strided numpy view), which keeps a gather a single numpy call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+_U8 = npt.NDArray[np.uint8]
+_U64 = npt.NDArray[np.uint64]
+_I64 = npt.NDArray[np.int64]
+
+PAD = 8
+MAX_BITS = 57  # a value plus its shift (< 8) must fit one 64-bit load
+BLOCK_SHIFT = 8
+"""Offsets keep one 32-bit base per 256 buckets and a 16-bit start relative to it per bucket."""
+
+_CHUNK = 1 << 20  # values unpacked at a time
+
+
+def packed_nbytes(count: int, bits: int) -> int:
+    """Bytes of a packed buffer of ``count`` values of ``bits`` bits, padding included."""
+    return (count * bits + 7) // 8 + PAD
+
+
+def pack(values: npt.ArrayLike, bits: int, out: _U8 | None = None, first: int = 0) -> _U8:
+    """Pack non-negative integers below ``2**bits`` into a bit stream (see the module).
+
+    With ``out``, the values are written into it as values ``first, first + 1, ...`` of its
+    stream (``first`` a multiple of 8, so they start on a byte); the bytes must be zero.
+    """
+    if not 8 <= bits <= MAX_BITS:
+        raise ValueError(f"cannot pack {bits}-bit values")
+    if first % 8:
+        raise ValueError("packed runs must start on a multiple of 8 values")
+    arr = np.ascontiguousarray(values, dtype="<u8").reshape(-1)
+    if out is None:
+        out = np.zeros(packed_nbytes(arr.shape[0], bits), dtype=np.uint8)
+    words = _loads(out)
+    # Values eight apart are at least 64 bits apart, so their 64-bit windows never overlap
+    # and each of eight strided passes can OR its values in with one vectorised store.
+    for phase in range(8):
+        part = arr[phase::8]
+        bitpos = (np.arange(part.shape[0], dtype=np.int64) * 8 + phase + first) * bits
+        at = bitpos >> 3
+        words[at] |= part << (bitpos & 7).astype(np.uint64)
+    return out
+
+
+def search_sorted(buf: _U8, bits: int, count: int, values: npt.ArrayLike) -> _I64:
+    """``np.searchsorted`` (left) over ``count`` ascending packed values, without unpacking."""
+    want = np.asarray(values, dtype=np.uint64).reshape(-1)
+    lo = np.zeros(want.shape[0], dtype=np.int64)
+    hi = np.full(want.shape[0], count, dtype=np.int64)
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo
+        mid = (lo + hi) >> 1
+        below = np.zeros(want.shape[0], dtype=np.bool_)
+        below[open_] = gather(buf, bits, mid[open_]) < want[open_]
+        lo = np.where(open_ & below, mid + 1, lo)
+        hi = np.where(open_ & ~below, mid, hi)
+
+
+def _loads(buf: _U8) -> _U64:
+    """A view that reads a little-endian 64-bit word at every byte offset of ``buf``."""
+    count = max(0, buf.shape[0] - 7)
+    view: _U64 = np.ndarray(shape=(count,), dtype="<u8", buffer=buf.data, offset=0, strides=(1,))
+    return view
+
+
+def gather(buf: _U8, bits: int, positions: npt.ArrayLike) -> _U64:
+    """The packed values at ``positions`` (any integer array), as uint64."""
+    pos = np.asarray(positions, dtype=np.int64)
+    mask = np.uint64((1 << bits) - 1)
+    if bits % 8 == 0:
+        step = bits // 8
+        count = max(0, (buf.shape[0] - 8) // step + 1)
+        whole: _U64 = np.ndarray(
+            shape=(count,), dtype="<u8", buffer=buf.data, offset=0, strides=(step,)
+        )
+        out = whole[pos]
+        out &= mask
+        return out
+    bitpos = pos * bits
+    words: _U64 = _loads(buf)[bitpos >> 3]
+    words >>= (bitpos & 7).astype(np.uint64)
+    words &= mask
+    return words
+
+
+def unpack(buf: _U8, bits: int, count: int) -> _U64:
+    """All ``count`` values of a packed buffer."""
+    if count == 0:
+        return np.empty(0, dtype=np.uint64)
+    out = np.empty(count, dtype=np.uint64)
+    for start in range(0, count, _CHUNK):
+        stop = min(count, start + _CHUNK)
+        out[start:stop] = gather(buf, bits, np.arange(start, stop))
+    return out
+
+
+def bits_for(largest: int) -> int:
+    """Bits to store every value in ``[0, largest]`` (at least 8, see :func:`pack`)."""
+    return max(8, int(largest).bit_length())
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """Bucket starts of ``m`` stacked CSR tables, in two levels.
+
+    Buckets come in blocks of 256. ``base[j, b]`` is table ``j``'s start of block ``b``;
+    ``rel[j, 257 * b + i]`` the start of bucket ``256 * b + i`` minus that base, for ``i`` in
+    ``0..256`` (the 257th is the block's end), as uint16, or uint32 when some block holds
+    65,536 entries or more (many identical hashes). So a bucket's size is the difference of two
+    neighbouring ``rel`` values, one cache line, and the base is read only for buckets that are
+    not empty.
+    """
+
+    base: npt.NDArray[np.uint32]
+    rel: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
+
+    @classmethod
+    def from_counts(cls, counts: _I64) -> Offsets:
+        """Offsets of tables whose bucket sizes are ``counts`` (shape ``(m, 2**key_bits)``)."""
+        m, buckets = counts.shape
+        block = 1 << BLOCK_SHIFT
+        full = np.zeros((m, buckets + 1), dtype=np.int64)
+        np.cumsum(counts, axis=1, out=full[:, 1:])
+        blocks = buckets // block
+        base = np.ascontiguousarray(full[:, :buckets:block])
+        at = (np.arange(blocks)[:, None] * block + np.arange(block + 1)[None, :]).reshape(-1)
+        rel = (full[:, at].reshape(m, blocks, block + 1) - base[:, :, None]).reshape(m, -1)
+        narrow = rel.size == 0 or int(rel.max()) < 1 << 16
+        return cls(base.astype(np.uint32), rel.astype(np.uint16 if narrow else np.uint32))
+
+    @classmethod
+    def empty(cls) -> Offsets:
+        return cls(np.empty((0, 0), dtype=np.uint32), np.empty((0, 0), dtype=np.uint16))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.base.nbytes + self.rel.nbytes)
+
+    def rel_index(self, tables: _I64, keys: _I64) -> _I64:
+        """Where bucket ``keys[i]`` of table ``tables[i]`` starts in ``rel`` (flattened)."""
+        out: _I64 = keys + (keys >> BLOCK_SHIFT) + tables * self.rel.shape[1]
+        return out
+
+    def bucket(self, rel_at: _I64) -> tuple[_I64, _I64]:
+        """Start and size of the buckets whose :meth:`rel_index` is ``rel_at``."""
+        rel = self.rel.reshape(-1)
+        lo = rel[rel_at].astype(np.int64)
+        size = rel[rel_at + 1] - lo
+        base_at = rel_at // ((1 << BLOCK_SHIFT) + 1)
+        out: _I64 = self.base.reshape(-1)[base_at] + lo
+        return out, size
+
+    def full(self, table: int) -> _I64:
+        """Table ``table``'s plain CSR offsets (for checks and tests)."""
+        block = 1 << BLOCK_SHIFT
+        rel = self.rel[table].reshape(-1, block + 1).astype(np.int64)
+        starts = rel[:, :block] + self.base[table].astype(np.int64)[:, None]
+        end = int(self.base[table, -1]) + int(rel[-1, -1]) if rel.size else 0
+        return np.concatenate([starts.reshape(-1), [end]]).astype(np.int64)
