@@ -19,7 +19,7 @@ it when it was taken between two sampled frames of a pan or a zoom.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -135,17 +135,19 @@ class VideoBank:
             v, [f.pdq for f in kept.frames], [(f.timestamp, f.timestamp) for f in kept.frames]
         )
 
-    def add_features(self, entry_id: int, features: VideoFeatures) -> None:
+    def add_features(self, entry_id: int, features: VideoFeatures, rows: bool = True) -> None:
         """Index a registered video's representative frames: their crop hashes go to the
-        index, their keypoints to the local-features bank."""
+        index (unless ``rows`` is false: a restored index has them), their keypoints to the
+        local-features bank."""
         v = self._of_entry.get(entry_id)
         if v is None:
             return  # no reliable frame: nothing to stand for
         for key in features.frames:
             # A crop's hash is of the representative frame itself: it matches that moment.
             # Keypoints match the scene it stands for, until the next one.
-            crops = key.crops()
-            self._add_rows(v, [c.pdq for c in crops], [(key.start, key.start)] * len(crops))
+            if rows:
+                crops = key.crops()
+                self._add_rows(v, [c.pdq for c in crops], [(key.start, key.start)] * len(crops))
             self.local.add(len(self._keys), key.features)
             self._keys.append((v, key.start, key.end))
 
@@ -270,13 +272,18 @@ class VideoBank:
         bank.add_records(records)
         return bank
 
-    def add_records(self, records: Iterable[tuple[int, SignalKind, bytes]]) -> None:
+    def add_records(
+        self, records: Iterable[tuple[int, SignalKind, bytes]], restored: bool = False
+    ) -> None:
         """Index stored ``vpdq`` (and variant) records, then ``vorb`` ones, refusing a damaged
-        one by its entry."""
+        one by its entry. ``restored``: the frame rows came from :meth:`restore`, so only the
+        keypoints of ``vorb`` records are added (in the same order as when it was saved)."""
         later = []
         for entry_id, kind, record in sorted(records, key=lambda r: r[1] is not SignalKind.VPDQ):
             if kind is SignalKind.VORB:
                 later.append((entry_id, record))
+                continue
+            if restored:
                 continue
             try:
                 signature = VideoSignature.from_bytes(record)
@@ -288,7 +295,42 @@ class VideoBank:
                 features = VideoFeatures.from_bytes(record)
             except ValueError as exc:
                 raise _damaged(entry_id, "video keypoints", exc) from None
-            self.add_features(entry_id, features)
+            self.add_features(entry_id, features, rows=not restored)
+
+    def saved_arrays(self) -> dict[str, np.ndarray]:
+        """The derived tables beside the frame index, for :mod:`~haechi.scan.video_cache`."""
+        times = [v.times for v in self._videos]
+        return {
+            "row_video": np.asarray(self._row_video, dtype=np.int64),
+            "row_span": np.asarray(self._row_span, dtype=np.float64).reshape(-1, 2),
+            "video_entry": np.asarray([v.entry for v in self._videos], dtype=np.int64),
+            "video_step": np.asarray([v.step for v in self._videos], dtype=np.float64),
+            "video_based": np.asarray([v.based for v in self._videos], dtype=np.bool_),
+            "times_count": np.asarray([len(t) for t in times], dtype=np.int64),
+            "times": np.asarray([x for t in times for x in t], dtype=np.float64),
+        }
+
+    def restore(self, index: MatchIndex, arrays: Mapping[str, np.ndarray]) -> None:
+        """Take a saved frame index and its tables (an empty bank only); keypoints follow
+        through :meth:`add_records` with ``restored=True``."""
+        if self._videos or self._row_video:
+            raise ValueError("restore needs an empty video bank")
+        bounds = np.concatenate([[0], np.cumsum(arrays["times_count"])]).astype(np.int64)
+        times = arrays["times"].tolist()
+        for k, (entry, step, based) in enumerate(
+            zip(
+                arrays["video_entry"].tolist(),
+                arrays["video_step"].tolist(),
+                arrays["video_based"].tolist(),
+                strict=True,
+            )
+        ):
+            self._of_entry[entry] = len(self._videos)
+            self._videos.append(_Video(entry, times[bounds[k] : bounds[k + 1]], step, based))
+        self._row_video = arrays["row_video"].tolist()
+        self._row_span = [(a, b) for a, b in arrays["row_span"].tolist()]
+        self.index = index
+        self._arrays = None
 
 
 def _damaged(entry_id: int, what: str, exc: ValueError) -> StoreError:
