@@ -41,6 +41,7 @@ from haechi.index import MatchIndex, hex_to_hashes
 from haechi.platform_api.negatives import NegativeBank
 from haechi.scan.index_cache import load_range_index
 from haechi.scan.model import MatchDetail
+from haechi.scan.video_cache import load_video_bank
 from haechi.scan.video_matcher import VideoBank
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
@@ -166,9 +167,7 @@ class BankMatcher:
                     f"bank entry {entry_id} has a damaged local-features record ({exc}); "
                     "withdraw it and register the file again"
                 ) from None
-        videos = VideoBank.load(
-            db, VideoThresholds(radius=settings.pdq_radius), settings.pdq_min_quality
-        )
+        videos, _ = load_video_bank(db, settings, VideoThresholds(radius=settings.pdq_radius))
         with db.session() as session:
             negatives = NegativeBank.load(session)
         return cls(db, index, settings, local, videos, negatives)
