@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         ),
     )
     workers: int = Field(default=0, ge=0, description="Hashing processes; 0 means one per core.")
+    ray_address: str | None = Field(
+        default=None,
+        description="host:port of the Ray cluster that `haechi scan --runner ray` uses (started "
+        "with `ray start --head`); none is ever started for you.",
+    )
     allow_hosts: TextList = Field(
         default_factory=list,
         description=(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from haechi.scan.preserve import EvidenceKeeper
     from haechi.settings import Settings
     from haechi.sources import SourceOptions
+    from haechi.store.database import Database
 
 # The names of haechi.sources.SOURCES, spelled out so that help needs no source import;
 # tests/cli/test_startup.py checks that they agree.
@@ -167,6 +168,25 @@ def _scan(
     return report
 
 
+def _scan_on_ray(
+    db: Database,
+    settings: Settings,
+    kept: EvidenceKeeper | None,
+    target: str,
+    kind: str | None,
+    options: SourceOptions,
+) -> ScanReport:
+    from haechi.distributed.runner import scan_on_ray
+
+    with progress() as bar:
+        task = bar.add_task("scanning on Ray", total=None)
+
+        def tick(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return scan_on_ray(db, settings, kept, target, kind, options, tick)
+
+
 def mount(app: typer.Typer, env: EnvFactory) -> None:
     """Add ``haechi scan`` and ``haechi hits`` to ``app``."""
 
@@ -193,6 +213,13 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
                 help="Folders: seal each hit's file (bytes, path, timestamps) as evidence too.",
             ),
         ] = False,
+        runner: Annotated[
+            str,
+            typer.Option(
+                help="local: this machine's cores; ray: the Ray cluster at HAECHI_RAY_ADDRESS "
+                "(see README, 'Scans on Ray')."
+            ),
+        ] = "local",
         as_json: JsonOpt = False,
     ) -> None:
         """Fetch and hash the media of TARGET, match them against all banks, record the hits.
@@ -203,10 +230,15 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         from haechi.scan.intake import source_options
         from haechi.scan.pipeline import Scanner
 
+        if runner not in ("local", "ray"):
+            raise typer.BadParameter("local or ray", param_hint="--runner")
         settings = env().settings
         options = source_options(settings, allow_host or (), depth, max_pages)
         with database(settings) as db, keeper(settings, allow_host or (), preserve) as kept:
-            report = _scan(Scanner(db, settings, kept), settings, target, kind, options)
+            if runner == "ray":
+                report = _scan_on_ray(db, settings, kept, target, kind, options)
+            else:
+                report = _scan(Scanner(db, settings, kept), settings, target, kind, options)
         print_report(report, as_json)
         why = report.target_failure()
         if why is not None:

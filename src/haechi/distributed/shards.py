@@ -1,0 +1,99 @@
+"""The PDQ matching index split across actors by hash prefix, queried in batches.
+
+Shard ``k`` of ``n`` holds the live PDQ and crop signals whose first 16 bits fall in the k-th
+of ``n`` equal prefix ranges, so each shard holds about ``1/n`` of the bank, built from the
+database when the actor starts (and again if Ray restarts it). A match within radius 31 may
+differ from the query in its prefix, so a batch of queries goes to every shard at once and
+the answers are merged: the shards split memory and work, not the query.
+:class:`ShardedIndex` is a :class:`~haechi.index.MatchIndex`, so the local
+:class:`~haechi.scan.matcher.BankMatcher` uses it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from haechi.errors import IndexError_
+from haechi.index import MatchIndex, MultiIndexHashing, RangeResult, as_hashes, hex_to_hashes
+from haechi.index.base import Hashes, Ids
+from haechi.settings import Settings
+from haechi.store.banks import BankStore
+from haechi.store.database import Database
+
+PREFIX_BITS = 16
+
+
+def shard_of(hashes: Hashes, shards: int) -> npt.NDArray[np.int64]:
+    """The shard of each hash: its 16-bit prefix's range among ``shards`` equal ones."""
+    arr = as_hashes(hashes)
+    prefix = (arr[:, 0].astype(np.int64) << 8) | arr[:, 1].astype(np.int64)
+    return (prefix * shards) >> PREFIX_BITS
+
+
+class IndexShard:
+    """One shard's index (run as a Ray actor): the signals whose prefix falls in it."""
+
+    def __init__(self, settings: Settings, shard: int, shards: int) -> None:
+        if not 0 <= shard < shards:
+            raise IndexError_(f"shard {shard} is not one of {shards}")
+        db = Database(settings.resolved_database_url)
+        try:
+            with db.session() as session:
+                rows = BankStore(session).range_signals(settings.pdq_min_quality)
+        finally:
+            db.close()
+        self.index = MultiIndexHashing()
+        if rows:
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            hashes = hex_to_hashes([r[3] for r in rows])
+            mine = shard_of(hashes, shards) == shard
+            if mine.any():
+                self.index.add(ids[mine], hashes[mine])
+
+    def size(self) -> int:
+        """How many signals this shard holds."""
+        return len(self.index)
+
+    def search(self, queries: Hashes, radius: int) -> RangeResult:
+        """Every (query, signal) pair of this shard within ``radius``."""
+        return self.index.search(queries, radius)
+
+
+def merge(parts: Sequence[RangeResult]) -> RangeResult:
+    """The shards' answers as one result, in the canonical (query, distance, id) order."""
+    found = [p for p in parts if len(p)]
+    if not found:
+        return RangeResult.empty()
+    return RangeResult.sorted_from(
+        np.concatenate([p.query for p in found]),
+        np.concatenate([p.ids for p in found]),
+        np.concatenate([p.distances for p in found]),
+    )
+
+
+class ShardedIndex(MatchIndex):
+    """A read-only index whose entries live in shard actors; a search asks them all at once."""
+
+    def __init__(self, handles: Sequence[Any], sizes: Sequence[int]) -> None:
+        self.handles = list(handles)
+        self._size = sum(sizes)
+
+    def add(self, ids: Ids, hashes: Hashes) -> None:
+        raise IndexError_("the sharded index is built from the database when a scan starts")
+
+    def remove(self, ids: Ids) -> None:
+        raise IndexError_("the sharded index is built from the database when a scan starts")
+
+    def search(self, queries: Hashes, radius: int) -> RangeResult:
+        from haechi.distributed.cluster import ray_module
+
+        ray = ray_module()
+        batch = as_hashes(queries)
+        return merge(ray.get([h.search.remote(batch, radius) for h in self.handles]))
+
+    def __len__(self) -> int:
+        return self._size
