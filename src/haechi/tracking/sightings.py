@@ -11,15 +11,19 @@ a second record of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from haechi.notices.platforms import PlatformDirectory, host_of
+from haechi.notices.errors import PlatformError
+from haechi.notices.platforms import Platform, normalise_domain
 from haechi.store.models import (
     HitCaptureRow,
     HitRow,
@@ -86,27 +90,13 @@ class Sighting:
     captures: tuple[Capture, ...] = ()
     reports: tuple[Report, ...] = ()
     removal: Removal | None = None
+    host: str | None = None  # of the page it was on (or of the file, for a bare media URL)
+    media_host: str | None = None  # of the file, when not the page's (a CDN behind a board)
 
     @property
     def seen_at(self) -> datetime:
         """When the copy was up: the poster's time where known, else when haechi found it."""
         return self.posted_at or self.found_at
-
-    @property
-    def host(self) -> str | None:
-        """The host of the page it was on (or of the file, for a bare media URL)."""
-        for url in (self.page, self.location):
-            if url:
-                host = host_of(url)
-                if host is not None:
-                    return host
-        return None
-
-    @property
-    def media_host(self) -> str | None:
-        """The host that served the file, when it is not the page's (a CDN behind a board)."""
-        host = host_of(self.location)
-        return host if host is not None and host != self.host else None
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON form (entries by id only: no bank, label or case)."""
@@ -136,14 +126,38 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[start : start + _CHUNK])
 
 
-def _platform_of(directory: PlatformDirectory, row: HitRow) -> tuple[str | None, str | None]:
-    """The hosting platform's name and country: by the file's URL, else its page's."""
-    for url in (row.location, row.found_in):
-        if url:
-            found = directory.for_url(url)
-            if found is not None:
-                return found.name, found.country
-    return None, None
+_AUTHORITY = re.compile(r"[^/?#]*")
+
+
+@lru_cache(maxsize=4096)
+def _netloc_host(netloc: str) -> str | None:
+    """The normalised host of a URL's authority part (``user@host:port``), or ``None``."""
+    try:
+        hostname = urlsplit(f"http://{netloc}/").hostname
+        return normalise_domain(hostname) if hostname else None
+    except (ValueError, PlatformError):
+        return None
+
+
+def _host(url: str | None) -> str | None:
+    """:func:`~haechi.notices.platforms.host_of`, parsed once per authority: a hundred
+    thousand hits live on a few hundred hosts, and IDNA work is most of a listing's time."""
+    if not url:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    match = _AUTHORITY.match(rest)
+    return _netloc_host(match.group() if match else "")
+
+
+_COLUMNS = (
+    HitRow.id, HitRow.entry_id, HitRow.sha256, HitRow.location, HitRow.found_in,
+    HitRow.source_kind, HitRow.found_at, HitRow.posted_at, HitRow.container, HitRow.poster,
+    HitRow.forwarded_from, HitAccountRow.container_id, HitAccountRow.poster_id,
+    HitAccountRow.forwarded_from_id, HitRow.evidence_state, HitRow.evidence_checked_at,
+    HitRow.evidence_error,
+)  # fmt: skip
 
 
 def load_sightings(
@@ -157,95 +171,107 @@ def load_sightings(
 
     Ordered by when each copy was up, then by hit id, so the same data gives the same order.
     """
-    query = select(HitRow, HitAccountRow).outerjoin(
-        HitAccountRow, HitAccountRow.hit_id == HitRow.id
-    )
-    rows: dict[int, tuple[HitRow, HitAccountRow | None]] = {}
+    query = select(*_COLUMNS).outerjoin(HitAccountRow, HitAccountRow.hit_id == HitRow.id)
+    rows: dict[int, Any] = {}  # result rows of _COLUMNS, by hit id
     if hit_ids is None and entry_ids is None:
-        for hit, extra in session.execute(query):
-            rows[hit.id] = (hit, extra)
+        for row in session.execute(query):
+            rows[row.id] = row
     for column, wanted in ((HitRow.id, hit_ids), (HitRow.entry_id, entry_ids)):
         if wanted is None:
             continue
         for chunk in _chunks(sorted(set(wanted))):
-            for hit, extra in session.execute(query.where(column.in_(chunk))):
-                rows[hit.id] = (hit, extra)
+            for row in session.execute(query.where(column.in_(chunk))):
+                rows[row.id] = row
     ids = sorted(rows)
-    captures = _captures(session, ids)
-    reports, removals = _reports(session, ids)
+    every = hit_ids is None and entry_ids is None
+    captures = _captures(session, None if every else ids)
+    reports, removals = _reports(session, None if every else ids)
     directory = PlatformStore(session).directory()
+    platforms: dict[tuple[str | None, str | None], Platform | None] = {}
     out = []
     for hit_id in ids:
-        hit, account = rows[hit_id]
-        platform, country = _platform_of(directory, hit)
-        sighting = Sighting(
-            hit.id, hit.entry_id, hit.sha256, hit.location, hit.found_in, hit.source_kind,
-            hit.found_at, hit.posted_at, platform, country, hit.container, hit.poster,
-            hit.forwarded_from,
-            account.container_id if account else None,
-            account.poster_id if account else None,
-            account.forwarded_from_id if account else None,
-            tuple(captures.get(hit.id, ())),
-            tuple(sorted(reports.get(hit.id, ()), key=lambda r: (r.sent_at, r.notice_id))),
-            _removal(hit, removals.get(hit.id, [])),
+        r = rows[hit_id]
+        file_host, page_host = _host(r.location), _host(r.found_in)
+        host = page_host or file_host
+        if (file_host, page_host) not in platforms:  # the file's platform, else the page's
+            platforms[(file_host, page_host)] = next(
+                (
+                    found
+                    for found in (directory.for_host(h) for h in (file_host, page_host) if h)
+                    if found is not None
+                ),
+                None,
+            )
+        platform = platforms[(file_host, page_host)]
+        country = platform.country if platform is not None else None
+        if country is None and locate is not None and host is not None:
+            found = locate(host)
+            country = found.upper() if found else None
+        out.append(
+            Sighting(
+                r.id, r.entry_id, r.sha256, r.location, r.found_in, r.source_kind, r.found_at,
+                r.posted_at, platform.name if platform else None, country, r.container,
+                r.poster, r.forwarded_from, r.container_id, r.poster_id, r.forwarded_from_id,
+                tuple(captures.get(hit_id, ())),
+                tuple(sorted(reports.get(hit_id, ()), key=lambda x: (x.sent_at, x.notice_id))),
+                _removal(r, removals.get(hit_id, [])), host,
+                file_host if file_host is not None and file_host != host else None,
+            )
         )  # fmt: skip
-        if country is None and locate is not None and sighting.host is not None:
-            sighting = _with_country(sighting, locate(sighting.host))
-        out.append(sighting)
     out.sort(key=lambda s: (s.seen_at, s.hit_id))
     return out
 
 
-def _with_country(sighting: Sighting, country: str | None) -> Sighting:
-    from dataclasses import replace
+def _where(ids: Sequence[int] | None) -> Iterable[list[int] | None]:
+    """The chunks of ids to ask for, or one ``None``: every row."""
+    return [None] if ids is None else _chunks(ids)
 
-    return replace(sighting, country=country.upper() if country else None)
 
-
-def _captures(session: Session, ids: Sequence[int]) -> dict[int, list[Capture]]:
+def _captures(session: Session, ids: Sequence[int] | None) -> dict[int, list[Capture]]:
     out: dict[int, list[Capture]] = {}
-    for chunk in _chunks(ids):
-        rows = session.scalars(
-            select(HitCaptureRow)
-            .where(HitCaptureRow.hit_id.in_(chunk))
-            .order_by(HitCaptureRow.sealed_at, HitCaptureRow.id)
-        )
+    for chunk in _where(ids):
+        query = select(HitCaptureRow).order_by(HitCaptureRow.sealed_at, HitCaptureRow.id)
+        if chunk is not None:
+            query = query.where(HitCaptureRow.hit_id.in_(chunk))
+        rows = session.scalars(query)
         for row in rows:
             out.setdefault(row.hit_id, []).append(Capture(row.capture_id, row.kind, row.sealed_at))
     return out
 
 
 def _reports(
-    session: Session, ids: Sequence[int]
+    session: Session, ids: Sequence[int] | None
 ) -> tuple[dict[int, list[Report]], dict[int, list[Removal]]]:
     """Sent notices citing each hit, and every recorded sign that it is gone."""
     from haechi.store.models import PlatformRow
 
     reports: dict[int, list[Report]] = {}
     removals: dict[int, list[Removal]] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(
+    for chunk in _where(ids):
+        query = (
             select(NoticeItemRow, NoticeRow.id, NoticeRow.kind, NoticeRow.sent_at, PlatformRow.name)
             .join(NoticeRow, NoticeRow.id == NoticeItemRow.notice_id)
             .join(PlatformRow, PlatformRow.id == NoticeRow.platform_id)
-            .where(NoticeItemRow.hit_id.in_(chunk), NoticeRow.sent_at.is_not(None))
+            .where(NoticeRow.sent_at.is_not(None))
         )
+        checks = select(RecheckRow).where(RecheckRow.outcome == "removed")
+        if chunk is not None:
+            query = query.where(NoticeItemRow.hit_id.in_(chunk))
+            checks = checks.where(RecheckRow.hit_id.in_(chunk))
+        rows = session.execute(query)
         for item, notice_id, kind, sent_at, platform in rows:
             assert sent_at is not None  # the query asks for sent notices only
             reports.setdefault(item.hit_id, []).append(Report(notice_id, kind, platform, sent_at))
             if item.removed_at is not None:
                 how = item.removal or "removal recorded"
                 removals.setdefault(item.hit_id, []).append(Removal(item.removed_at, how))
-        checks = session.scalars(
-            select(RecheckRow).where(RecheckRow.hit_id.in_(chunk), RecheckRow.outcome == "removed")
-        )
-        for check in checks:
+        for check in session.scalars(checks):
             how = f"re-check: {check.detail}" if check.detail else "re-check: gone"
             removals.setdefault(check.hit_id, []).append(Removal(check.checked_at, how))
     return reports, removals
 
 
-def _removal(hit: HitRow, removals: list[Removal]) -> Removal | None:
+def _removal(hit: Any, removals: list[Removal]) -> Removal | None:
     """The first sign the copy was gone: a removal, a re-check, or gone before its capture."""
     found = list(removals)
     if hit.evidence_state == "gone" and hit.evidence_checked_at is not None:
