@@ -11,6 +11,68 @@ from PIL import Image
 
 from haechi.settings import Settings
 from haechi.store.database import Database, open_database
+from tests.postgres import PostgresServer, server_url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database every test's Settings use: a SQLite file in its home (default) or a "
+        "fresh database on the server HAECHI_TEST_DATABASE_URL names (.ci/postgres start)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: looks inside the SQLite file itself")
+    if config.getoption("--database") == "postgresql" and server_url() is None:
+        raise pytest.UsageError("--database=postgresql needs HAECHI_TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--database") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="SQLite's own file or pragmas; run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer | None]:
+    """The PostgreSQL test server in the ``--database=postgresql`` pass, else ``None``."""
+    url = server_url()
+    if request.config.getoption("--database") != "postgresql" or url is None:
+        yield None
+        return
+    server = PostgresServer(url)
+    yield server
+    server.close()
+
+
+def _fresh_postgres(server: PostgresServer | None) -> Iterator[None]:
+    """Point HAECHI_DATABASE_URL at a new database while the caller's scope lasts."""
+    if server is None:
+        yield
+        return
+    url = server.create()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HAECHI_DATABASE_URL", url)
+        yield
+    server.drop(url)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_database(postgres: PostgresServer | None) -> Iterator[None]:
+    """Module-scoped servers and worlds get their own database in the PostgreSQL pass."""
+    yield from _fresh_postgres(postgres)
+
+
+@pytest.fixture(autouse=True)
+def _test_database(postgres: PostgresServer | None) -> Iterator[None]:
+    """Each test gets its own database in the PostgreSQL pass (its home's SQLite file else)."""
+    yield from _fresh_postgres(postgres)
 
 
 @pytest.fixture
@@ -21,7 +83,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
-    """A migrated SQLite database in the test's home."""
+    """The test's migrated database: SQLite in its home, or PostgreSQL (``--database``)."""
     database = open_database(settings)
     yield database
     database.close()

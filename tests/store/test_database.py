@@ -10,6 +10,7 @@ from haechi.settings import Settings
 from haechi.store.database import Database, head_revision, open_database
 
 
+@pytest.mark.sqlite_only
 def test_first_use_creates_home_and_migrates(settings: Settings) -> None:
     assert not settings.home.exists()
     db = open_database(settings)
@@ -33,6 +34,7 @@ def test_reopening_is_a_no_op(settings: Settings) -> None:
     db.close()
 
 
+@pytest.mark.sqlite_only
 def test_two_homes_never_mix(tmp_path: Path) -> None:
     a = Settings(home=tmp_path / "a")
     b = Settings(home=tmp_path / "b")

@@ -30,6 +30,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.sqlite_only
 def test_a_new_home_and_everything_written_in_it_are_private(
     tmp_path: Path, lax_umask: None
 ) -> None:
