@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from haechi.hashing.media import MediaHashes
+from haechi.store.conflicts import insert_or_nothing
 from haechi.store.models import MediaRow
 
 
@@ -29,17 +30,18 @@ class MediaStore:
         return found
 
     def record(self, media: MediaHashes) -> None:
-        """Remember a hashed file (idempotent on SHA-256)."""
-        if self.session.get(MediaRow, media.sha256) is not None:
-            return
-        self.session.add(
-            MediaRow(
-                sha256=media.sha256,
-                md5=media.md5,
-                size=media.size,
-                pdq=media.pdq.hex if media.pdq else None,
-                quality=media.pdq.quality if media.pdq else None,
-                outcome=media.outcome.value,
-                error=media.error,
-            )
+        """Remember a hashed file (idempotent on SHA-256, also when two scans meet it at once)."""
+        insert_or_nothing(
+            self.session,
+            MediaRow,
+            {
+                "sha256": media.sha256,
+                "md5": media.md5,
+                "size": media.size,
+                "pdq": media.pdq.hex if media.pdq else None,
+                "quality": media.pdq.quality if media.pdq else None,
+                "outcome": media.outcome.value,
+                "error": media.error,
+            },
+            ["sha256"],
         )

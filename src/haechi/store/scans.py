@@ -13,6 +13,7 @@ from haechi.crypto.labels import open_label
 from haechi.crypto.vault import vault_of
 from haechi.hashing.video_match import FrameEvidence
 from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
+from haechi.store.conflicts import insert_or_nothing
 from haechi.store.hit_evidence import EvidenceState, capture_kinds
 from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
 from haechi.store.private_models import EntryLabelRow
@@ -96,44 +97,47 @@ class ScanStore:
         )
         if existing is not None:
             return None
-        row = HitRow(
-            scan_id=scan_id,
-            entry_id=entry_id,
-            signal_kind=why.signal_kind,
-            distance=why.distance,
-            confidence=why.confidence,
-            inliers=why.inliers,
-            coverage=why.coverage,
-            region=json.dumps(why.region) if why.region else None,
-            frames=why.frames.to_json() if why.frames else None,
-            location=seen.location,
-            sha256=sha256,
-            found_at=found_at or utcnow(),
-            source_kind=seen.source_kind,
-            found_in=seen.found_in,
-            container=seen.container,
-            poster=seen.poster,
-            posted_at=seen.posted_at,
-            forwarded_from=seen.forwarded_from,
-            evidence_state=(
+        values = {
+            "scan_id": scan_id,
+            "entry_id": entry_id,
+            "signal_kind": why.signal_kind,
+            "distance": why.distance,
+            "confidence": why.confidence,
+            "inliers": why.inliers,
+            "coverage": why.coverage,
+            "region": json.dumps(why.region) if why.region else None,
+            "frames": why.frames.to_json() if why.frames else None,
+            "location": seen.location,
+            "sha256": sha256,
+            "found_at": found_at or utcnow(),
+            "source_kind": seen.source_kind,
+            "found_in": seen.found_in,
+            "container": seen.container,
+            "poster": seen.poster,
+            "posted_at": seen.posted_at,
+            "forwarded_from": seen.forwarded_from,
+            "evidence_state": (
                 EvidenceState.PENDING
                 if capture_kinds(seen.source_kind, seen.location, preserve_files)
                 else EvidenceState.NOT_NEEDED
             ).value,
-        )
-        self.session.add(row)
-        self.session.flush()
+        }
+        # Another scan may record the same sighting at the same moment (PostgreSQL): uq_hit
+        # keeps one row, and the scan that did not write it finds nothing new.
+        hit_id = insert_or_nothing(self.session, HitRow, values, ["entry_id", "sha256", "location"])
+        if hit_id is None:
+            return None
         if seen.poster_id or seen.container_id or seen.forwarded_from_id:
             self.session.add(
                 HitAccountRow(
-                    hit_id=row.id,
+                    hit_id=hit_id,
                     poster_id=seen.poster_id,
                     container_id=seen.container_id,
                     forwarded_from_id=seen.forwarded_from_id,
                 )
             )
             self.session.flush()
-        return self._hit(row.id)
+        return self._hit(int(hit_id))
 
     def prior_matches(self, sha256s: Iterable[str]) -> dict[str, list[tuple[int, MatchDetail]]]:
         """How each SHA-256 matched before: ``(entry, detail)`` pairs, live entries only.
