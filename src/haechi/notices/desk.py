@@ -66,5 +66,5 @@ class Desk:
         )
 
     def citations(self) -> Citations:
-        """Captures by hit, read fresh from the evidence log."""
-        return Citations.of(self.evidence)
+        """Captures by hit: their ids from the database, their records fresh from the log."""
+        return Citations.of(self.evidence, self.db)
