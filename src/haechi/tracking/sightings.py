@@ -93,6 +93,14 @@ class Sighting:
     host: str | None = None  # of the page it was on (or of the file, for a bare media URL)
     media_host: str | None = None  # of the file, when not the page's (a CDN behind a board)
 
+    def __post_init__(self) -> None:
+        if self.host is None and self.media_host is None:  # not handed in: from the URLs
+            file_host, page_host = _host(self.location), _host(self.page)
+            host = page_host or file_host
+            object.__setattr__(self, "host", host)
+            if file_host is not None and file_host != host:
+                object.__setattr__(self, "media_host", file_host)
+
     @property
     def seen_at(self) -> datetime:
         """When the copy was up: the poster's time where known, else when haechi found it."""
