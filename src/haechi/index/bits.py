@@ -85,6 +85,9 @@ def gather(buf: _U8, bits: int, positions: npt.ArrayLike) -> _U64:
     """The packed values at ``positions`` (any integer array), as uint64."""
     pos = np.asarray(positions, dtype=np.int64)
     mask = np.uint64((1 << bits) - 1)
+    if bits in (8, 16, 32):  # aligned loads: the fastest gather numpy has
+        aligned: _U64 = buf[: buf.shape[0] - PAD].view(f"<u{bits // 8}")[pos].astype(np.uint64)
+        return aligned
     if bits % 8 == 0:
         step = bits // 8
         count = max(0, (buf.shape[0] - 8) // step + 1)

@@ -17,11 +17,13 @@ Where the pieces live: :mod:`~haechi.index.plan` chooses the regions (the ``fast
 tables, :mod:`~haechi.index.bits` packs their integers, :mod:`~haechi.index.probing` has the
 numeric kernels and :mod:`~haechi.index.persist` the file format.
 
-Memory at 10M entries: 32 bytes of hash, 3 of packed id, ``m`` packed table entries of
-``log2 n`` bits plus filter bits, and two-level bucket offsets: about 80 bytes per entry with
-``fast`` (11 tables) and under 64 with ``compact`` (8 tables), which answers fewer queries a
-second because each table must then be probed at radius 3 instead of 2 (``bench/index.py``
-measures both).
+Memory at 10M entries: 32 bytes of hash, 3 of packed id, ``m`` table entries of ``log2 n`` bits
+plus filter bits, and two-level bucket offsets: about 88 bytes per entry with ``fast`` (11
+tables of 4-byte entries; 77 at 1M with 3-byte ones) and under 64 with ``compact`` (8 tables),
+which answers far fewer queries a second because each table must then be probed at radius 3
+instead of 2 (``bench/index.py`` measures both). An exact index at radius 31 cannot have both:
+every table costs about ``log2 n`` bits per entry, and fewer tables mean combinatorially more
+probes.
 
 Updates never rebuild the whole index: new hashes go to a small buffer that is scanned by brute
 force; a full buffer becomes a segment, and segments of similar size are merged like a binary
