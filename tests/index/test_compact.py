@@ -16,10 +16,11 @@ from haechi.index import segment as segment_module
 from haechi.index.plan import plan_tables
 
 
-@pytest.mark.parametrize("width", [8, 13, 24, 25, 32, 41, 57])
+@pytest.mark.parametrize("width", [8, 13, 24, 25, 32, 41, 57, 64])
 def test_packed_values_round_trip(width: int) -> None:
     rng = np.random.default_rng(width)
-    values = rng.integers(0, 1 << width, 1001, dtype=np.uint64)
+    top = (1 << width) - 1
+    values = rng.integers(0, top, 1001, dtype=np.uint64, endpoint=True)
     buf = bits.pack(values, width)
     assert buf.nbytes == bits.packed_nbytes(1001, width)
     assert np.array_equal(bits.unpack(buf, width, 1001), values)
@@ -89,6 +90,17 @@ def test_profiles_match_brute_force(profile: str, monkeypatch: pytest.MonkeyPatc
         assert np.array_equal(got.query, want.query)
         assert np.array_equal(got.ids, want.ids)
         assert np.array_equal(got.distances, want.distances)
+
+
+def test_the_largest_ids_round_trip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    ids = np.array([0, 2**57, 2**63 - 1, *range(5, 2000)], dtype=np.int64)
+    hashes = rng.integers(0, 256, (ids.shape[0], 32), dtype=np.uint8)
+    index = MultiIndexHashing.from_hashes(ids, hashes)
+    index.save(tmp_path / "big.mih")
+    loaded = MultiIndexHashing.load(tmp_path / "big.mih")
+    assert loaded.search_one(hashes[2], 0) == [(2**63 - 1, 0)]
+    assert index.search_one(hashes[1], 0) == [(2**57, 0)]
 
 
 def test_unknown_profile_is_refused() -> None:

@@ -40,13 +40,16 @@ def pack(values: npt.ArrayLike, bits: int, out: _U8 | None = None, first: int = 
     With ``out``, the values are written into it as values ``first, first + 1, ...`` of its
     stream (``first`` a multiple of 8, so they start on a byte); the bytes must be zero.
     """
-    if not 8 <= bits <= MAX_BITS:
+    if not (8 <= bits <= MAX_BITS or bits == 64):
         raise ValueError(f"cannot pack {bits}-bit values")
     if first % 8:
         raise ValueError("packed runs must start on a multiple of 8 values")
     arr = np.ascontiguousarray(values, dtype="<u8").reshape(-1)
     if out is None:
         out = np.zeros(packed_nbytes(arr.shape[0], bits), dtype=np.uint8)
+    if bits == 64:  # whole words (ids beyond 2**57): a plain copy
+        out[first * 8 : (first + arr.shape[0]) * 8] = arr.view(np.uint8)
+        return out
     words = _loads(out)
     # Values eight apart are at least 64 bits apart, so their 64-bit windows never overlap
     # and each of eight strided passes can OR its values in with one vectorised store.
@@ -85,7 +88,7 @@ def gather(buf: _U8, bits: int, positions: npt.ArrayLike) -> _U64:
     """The packed values at ``positions`` (any integer array), as uint64."""
     pos = np.asarray(positions, dtype=np.int64)
     mask = np.uint64((1 << bits) - 1)
-    if bits in (8, 16, 32):  # aligned loads: the fastest gather numpy has
+    if bits in (8, 16, 32, 64):  # aligned loads: the fastest gather numpy has
         aligned: _U64 = buf[: buf.shape[0] - PAD].view(f"<u{bits // 8}")[pos].astype(np.uint64)
         return aligned
     if bits % 8 == 0:
@@ -117,7 +120,8 @@ def unpack(buf: _U8, bits: int, count: int) -> _U64:
 
 def bits_for(largest: int) -> int:
     """Bits to store every value in ``[0, largest]`` (at least 8, see :func:`pack`)."""
-    return max(8, int(largest).bit_length())
+    wanted = max(8, int(largest).bit_length())
+    return wanted if wanted <= MAX_BITS else 64
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def _check_layout(source: Path, n: int, f: _Widths, specs: tuple[TableSpec, ...]
 
     Exactness rests on the regions being disjoint; entries must fit row numbers and ext bits.
     """
-    if not 8 <= f.id_bits <= 63 or not 8 <= f.entry_bits <= MAX_BITS:
+    if not 8 <= f.id_bits <= 64 or not 8 <= f.entry_bits <= MAX_BITS:
         raise _damaged(source, "bit widths out of range")
     if specs and (n > 1 << f.row_bits):
         raise _damaged(source, f"row_bits={f.row_bits} cannot number {n} entries")
