@@ -82,7 +82,16 @@ def test_demo_runs_the_whole_flow_from_a_fresh_folder(tmp_path: Path) -> None:
 
     [package] = (home / "police").iterdir()
     names = {p.name for p in package.iterdir()}
-    assert names == {"report.pdf", "evidence.wacz", "hits.json", "credential.json", "SHA256SUMS"}
+    # The demo's case does not let the police learn her name: the package says what it redacted.
+    assert names == {
+        "report.pdf",
+        "evidence.wacz",
+        "hits.json",
+        "credential.json",
+        "redaction.json",
+        "redaction.txt",
+        "SHA256SUMS",
+    }
     for line in (package / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((package / name).read_bytes()).hexdigest() == digest, name
