@@ -55,25 +55,38 @@ def parse_consent(value: str) -> Consent:
 
 @dataclass(frozen=True)
 class PersonalData:
-    """What the group knows of the victim of a case."""
+    """What the group knows of the victim of a case. Her school and workplace are kept
+    apart from the contacts so outgoing documents can be searched for them with their usual
+    short forms (:mod:`haechi.redaction.terms`)."""
 
     name: str = ""
     contacts: tuple[str, ...] = ()
     notes: str = ""
     consent: frozenset[Consent] = field(default_factory=frozenset)
+    school: str = ""
+    workplace: str = ""
 
     def checked(self) -> PersonalData:
         """This data tidied (blanks trimmed, empty contacts dropped), or a clear error."""
         contacts = tuple(dict.fromkeys(c.strip() for c in self.contacts if c.strip()))
         if len(self.name) > MAX_NAME:
             raise CaseError(f"a name has at most {MAX_NAME} characters")
+        if len(self.school) > MAX_NAME or len(self.workplace) > MAX_NAME:
+            raise CaseError(f"a school or workplace has at most {MAX_NAME} characters")
         if len(contacts) > MAX_CONTACTS or any(len(c) > MAX_CONTACT for c in contacts):
             raise CaseError(
                 f"at most {MAX_CONTACTS} contacts of at most {MAX_CONTACT} characters each"
             )
         if len(self.notes) > MAX_NOTES:
             raise CaseError(f"notes have at most {MAX_NOTES} characters")
-        return PersonalData(self.name.strip(), contacts, self.notes.strip(), self.consent)
+        return PersonalData(
+            self.name.strip(),
+            contacts,
+            self.notes.strip(),
+            self.consent,
+            self.school.strip(),
+            self.workplace.strip(),
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +94,8 @@ class PersonalData:
             "contacts": list(self.contacts),
             "notes": self.notes,
             "consent": sorted(c.value for c in self.consent),
+            "school": self.school,
+            "workplace": self.workplace,
         }
 
     @classmethod
@@ -90,6 +105,8 @@ class PersonalData:
             tuple(str(c) for c in doc.get("contacts", [])),
             str(doc.get("notes", "")),
             frozenset(Consent(c) for c in doc.get("consent", [])),
+            str(doc.get("school", "")),
+            str(doc.get("workplace", "")),
         )
 
 

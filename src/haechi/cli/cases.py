@@ -52,6 +52,10 @@ def print_personal(e: CommandEnv, ref: str, as_json: bool) -> None:
         return
     out.print(f"case {view.ref}, written by {view.updated_by} {time_text(view.updated_at)}")
     out.print(f"name: {escape(view.data.name)}")
+    if view.data.school:
+        out.print(f"school: {escape(view.data.school)}")
+    if view.data.workplace:
+        out.print(f"workplace: {escape(view.data.workplace)}")
     for contact in view.data.contacts:
         out.print(f"contact: {escape(contact)}")
     consent = ", ".join(sorted(c.value for c in view.data.consent))
@@ -82,6 +86,12 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             list[str] | None,
             typer.Option(help="A phone number, e-mail address or other contact; repeatable."),
         ] = None,
+        school: Annotated[
+            str | None, typer.Option(help="Her school (sealed; taken out of what leaves the team).")
+        ] = None,
+        workplace: Annotated[
+            str | None, typer.Option(help="Her workplace (sealed; redacted like her school).")
+        ] = None,
         notes: Annotated[str | None, typer.Option(help="Notes on the case (sealed).")] = None,
         consent: Annotated[
             list[str] | None,
@@ -99,12 +109,15 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         if ref is not None and ref_option is not None and ref != ref_option:
             raise typer.BadParameter("give the reference once")
         data = None
-        if name is not None or contact or notes is not None or consent:
+        given = (name, notes, school, workplace)
+        if any(v is not None for v in given) or contact or consent:
             data = personal.PersonalData(
                 name or "",
                 tuple(contact or ()),
                 notes or "",
                 frozenset(personal.parse_consent(c) for c in consent or ()),
+                school or "",
+                workplace or "",
             )
         e = env()
         with database(e.settings) as db, db.session() as session:

@@ -34,7 +34,7 @@ def case_terms(session: Session, refs: Iterable[str]) -> Terms:
         if row is None:
             continue
         data = open_personal(vault_of(session), store.case_id(ref), row.sealed)
-        found.append(Terms.of(data.name, data.contacts))
+        found.append(Terms.of(data.name, data.contacts, data.school, data.workplace))
     return combine(found)
 
 
@@ -52,5 +52,5 @@ def all_terms(session: Session) -> Terms:
         row = store.personal(ref)
         if row is not None:
             data = open_personal(vault, case_id, row.sealed)
-            found.append(Terms.of(data.name, data.contacts))
+            found.append(Terms.of(data.name, data.contacts, data.school, data.workplace))
     return combine(found)

@@ -6,7 +6,8 @@ matches whole and its local part alone (``jiwoo.kim97`` is often her account nam
 account (``@jiwoo_k``, ``instagram.com/jiwoo_k``) matches as a handle, and a contact line
 labelled ``school:``/``학교:`` or ``work:``/``직장:``/``회사:`` names her school or workplace,
 matched with the usual short forms (``한빛여자고등학교`` and ``한빛여고``). Any other contact
-matches as written.
+matches as written. The personal data's own ``school`` and ``workplace`` fields are read the
+same way as those labelled lines (several may be given, split by ``,`` or ``;``).
 
 The values stay inside this object: its ``repr`` shows counts only, so a log line or a
 traceback never carries them.
@@ -133,6 +134,17 @@ def contact_terms(contact: str) -> list[Term]:
     return [Term(Kind.CONTACT, re.compile(_literal(value), re.I))]
 
 
+def place_terms(kind: Kind, value: str) -> list[Term]:
+    """The terms of a school or workplace field; several may be given, split by ``,``/``;``."""
+    out = []
+    for part in re.split(r"[,;]+", value):
+        part = part.strip()
+        if len(part) >= 2:
+            found = _school_pattern(part) if kind is Kind.SCHOOL else _literal(part)
+            out.append(Term(kind, re.compile(found, re.I)))
+    return out
+
+
 def name_terms(name: str) -> list[Term]:
     """The terms of a name field; several names may be given, split by ``,``, ``/`` or ``()``."""
     out = []
@@ -151,11 +163,14 @@ class Terms:
     cases: int = 0
 
     @classmethod
-    def of(cls, name: str = "", contacts: Sequence[str] = ()) -> Terms:
-        """The terms of one victim's name and contacts."""
+    def of(
+        cls, name: str = "", contacts: Sequence[str] = (), school: str = "", workplace: str = ""
+    ) -> Terms:
+        """The terms of one victim's name, contacts, school and workplace."""
         found = name_terms(name) if name else []
         for contact in contacts:
             found += contact_terms(contact)
+        found += place_terms(Kind.SCHOOL, school) + place_terms(Kind.WORKPLACE, workplace)
         return cls(tuple(found), 1)
 
     def __add__(self, other: Terms) -> Terms:

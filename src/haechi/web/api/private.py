@@ -28,6 +28,8 @@ class PersonalIn(BaseModel):
     contacts: list[str] = Field(default_factory=list, max_length=personal.MAX_CONTACTS)
     notes: str = Field("", max_length=personal.MAX_NOTES)
     consent: list[personal.Consent] = Field(default_factory=list)
+    school: str = Field("", max_length=personal.MAX_NAME)
+    workplace: str = Field("", max_length=personal.MAX_NAME)
 
 
 class PersonalDataOut(BaseModel):
@@ -35,6 +37,8 @@ class PersonalDataOut(BaseModel):
     contacts: list[str]
     notes: str
     consent: list[str]
+    school: str = ""
+    workplace: str = ""
 
 
 class PersonalOut(BaseModel):
@@ -83,7 +87,12 @@ def write_personal(
 ) -> PersonalOut:
     """Replace a case's personal data; it is sealed before it reaches the database."""
     data = personal.PersonalData(
-        body.name, tuple(body.contacts), body.notes, frozenset(body.consent)
+        body.name,
+        tuple(body.contacts),
+        body.notes,
+        frozenset(body.consent),
+        body.school,
+        body.workplace,
     )
     try:
         written = personal.write_personal(db, actor, ref, data, now=now)
