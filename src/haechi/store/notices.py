@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from haechi.notices.errors import NoticeError, PlatformError, ReviewError
@@ -29,6 +30,8 @@ from haechi.notices.model import (
 from haechi.notices.platforms import Platform, PlatformDirectory, PlatformKind
 from haechi.notices.workflow import check_transition
 from haechi.scan.model import Hit
+from haechi.store.conflicts import for_update, insert_or_nothing
+from haechi.store.deliveries import DeliveryStore
 from haechi.store.models import (
     BankRow,
     EntryRow,
@@ -228,10 +231,27 @@ class ReviewStore:
                 )
         out = []
         for hit_id in hit_ids:
-            row = self.session.scalar(select(ReviewRow).where(ReviewRow.hit_id == hit_id))
+            mine = select(ReviewRow).where(ReviewRow.hit_id == hit_id)
+            row = self.session.scalar(for_update(mine))
             if row is None:
-                row = ReviewRow(hit_id=hit_id)
-                self.session.add(row)
+                # One review per hit (its unique key): of two first decisions made at once,
+                # one is written and the other, if it differs, is told so, never saved over it.
+                values = {
+                    "hit_id": hit_id,
+                    "decision": decision.value,
+                    "reviewer": reviewer,
+                    "reason": reason,
+                    "decided_at": now,
+                }
+                written = insert_or_nothing(self.session, ReviewRow, values, ["hit_id"])
+                row = self.session.scalars(for_update(mine)).one()
+                if written is None and row.decision != decision.value:
+                    raise ReviewError(
+                        f"hit {hit_id} was {row.decision} by {row.reviewer} a moment ago; "
+                        "look at it again before deciding otherwise"
+                    )
+                out.append(row)
+                continue
             row.decision = decision.value
             row.reviewer = reviewer
             row.reason = reason
@@ -414,9 +434,26 @@ class NoticeStore:
         message_id: str | None = None,
         deadline: datetime | None = None,
     ) -> Notice:
-        """Move a notice to ``status`` at ``now``, if the workflow allows it."""
-        row = self._row(notice_id)
-        check_transition(notice_id, NoticeStatus(row.status), status)
+        """Move a notice to ``status`` at ``now``, if the workflow allows it.
+
+        The row is locked first (PostgreSQL) and changed only if it still has the status it
+        was read with, so of two people acting on one notice at once the second is told what
+        the first did; a notice that a sending run has taken is not discarded under it.
+        """
+        row = self.session.scalar(for_update(select(NoticeRow).where(NoticeRow.id == notice_id)))
+        if row is None:
+            raise NoticeError(f"no notice with id {notice_id}; see `haechi notices list`")
+        current = NoticeStatus(row.status)
+        check_transition(notice_id, current, status)
+        if status is NoticeStatus.DISCARDED and DeliveryStore(self.session).taken(notice_id):
+            raise NoticeError(f"notice {notice_id} is being sent right now; it cannot be discarded")
+        changed = self.session.execute(
+            update(NoticeRow)
+            .where(NoticeRow.id == notice_id, NoticeRow.status == current.value)
+            .values(status=status.value)
+        )
+        if cast(CursorResult[Any], changed).rowcount != 1:
+            raise NoticeError(f"notice {notice_id} changed meanwhile; look at it again")
         row.status = status.value
         if status is NoticeStatus.APPROVED:
             row.approved_at = now
