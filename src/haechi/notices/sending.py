@@ -8,6 +8,7 @@ failure is reported. Drafting and approval stay internal and are not logged as e
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from haechi.notices.model import WAITING, Channel, Notice, NoticeKind, NoticeSta
 from haechi.notices.withdrawals import withdrawn_hits
 from haechi.notices.workflow import check_transition
 from haechi.notices.workflow_signoffs import approve_one
+from haechi.store.deliveries import DeliveryStore
 from haechi.store.notices import NoticeStore, PlatformStore
 
 
@@ -102,6 +104,14 @@ def _deadline(desk: Desk, notice: Notice, now: datetime) -> datetime:
     return now + timedelta(hours=deadline_hours(desk, platform))
 
 
+def _claim(desk: Desk, notice_id: int) -> str | None:
+    """Take a notice for this run, committed before its mail goes out; else why not."""
+    with desk.db.session() as session:
+        return DeliveryStore(session).claim(
+            notice_id, f"{desk.actor.name or 'haechi'}, process {os.getpid()}", desk.clock()
+        )
+
+
 def _mark_sent(desk: Desk, notice: Notice, note: str, message_id: str | None) -> Notice:
     now = desk.clock()
     deadline = _deadline(desk, notice, now)
@@ -109,6 +119,7 @@ def _mark_sent(desk: Desk, notice: Notice, note: str, message_id: str | None) ->
         sent = NoticeStore(session).transition(
             notice.id, NoticeStatus.SENT, now, note, message_id=message_id, deadline=deadline
         )
+        DeliveryStore(session).delivered(notice.id, now)
         record(
             session,
             AuditKind.NOTICE_SENT,
@@ -175,11 +186,17 @@ def send(desk: Desk, notice_ids: Sequence[int] | None = None) -> SendResult:
         if notice.channel is Channel.WEB_FORM:
             result.manual.append(notice)
             continue
+        refused = _claim(desk, notice.id)
+        if refused is not None:  # another run sends it, or someone acted on it meanwhile
+            result.failed.append((notice.id, refused))
+            continue
         try:
             delivery = desk.channels[notice.channel].deliver(
                 notice, desk.clock(), thread_of(desk, notice)
             )
         except (DeliveryError, NoticeError) as exc:
+            with desk.db.session() as session:
+                DeliveryStore(session).release(notice.id)
             result.failed.append((notice.id, str(exc)))
             continue
         sent = _mark_sent(desk, notice, f"e-mailed to {notice.recipient}", delivery.message_id)

@@ -410,6 +410,7 @@ from haechi.store import platform_api_models as platform_api_models  # noqa: E40
 from haechi.store import private_models as private_models  # noqa: E402
 from haechi.store import review_models as review_models  # noqa: E402
 from haechi.store import routing_models as routing_models  # noqa: E402
+from haechi.store import team_models as team_models  # noqa: E402
 from haechi.store import tracking_models as tracking_models  # noqa: E402
 from haechi.store import transparency_models as transparency_models  # noqa: E402
 from haechi.store import trust_models as trust_models  # noqa: E402
