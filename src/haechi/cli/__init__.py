@@ -27,6 +27,7 @@ from haechi.cli import (
     audit,
     backup,
     banks,
+    bundle,
     cases,
     demo,
     evidence,
@@ -188,6 +189,7 @@ def mount(target: typer.Typer, env: EnvFactory) -> None:
         intake,
         tracking,
         redact,
+        bundle,
     ):
         group.mount(target, env)
 
