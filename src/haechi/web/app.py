@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from haechi import __version__
 from haechi.members.errors import InviteInvalid, MemberError, NotAllowed, SignInRefused
@@ -32,13 +33,14 @@ from haechi.web.routes import cases as case_pages
 from haechi.web.routes import dashboard as dashboard_pages
 from haechi.web.routes import intake as intake_pages
 from haechi.web.routes import notices as notice_pages
+from haechi.web.routes import outgoing as outgoing_pages
 from haechi.web.routes import platforms as platform_pages
 from haechi.web.routes import reports as report_pages
 from haechi.web.routes import review as review_pages
 from haechi.web.routes import settings as settings_pages
 from haechi.web.routes import stats as stats_pages
-from haechi.web.routes import transparency as transparency_pages
 from haechi.web.routes import tracking as tracking_pages
+from haechi.web.routes import transparency as transparency_pages
 from haechi.web.routes import trust_team as trust_team_pages
 from haechi.web.routes import verify as verify_pages
 from haechi.web.routes import watches as watch_pages
@@ -138,6 +140,17 @@ def create_app(
             return JSONResponse({"detail": "not found"}, status_code=404)
         return render(request, "error.html", {"message": _MESSAGES[404]}, 404)
 
+    @app.exception_handler(DataError)
+    async def beyond_the_columns(request: Request, exc: DataError) -> Response:
+        # PostgreSQL checks what SQLite lets by: an id past its 32-bit integers names no row
+        # (404, as OverflowError above); a NUL character or an overlong text is refused (422).
+        if getattr(exc.orig, "sqlstate", None) == "22003":
+            return await beyond_any_row(request, OverflowError())
+        message = "a value the database cannot store (a NUL character, or text too long)"
+        if request.url.path.startswith(API_PREFIX):
+            return JSONResponse({"detail": message}, status_code=422)
+        return render(request, "error.html", {"message": message}, 422)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -162,6 +175,7 @@ def create_app(
     app.include_router(intake_pages.router, include_in_schema=False)  # victims' own hashes
     app.include_router(transparency_pages.router, include_in_schema=False)  # public reports
     app.include_router(tracking_pages.router, include_in_schema=False)  # timelines and links
+    app.include_router(outgoing_pages.router, include_in_schema=False)  # bundles, routes
     app.include_router(api_router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
