@@ -36,8 +36,19 @@ lint: $(STAMP) $(MO)
 	$(BIN)/mypy
 
 # One worker per core; a module's tests stay on one worker (they share its browser or server).
+# Then the store, scan, notice and web tests again on PostgreSQL, each test on a fresh
+# database, when HAECHI_TEST_DATABASE_URL names a server (`eval "$$(.ci/postgres start)"`).
+PG_TESTS := tests/store tests/scan tests/notices tests/web
 test: lint
 	$(BIN)/pytest -n auto --dist loadscope
+	@if [ -n "$$HAECHI_TEST_DATABASE_URL" ]; then \
+	  echo "PostgreSQL pass: $(PG_TESTS)"; \
+	  $(BIN)/pytest -n auto --dist loadscope --database=postgresql \
+	    --ignore=tests/web/test_web_i18n.py $(PG_TESTS); \
+	else \
+	  echo "HAECHI_TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped" \
+	    "(eval \"\$$(.ci/postgres start)\" starts a server for it)"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'

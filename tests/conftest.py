@@ -34,9 +34,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--database") != "postgresql":
         return
     skip = pytest.mark.skip(reason="SQLite's own file or pragmas; run in the SQLite pass")
+    # Chromium drives the same routes the HTTP tests call; it costs minutes, not coverage.
+    pages = pytest.mark.skip(reason="a browser test: it runs in the SQLite pass")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
+        elif "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pages)
 
 
 @pytest.fixture(scope="session")
