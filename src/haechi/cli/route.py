@@ -60,6 +60,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         the country's hotline and, abroad, the regulator that blocks access. Exit 0 when a
         desk was found, 1 when none, 3 for a private address (never looked up)."""
         from haechi.routing import RoutingSettings, open_router
+        from haechi.routing.saved import keep_route
 
         e = env()
         with (
@@ -67,6 +68,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             open_router(db, e.clock, e.config.country, RoutingSettings()) as router,
         ):
             route = router.route(url)
+            keep_route(db, route)  # the hit page's "who can act" box shows it
         if as_json:
             print_json(route.as_json())
         else:

@@ -68,6 +68,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "hits.review": MEDIA_VIEWERS,  # confirm or reject
     "media.view": MEDIA_VIEWERS,  # blurred previews and screenshots; a reveal is audited
     "evidence.download": ANALYSTS,  # a hit's WARC and WACZ (audited)
+    "bundles.download": ANALYSTS,  # a platform's bundle: evidence sealed, pages redacted; audited
+    "routing.read": TEAM,  # who can act on a URL: the route kept for its host, asks no one
+    "routing.lookup": ANALYSTS,  # ask DNS and the registries now (paced, cached, never private)
     "review.policy": ADMINS,  # the auto-confirm policy
     "trust.reports.read": TEAM,  # impersonation reports from the public
     "trust.reports.close": TEAM,

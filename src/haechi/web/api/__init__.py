@@ -15,6 +15,7 @@ from haechi.web.api import platforms as platforms_api
 from haechi.web.api import register as register_api
 from haechi.web.api import reports as reports_api
 from haechi.web.api import review as review_api
+from haechi.web.api import routing as routing_api
 from haechi.web.api import stats as stats_api
 from haechi.web.api import tracking as tracking_api
 from haechi.web.api import trust as trust_api
@@ -37,5 +38,6 @@ router.include_router(tracking_api.router)
 router.include_router(intake_api.router)
 router.include_router(intake_public_api.router)  # no session: partners' pages post here
 router.include_router(trust_api.router)
+router.include_router(routing_api.router)
 
 __all__ = ["router"]

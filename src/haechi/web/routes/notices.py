@@ -16,10 +16,12 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.notices import drafting, sending
 from haechi.notices.model import NoticeKind, NoticeStatus
+from haechi.routing import open_router
 from haechi.web.casework import acted, desk_for, refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
 from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
+from haechi.web.permissions import allowed
 
 router = APIRouter()
 
@@ -87,11 +89,19 @@ def draft(
     request: Request,
     actor: Annotated[Actor, require("notices.draft")],
     platform: Annotated[str, Form(max_length=60)] = "",
+    route: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     desk = desk_for(request, actor)
-    return acted(
-        request, lambda: drafting.draft_notices(desk, platform.strip() or None), "/notices"
-    )
+    if route and (actor.role is None or not allowed("routing.lookup", actor.role)):
+        return render(request, "error.html", {"message": "You may not look routes up."}, 403)
+
+    def draft_them() -> object:
+        if not route:
+            return drafting.draft_notices(desk, platform.strip() or None)
+        with open_router(desk.db, desk.clock, desk.config.country) as router:
+            return drafting.draft_notices(desk, platform.strip() or None, router=router)
+
+    return acted(request, draft_them, "/notices")
 
 
 @router.get("/notices/{notice_id}")

@@ -62,12 +62,16 @@ def write_personal(
     contacts: Text = "",
     notes: Text = "",
     consent: Annotated[list[str] | None, Form()] = None,
+    school: Annotated[str, Form(max_length=personal.MAX_NAME)] = "",
+    workplace: Annotated[str, Form(max_length=personal.MAX_NAME)] = "",
 ) -> Response:
     try:
         case = CaseStore(db).get(ref)
     except CaseError as exc:
         raise HTTPException(404, str(exc)) from None
-    data = personal.PersonalData(name, tuple(contacts.splitlines()), notes)
+    data = personal.PersonalData(
+        name, tuple(contacts.splitlines()), notes, school=school, workplace=workplace
+    )
     try:
         data = replace(data, consent=frozenset(personal.parse_consent(c) for c in consent or ()))
         personal.write_personal(db, actor, case.ref, data, now=now)

@@ -39,6 +39,7 @@ from haechi.web.deps import DbSession, FormFields, Now, require
 from haechi.web.i18n import N_
 from haechi.web.pages import render
 from haechi.web.params import PageNo
+from haechi.web.routes.outgoing import route_box
 
 router = APIRouter()
 
@@ -151,6 +152,7 @@ def hit_page(
         "view": view,
         "hit": view.item.hit,
         "screenshot": bool(captures) and previews.has_screenshot(config, captures),
+        "route": route_box(request.app.state.db, view.item.hit.location, view.item.hit.found_in),
     }
     return render(request, "review/hit.html", context)
 
