@@ -18,7 +18,7 @@ same twelve items within a day of each other".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,7 +27,7 @@ from typing import Any
 
 from haechi.store.database import Database
 from haechi.tracking.accounts import Account, carriers
-from haechi.tracking.sightings import CountryLookup, Sighting, load_sightings
+from haechi.tracking.sightings import CountryLookup, Sighting
 
 
 class LinkKind(StrEnum):
@@ -174,12 +174,20 @@ def _close(a: Sequence[Sighting], b: Sequence[Sighting], within: timedelta | Non
 
 
 def find_links(
-    sightings: Sequence[Sighting], now: datetime, within: timedelta | None = None
+    sightings: Sequence[Sighting],
+    now: datetime,
+    within: timedelta | None = None,
+    known: Mapping[str, Account] | None = None,
 ) -> LinkMap:
-    """The links among the accounts of these sightings (``within``: only copies that close)."""
+    """The links among the accounts of these sightings (``within``: only copies that close).
+
+    ``known``: every account met elsewhere, by key, in the order first met; a caller that
+    hands in only the sightings of items two or more accounts carried (whole items) gets the
+    same map as from every sighting (:mod:`~.linkscan`).
+    """
     item_of = _items(sightings)
     who = {s.hit_id: carriers(s) for s in sightings}
-    accounts: dict[str, Account] = {}
+    accounts: dict[str, Account] = dict(known or {})
     # item -> account key -> sightings it carried
     carried: dict[int, dict[str, list[Sighting]]] = defaultdict(lambda: defaultdict(list))
     forwards: dict[tuple[str, str], list[Sighting]] = defaultdict(list)  # (origin, room)
@@ -284,7 +292,9 @@ def link_map(
     within: timedelta | None = None,
     locate: CountryLookup | None = None,
 ) -> LinkMap:
-    """The links among every account that carried a hit."""
-    with db.session() as session:
-        sightings = load_sightings(session, locate=locate)
-    return find_links(sightings, now, within)
+    """The links among every account that carried a hit (``locate`` is not needed: links do
+    not depend on countries; kept for callers). Computed by :mod:`~.linkscan` and kept until
+    the hits, their ids or captures change."""
+    from haechi.tracking.linkscan import cached_link_map
+
+    return cached_link_map(db, now, within)

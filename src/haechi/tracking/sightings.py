@@ -174,10 +174,13 @@ def load_sightings(
     hit_ids: Iterable[int] | None = None,
     entry_ids: Iterable[int] | None = None,
     locate: CountryLookup | None = None,
+    casework: bool = True,
 ) -> list[Sighting]:
     """The sightings of the given hits and/or entries (every hit when neither is given).
 
     Ordered by when each copy was up, then by hit id, so the same data gives the same order.
+    Without ``casework`` the notices, removals, platforms and countries are not read (the
+    links need none of them).
     """
     query = select(*_COLUMNS).outerjoin(HitAccountRow, HitAccountRow.hit_id == HitRow.id)
     rows: dict[int, Any] = {}  # result rows of _COLUMNS, by hit id
@@ -193,7 +196,7 @@ def load_sightings(
     ids = sorted(rows)
     every = hit_ids is None and entry_ids is None
     captures = _captures(session, None if every else ids)
-    reports, removals = _reports(session, None if every else ids)
+    reports, removals = _reports(session, None if every else ids) if casework else ({}, {})
     directory = PlatformStore(session).directory()
     platforms: dict[tuple[str | None, str | None], Platform | None] = {}
     out = []
@@ -201,7 +204,9 @@ def load_sightings(
         r = rows[hit_id]
         file_host, page_host = _host(r.location), _host(r.found_in)
         host = page_host or file_host
-        if (file_host, page_host) not in platforms:  # the file's platform, else the page's
+        if not casework:
+            platforms[(file_host, page_host)] = None
+        elif (file_host, page_host) not in platforms:  # the file's platform, else the page's
             platforms[(file_host, page_host)] = next(
                 (
                     found

@@ -1,0 +1,55 @@
+"""The two-pass link map over a whole database gives exactly the map of every sighting, and
+is kept only while the hits and their captures are unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+
+from haechi.store.database import Database
+from haechi.store.models import HitRow
+from haechi.testkit.hits import bulk_hits
+from haechi.testkit.links import cross_links
+from haechi.tracking.links import LinkMap, find_links, link_map
+from haechi.tracking.linkscan import compute_link_map
+from haechi.tracking.sightings import load_sightings
+
+NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
+
+
+def _every_sighting(db: Database) -> LinkMap:
+    """The map the former way: every sighting read in full, then linked."""
+    with db.session() as session:
+        return find_links(load_sightings(session), NOW)
+
+
+def test_two_passes_equal_every_sighting_and_the_map_is_kept_until_hits_change(
+    db: Database,
+) -> None:
+    bulk_hits(db, 900, 20, NOW)
+    cross_links(db)
+    fast = compute_link_map(db, NOW)
+    reference = _every_sighting(db)
+    assert fast.as_json() == reference.as_json() and fast.accounts == reference.accounts
+    kinds = {link.kind.value for link in fast.links}
+    assert kinds == {"shared", "forwarded"} and fast.clusters
+    assert any(len(e.entries) > 1 for link in fast.links for e in link.evidence)
+
+    first = link_map(db, NOW)
+    assert first.as_json() == fast.as_json()
+    assert link_map(db, NOW).links is first.links  # kept
+    with db.session() as session:  # a copy of entry 1's file on a new board
+        row = session.execute(select(HitRow).where(HitRow.id == 1)).scalar_one()
+        session.execute(
+            insert(HitRow),
+            [{"scan_id": row.scan_id, "entry_id": row.entry_id, "signal_kind": "pdq",
+              "distance": 0, "location": "https://new.example/f.jpg",
+              "found_in": "https://new.example/p", "sha256": row.sha256, "found_at": NOW,
+              "source_kind": "web", "evidence_state": "not-needed"}],
+        )  # fmt: skip
+    again = link_map(db, NOW)
+    assert "site:new.example" in {link.a.key for link in again.links} | {
+        link.b.key for link in again.links
+    }
+    assert again.as_json() == _every_sighting(db).as_json()
