@@ -30,6 +30,7 @@ from haechi.ops.backup import FORMAT, MANIFEST
 from haechi.ops.checks import Check, check_checkpoints, public_keys, replay_log
 from haechi.ops.errors import BackupDamaged, RestoreRefused
 from haechi.ops.keys import load_identities
+from haechi.ops.snapshot import libpq
 
 _SAFE = re.compile(
     r"^(manifest\.json|database/haechi\.(db|pgdump)|evidence/(log\.jsonl|log\.checkpoints\.jsonl"
@@ -367,9 +368,10 @@ def _install(primary: _Part, staging: Path, database_url: str | None) -> None:
         raise RestoreRefused(
             "this backup holds a PostgreSQL dump: give --database-url of an empty database"
         )
+    dsn, env = libpq(database_url)  # postgresql+psycopg:// is SQLAlchemy's, not libpq's
     done = subprocess.run(
-        ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", database_url, str(database)],
-        capture_output=True, text=True, check=False,
+        ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", dsn, str(database)],
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     if done.returncode != 0:
         raise RestoreRefused(f"pg_restore failed: {done.stderr.strip()[:500]}")

@@ -10,6 +10,7 @@ key opens), and the objects are those its entries name: content-addressed, they 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -56,15 +57,24 @@ def copy_sqlite(source: Path, target: Path, standalone: bool = True) -> None:
         src.close()
 
 
+def libpq(url: str) -> tuple[str, dict[str, str]]:
+    """A SQLAlchemy URL as libpq's tools take it: the URL without driver and password, and an
+    environment with the password in ``PGPASSWORD`` (a command line is visible in ``ps``)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = str(parsed.password)
+    return parsed.set(password=None).render_as_string(hide_password=False), env
+
+
 def dump_postgresql(url: str, target: Path) -> None:
     """``pg_dump`` a PostgreSQL database (custom format) into ``target``."""
     if shutil.which("pg_dump") is None:
         raise OpsError("backing up PostgreSQL needs pg_dump: install postgresql-client")
-    parsed = make_url(url).set(drivername="postgresql")
+    dsn, env = libpq(url)
     done = subprocess.run(
-        ["pg_dump", "--format=custom", "--no-owner", "--file", str(target),
-         parsed.render_as_string(hide_password=False)],
-        capture_output=True, text=True, check=False,
+        ["pg_dump", "--format=custom", "--no-owner", "--file", str(target), dsn],
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     if done.returncode != 0:
         raise OpsError(f"pg_dump failed: {done.stderr.strip()[:500]}")
