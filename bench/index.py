@@ -241,6 +241,29 @@ def sharded(data: U8, queries: U8, shards: int, args: argparse.Namespace) -> Row
     )
 
 
+def interleaved(data: U8, queries: U8, args: argparse.Namespace, rounds: int = 6) -> None:
+    """The baseline's and this index's batch speed measured turn about in one process, in CPU
+    seconds, so that other work on a shared machine weighs on both alike."""
+    n = data.shape[0]
+    module = baseline_module(args.baseline)
+    indexes: dict[str, Any] = {
+        f"baseline {args.baseline}": module.MultiIndexHashing.from_hashes(np.arange(n), data),
+        "haechi fast": MultiIndexHashing.from_hashes(np.arange(n), data),
+    }
+    spent = dict.fromkeys(indexes, 0.0)
+    for _ in range(rounds):
+        for name, index in indexes.items():
+            t = time.process_time()
+            index.search(queries, RADIUS)
+            spent[name] += time.process_time() - t
+    base, fast = (rounds * queries.shape[0] / spent[k] for k in indexes)
+    print(
+        f"| turn about, CPU time, {n:,} | {base:,.0f} q/s baseline | {fast:,.0f} q/s fast |"
+        f" {fast / base:.0%} |",
+        flush=True,
+    )
+
+
 def main() -> None:
     if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None:
         # glibc keeps freed build temporaries under 32 MB in its heap, which would count as
@@ -257,9 +280,20 @@ def main() -> None:
     parser.add_argument("--shard-batch", type=int, default=100)
     parser.add_argument("--baseline", help="a commit whose index to measure beside this one")
     parser.add_argument("--skip", nargs="*", default=[], help="kinds to leave out")
+    parser.add_argument(
+        "--interleave", action="store_true", help="only the turn-about speed of baseline and fast"
+    )
     args = parser.parse_args()
     print(f"# python bench/index.py {' '.join(sys.argv[1:])}")
     print(f"# load average before: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}, r = {RADIUS}")
+    if args.interleave:
+        if not args.baseline:
+            parser.error("--interleave compares with --baseline COMMIT")
+        for n in args.n:
+            rng = np.random.default_rng(n)
+            data = make_data("uniform", n, rng)
+            interleaved(data, make_queries(data, args.queries, rng, RADIUS), args)
+        return
     print(
         "| index | n | build s | bytes/entry | RSS/entry | queries/s (batch) | p99 ms (one) |"
         " same pairs as faiss |"
