@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from haechi.errors import HaechiError
+from haechi.errors import HaechiError, StoreError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -93,12 +93,26 @@ def fail(exc: HaechiError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
+def _refused(exc: Exception) -> typer.Exit | None:
+    """A value PostgreSQL refuses where SQLite lets it by (an id past 32-bit integers, a NUL
+    character, an overlong text) as a message and exit code; ``None`` for anything else."""
+    errors = sys.modules.get("sqlalchemy.exc")  # no database touched, no DataError possible
+    if errors is None or not isinstance(exc, errors.DataError):
+        return None
+    reason = str(exc.orig).splitlines()[0] if exc.orig else "a value out of range"
+    return fail(StoreError(f"the database refused a value: {reason}"))
+
+
 def guarded(fn: Callable[[], T]) -> T:
     """Run ``fn``; a :class:`HaechiError` becomes a message on stderr and its exit code."""
     try:
         return fn()
     except HaechiError as exc:
         raise fail(exc) from None
+    except Exception as exc:
+        if (refused := _refused(exc)) is None:
+            raise
+        raise refused from None
 
 
 def guard(fn: F) -> F:
@@ -110,6 +124,10 @@ def guard(fn: F) -> F:
             return fn(*args, **kwargs)
         except HaechiError as exc:
             raise fail(exc) from None
+        except Exception as exc:
+            if (refused := _refused(exc)) is None:
+                raise
+            raise refused from None
 
     return run  # type: ignore[return-value]
 
@@ -124,6 +142,10 @@ def database(settings: Settings) -> Iterator[Database]:
         yield db
     except HaechiError as exc:
         raise fail(exc) from None
+    except Exception as exc:
+        if (refused := _refused(exc)) is None:
+            raise
+        raise refused from None
     finally:
         db.close()
 
