@@ -26,7 +26,7 @@ from itertools import combinations
 from typing import Any
 
 from haechi.store.database import Database
-from haechi.tracking.accounts import Account, carriers
+from haechi.tracking.accounts import Account, Carriers, carrier_key, carriers
 from haechi.tracking.sightings import CountryLookup, Sighting
 
 
@@ -167,6 +167,22 @@ def _captures(sightings: Iterable[Sighting]) -> tuple[str, ...]:
     return tuple(sorted({c.id for s in sightings for c in s.captures}))
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One account's sightings of one item, summed up once for all its pairs."""
+
+    ids: frozenset[int]
+    sorted: tuple[int, ...]
+    captures: frozenset[str]
+    first: datetime
+
+    @classmethod
+    def of(cls, these: Sequence[Sighting]) -> _Side:
+        ids = frozenset(s.hit_id for s in these)
+        captures = frozenset(c.id for s in these for c in s.captures)
+        return cls(ids, tuple(sorted(ids)), captures, min(s.seen_at for s in these))
+
+
 def _close(a: Sequence[Sighting], b: Sequence[Sighting], within: timedelta | None) -> bool:
     if within is None:
         return True
@@ -186,7 +202,12 @@ def find_links(
     same map as from every sighting (:mod:`~.linkscan`).
     """
     item_of = _items(sightings)
-    who = {s.hit_id: carriers(s) for s in sightings}
+    memo: dict[tuple[Any, ...], Carriers] = {}
+    who = {}
+    for s in sightings:
+        key = carrier_key(s)
+        known_c = memo.get(key)
+        who[s.hit_id] = known_c if known_c is not None else memo.setdefault(key, carriers(s))
     accounts: dict[str, Account] = dict(known or {})
     # item -> account key -> sightings it carried
     carried: dict[int, dict[str, list[Sighting]]] = defaultdict(lambda: defaultdict(list))
@@ -202,21 +223,29 @@ def find_links(
     evidence: dict[tuple[str, str], list[ItemEvidence]] = defaultdict(list)
     for item in sorted(carried):
         by_account = carried[item]
+        sides = {key: _Side.of(these) for key, these in by_account.items()}
+        entries = item_of[by_account[next(iter(by_account))][0].hit_id][1]  # the item's
         for ka, kb in combinations(sorted(by_account), 2):
-            ids_a = {s.hit_id for s in by_account[ka]}
-            ids_b = {s.hit_id for s in by_account[kb]}
-            only_a = [s for s in by_account[ka] if s.hit_id not in ids_b]
-            only_b = [s for s in by_account[kb] if s.hit_id not in ids_a]
-            if not only_a or not only_b or not _close(only_a, only_b, within):
-                continue
-            entries = tuple(sorted({e for s in only_a + only_b for e in item_of[s.hit_id][1]}))
-            evidence[(ka, kb)].append(
-                ItemEvidence(
-                    item, entries, tuple(sorted(ids_a - ids_b)), tuple(sorted(ids_b - ids_a)),
+            a, b = sides[ka], sides[kb]
+            if a.ids.isdisjoint(b.ids):  # most pairs: different places
+                only_a, only_b = by_account[ka], by_account[kb]
+                if not _close(only_a, only_b, within):
+                    continue
+                shown = ItemEvidence(
+                    item, entries, a.sorted, b.sorted, tuple(sorted(a.captures | b.captures)),
+                    a.first, b.first,
+                )  # fmt: skip
+            else:  # a room and its poster share sightings: only the others count
+                only_a = [s for s in by_account[ka] if s.hit_id not in b.ids]
+                only_b = [s for s in by_account[kb] if s.hit_id not in a.ids]
+                if not only_a or not only_b or not _close(only_a, only_b, within):
+                    continue
+                shown = ItemEvidence(
+                    item, entries, tuple(sorted(a.ids - b.ids)), tuple(sorted(b.ids - a.ids)),
                     _captures(only_a + only_b), min(s.seen_at for s in only_a),
                     min(s.seen_at for s in only_b),
-                )
-            )  # fmt: skip
+                )  # fmt: skip
+            evidence[(ka, kb)].append(shown)
     links = [
         Link(accounts[ka], accounts[kb], LinkKind.SHARED, tuple(found))
         for (ka, kb), found in sorted(evidence.items())
@@ -250,10 +279,10 @@ def _clusters(
         neighbours[link.a.key].add(link.b.key)
         neighbours[link.b.key].add(link.a.key)
         by_key[link.a.key], by_key[link.b.key] = link.a, link.b
-    seen: set[str] = set()
-    out = []
+    group_of: dict[str, int] = {}
+    groups: list[set[str]] = []
     for start in sorted(neighbours):
-        if start in seen:
+        if start in group_of:
             continue
         group, todo = set(), [start]
         while todo:
@@ -262,26 +291,30 @@ def _clusters(
                 continue
             group.add(key)
             todo.extend(neighbours[key] - group)
-        seen |= group
-        items, spans, times = [], [], []
-        for item in sorted(carried):
-            firsts = [
-                min(s.seen_at for s in sightings)
-                for key, sightings in carried[item].items()
-                if key in group
-            ]
-            if len(firsts) >= 2:
-                items.append(item)
-                spans.append((max(firsts) - min(firsts)).total_seconds() / 3600)
-                times += firsts
-        if not times:
-            continue
-        out.append(
-            Cluster(
-                tuple(by_key[k] for k in sorted(group)), tuple(items), max(spans),
-                min(times), max(times),
-            )
-        )  # fmt: skip
+        for key in group:
+            group_of[key] = len(groups)
+        groups.append(group)
+    items: list[list[int]] = [[] for _ in groups]
+    spans: list[list[float]] = [[] for _ in groups]
+    times: list[list[datetime]] = [[] for _ in groups]
+    for item in sorted(carried):  # one pass over the items for every group
+        firsts: dict[int, list[datetime]] = defaultdict(list)
+        for key, sightings in carried[item].items():
+            if key in group_of:
+                firsts[group_of[key]].append(min(s.seen_at for s in sightings))
+        for g, these in firsts.items():
+            if len(these) >= 2:
+                items[g].append(item)
+                spans[g].append((max(these) - min(these)).total_seconds() / 3600)
+                times[g] += these
+    out = [
+        Cluster(
+            tuple(by_key[k] for k in sorted(group)), tuple(items[g]), max(spans[g]),
+            min(times[g]), max(times[g]),
+        )
+        for g, group in enumerate(groups)
+        if times[g]
+    ]  # fmt: skip
     out.sort(key=lambda c: (-len(c.accounts), -len(c.items), c.accounts[0].key))
     return tuple(out)
 

@@ -38,6 +38,7 @@ CountryLookup = Callable[[str], str | None]
 """A host's country where the platform directory does not know it (e.g. routing data)."""
 
 _CHUNK = 500
+_WHOLE = 5000  # more hits than this are read in one pass over the table
 
 
 @dataclass(frozen=True)
@@ -184,17 +185,20 @@ def load_sightings(
     """
     query = select(*_COLUMNS).outerjoin(HitAccountRow, HitAccountRow.hit_id == HitRow.id)
     rows: dict[int, Any] = {}  # result rows of _COLUMNS, by hit id
-    if hit_ids is None and entry_ids is None:
+    some = set(hit_ids) if hit_ids is not None else None
+    # Many hits asked for (the link map's): one pass over the table, not thousands of lists.
+    every = (some is None or len(some) > _WHOLE) and entry_ids is None
+    if every:
         for row in session.execute(query):
-            rows[row.id] = row
-    for column, wanted in ((HitRow.id, hit_ids), (HitRow.entry_id, entry_ids)):
-        if wanted is None:
+            if some is None or row.id in some:
+                rows[row.id] = row
+    for column, wanted in ((HitRow.id, some), (HitRow.entry_id, entry_ids)):
+        if wanted is None or every:
             continue
         for chunk in _chunks(sorted(set(wanted))):
             for row in session.execute(query.where(column.in_(chunk))):
                 rows[row.id] = row
     ids = sorted(rows)
-    every = hit_ids is None and entry_ids is None
     captures = _captures(session, None if every else ids)
     reports, removals = _reports(session, None if every else ids) if casework else ({}, {})
     directory = PlatformStore(session).directory()
