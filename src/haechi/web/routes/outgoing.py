@@ -17,6 +17,7 @@ from haechi.errors import HaechiError
 from haechi.members.model import Actor
 from haechi.redaction import delivery
 from haechi.review.hitpage import hit_view
+from haechi.routing.errors import RoutingError
 from haechi.routing.saved import first_web_url, look_up, saved_route
 from haechi.scan.preserve import evidence_config
 from haechi.store.database import Database
@@ -32,6 +33,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 # The desks' roles as the "who can act" box shows them (haechi.routing.model.Role's values).
 SHOWN = (N_("platform"), N_("cdn"), N_("host"), N_("registrar"), N_("hotline"), N_("regulator"))
+REFUSED = N_("You may not look routes up.")  # the notices page's route option, for other roles
 
 
 def _zip(request: Request, actor: Actor, subject: delivery.Subject) -> Response:
@@ -70,7 +72,11 @@ def route_box(db: Database, location: str, found_in: str | None) -> dict[str, ob
     """The hit page's "who can act" box: the URL routing would look up (``None`` when the
     hit has no web address) and the route kept for its host (asks no one)."""
     url = first_web_url((location, found_in))
-    return {"url": url, "kept": saved_route(db, url) if url else None}
+    try:
+        kept = saved_route(db, url) if url else None
+    except RoutingError:  # a host too long to be one: nothing can have been kept
+        return {"url": None, "kept": None}
+    return {"url": url, "kept": kept}
 
 
 @router.post("/hits/{hit_id}/route")
@@ -85,7 +91,8 @@ def route_hit(
         return render(request, "error.html", {"message": "Not found."}, 404)
     url = first_web_url((hit.location, hit.found_in))
     if url is None:
-        return render(request, "error.html", {"message": "This hit has no web address."}, 422)
+        message = "This hit has no web address to look up."
+        return render(request, "error.html", {"message": message}, 422)
     desk = desk_for(request, actor)
     try:
         look_up(desk.db, url, desk.clock, desk.config.country)
