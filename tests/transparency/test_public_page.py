@@ -66,7 +66,20 @@ def test_only_published_reports_are_public(server: Server) -> None:
         assert hashlib.sha256(got.content).hexdigest() == digest, name
     assert public.get("/transparency/2026-Q4/%2E%2E%2Fhaechi.db").status_code in (404, 422)
 
+    # The JSON twin: the same published reports, the figures as the signed report.json.
+    listed = public.get("/api/v1/transparency").json()["reports"]
+    assert [r["period"] for r in listed] == ["2026-Q4"] and "made_by" not in listed[0]
+    assert files.items() <= listed[0]["files"].items() and "manifest.json" in listed[0]["files"]
+    assert listed[0]["figures"] == "/api/v1/transparency/2026-Q4"
+    figures = public.get("/api/v1/transparency/2026-q4")
+    assert figures.status_code == 200 and figures.headers["content-type"] == "application/json"
+    assert hashlib.sha256(figures.content).hexdigest() == files["report.json"]
+    assert figures.json()["period"] == "2026-Q4"
+    assert public.get("/api/v1/transparency/2026-10").status_code == 404  # not published
+
     assert admin.post(f"/transparency-reports/{ids['2026-Q4']}/withdraw").status_code == 303
     assert public.get("/transparency/2026-Q4").status_code == 404
+    assert public.get("/api/v1/transparency").json() == {"reports": []}
+    assert public.get("/api/v1/transparency/2026-Q4").status_code == 404
     refused = analyst.post("/transparency-reports", {"period": "2026-Q7"})
     assert refused.status_code == 400 and "is not a year" in refused.text

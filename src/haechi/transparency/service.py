@@ -70,6 +70,19 @@ class StoredReport:
             "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
         }
 
+    def public_json(self) -> dict[str, Any]:
+        """What the public may know of a published report (no member's name)."""
+        base = f"/transparency/{self.period}"
+        return {
+            "period": self.period,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "code": self.code,
+            "files": self.files,
+            "figures": f"/api/v1{base}",
+            "page": base,
+            "downloads": {name: f"{base}/{name}" for name in self.files},
+        }
+
 
 def _stored(session: Session, row: TransparencyReportRow) -> StoredReport:
     files = session.execute(

@@ -128,6 +128,8 @@ PUBLIC_PATHS = frozenset(
         "/transparency",  # published public reports only (haechi.transparency)
         "/transparency/{period}",
         "/transparency/{period}/{name}",  # a published report's signed files, as downloads
+        "/api/v1/transparency",  # the same published reports as JSON
+        "/api/v1/transparency/{period}",  # a published report's signed report.json
     }
 )
 """Routes anyone may reach: signing in, joining by invitation, health, static files, schema."""

@@ -18,6 +18,7 @@ from haechi.web.api import review as review_api
 from haechi.web.api import routing as routing_api
 from haechi.web.api import stats as stats_api
 from haechi.web.api import tracking as tracking_api
+from haechi.web.api import transparency as transparency_api
 from haechi.web.api import trust as trust_api
 
 router = APIRouter()
@@ -35,6 +36,7 @@ router.include_router(platforms_api.router)
 router.include_router(reports_api.router)
 router.include_router(stats_api.router)
 router.include_router(tracking_api.router)
+router.include_router(transparency_api.router)  # public: published reports only
 router.include_router(intake_api.router)
 router.include_router(intake_public_api.router)  # no session: partners' pages post here
 router.include_router(trust_api.router)
