@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from PIL import Image
 from typer.testing import CliRunner
 
 from haechi.cli import mount
@@ -66,6 +67,7 @@ def test_the_files(folder: Path) -> None:
             for c in ("hours", "never-removed", "notices-per-month")
             for lang in ("ko", "en")
         ]
+        + [f"chart-{c}.en.png" for c in ("hours", "never-removed", "notices-per-month")]
     )
     english = (folder / "report.en.html").read_text(encoding="utf-8")
     korean = (folder / "report.ko.html").read_text(encoding="utf-8")
@@ -84,6 +86,8 @@ def test_nothing_identifies_a_case(world: World, folder: Path) -> None:
     secrets = _secrets(world)
     assert len(secrets) > 100
     for path in folder.iterdir():
+        if path.suffix == ".png":  # pixels: drawn from the English SVG's words, searched there
+            continue
         text = path.read_bytes().decode("utf-8").lower()
         leaks = [s for s in secrets if s.lower() in text]
         assert leaks == [], (path.name, leaks[:5])
@@ -106,6 +110,11 @@ def test_charts_parse(folder: Path) -> None:
     assert "suppressed" in (folder / "chart-never-removed.en.svg").read_text("utf-8")
     html = (folder / "report.ko.html").read_text("utf-8")
     assert html.count("<svg") == 3
+    for path in folder.glob("chart-*.png"):  # drawn, not blank
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width >= 600, path.name
+            darkest, lightest = image.convert("L").getextrema()
+            assert isinstance(darkest, int) and darkest < 100 < lightest, path.name
 
 
 def test_signature_and_files_verify_and_a_changed_byte_fails(world: World, folder: Path) -> None:

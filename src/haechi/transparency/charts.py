@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from html import escape
+from unicodedata import east_asian_width
 
 from haechi.transparency.figures import ALL
 from haechi.transparency.report import PublicReport, Row
@@ -22,6 +23,7 @@ ROW = 36
 LEFT = 170
 TOP = 36
 BAR = 13
+LEGEND_LINE = 18
 DARK, LIGHT, RED = "#23395d", "#8fa9d6", "#a40000"
 PALETTE = ("#23395d", "#c46b00", "#1c6b1c", "#7a2a8c", "#a40000", "#4f6d7a", "#8a6d00")
 
@@ -41,13 +43,34 @@ def _svg(ident: str, title: str, height: float, body: Sequence[str]) -> str:
     )
 
 
-def _legend(items: Sequence[tuple[str, str]], y: float) -> list[str]:
-    parts, x = [], float(LEFT)
+def _text_width(text: str, size: int = 12) -> float:
+    """About how wide ``text`` is drawn: wide (CJK) characters take a full em."""
+    return sum(size if east_asian_width(c) in ("W", "F") else 0.6 * size for c in text)
+
+
+def _legend(items: Sequence[tuple[str, str]], y: float, left: float = LEFT) -> list[str]:
+    """Swatches and labels from ``left``, wrapping to a new line (``LEGEND_LINE`` lower)
+    before one would run past the chart's right edge; see :func:`_legend_lines`."""
+    parts, x = [], float(left)
     for colour, label in items:
+        width = 16 + _text_width(label) + 24
+        if x > left and x + width > WIDTH - 8:
+            x, y = float(left), y + LEGEND_LINE
         parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>')
         parts.append(_text(x + 16, y, label))
-        x += 40 + 8 * len(label)
+        x += width
     return parts
+
+
+def _legend_lines(items: Sequence[tuple[str, str]], left: float = LEFT) -> int:
+    """How many lines :func:`_legend` takes."""
+    lines, x = 1, float(left)
+    for _colour, label in items:
+        width = 16 + _text_width(label) + 24
+        if x > left and x + width > WIDTH - 8:
+            lines, x = lines + 1, float(left)
+        x += width
+    return lines
 
 
 def _name(row: Row, _: Translate) -> str:
@@ -144,12 +167,10 @@ def trend_chart(report: PublicReport, _: Translate) -> str:
             )
     names = [report.row(p).title or p for p in platforms]
     legend_y = base + 40
-    body += _legend(
-        [(PALETTE[k % len(PALETTE)], n) for k, n in enumerate(names)]
-        + [("none", _("dashed: suppressed"))],
-        legend_y,
-    )
-    height = legend_y + 16
+    items = [(PALETTE[k % len(PALETTE)], n) for k, n in enumerate(names)]
+    items.append(("none", _("dashed: suppressed")))
+    body += _legend(items, legend_y, 40)  # many platforms: the legend wraps under the months
+    height = legend_y + 16 + (_legend_lines(items, 40) - 1) * LEGEND_LINE
     return _svg("chart-trend", _("Notices sent per month"), height, body)
 
 

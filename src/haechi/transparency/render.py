@@ -1,7 +1,7 @@
 """The public report's files: the page in Korean and in English (``report.ko.html``,
 ``report.en.html``, each whole in one language with a link to the other, since a journalist
-quotes one language), the charts as SVG files in each language, ``figures.csv`` for
-spreadsheets and ``report.json``.
+quotes one language), the charts as SVG files in each language (and as PNG in English),
+``figures.csv`` for spreadsheets and ``report.json``.
 
 Every text comes from the team server's gettext catalogues (the templates under
 ``web/templates/transparency`` and the ``_`` given to the charts), so the public page and the
@@ -20,6 +20,7 @@ from markupsafe import Markup
 from haechi.csv_cells import write_csv
 from haechi.transparency.charts import CHARTS
 from haechi.transparency.figures import ALL
+from haechi.transparency.png import PNG_CHARTS
 from haechi.transparency.report import MEASURES, PublicReport
 
 LANGUAGES = (("ko", "한국어"), ("en", "English"))
@@ -98,6 +99,8 @@ def report_files(report: PublicReport) -> dict[str, bytes]:
         _ = translator(locale)
         for name, draw in CHARTS.items():
             files[f"chart-{name}.{locale}.svg"] = draw(report, _).encode("utf-8")
+    for name, draw_png in PNG_CHARTS.items():  # English only: see haechi.transparency.png
+        files[f"chart-{name}.en.png"] = draw_png(report)
     files["figures.csv"] = ("\ufeff" + figures_csv(report)).encode("utf-8")
     files["report.json"] = (
         json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"

@@ -33,6 +33,7 @@ from haechi.trust.config import TrustConfig
 FILE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".png": "image/png",
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",
 }
