@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from sqlalchemy import inspect
 
@@ -21,12 +23,12 @@ TABLES = {
 }
 
 
-def test_upgrade_downgrade_upgrade(db: Database) -> None:
+def test_upgrade_downgrade_upgrade(db: Database, tmp_path: Path) -> None:
     assert set(inspect(db.engine).get_table_names()) >= TABLES
     cfg = _alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0003")
     assert not TABLES & set(inspect(db.engine).get_table_names())
-    db.migrate()
+    db.migrate(tmp_path / "backups")  # PostgreSQL's copy (pg_dump) needs a folder named
     assert set(inspect(db.engine).get_table_names()) >= TABLES
