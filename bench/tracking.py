@@ -172,7 +172,6 @@ def _reference_clusters(
     return tuple(out)
 
 
-
 def reference_link_map(db: Any, now: Any) -> Any:
     """The former computation: every sighting in full (captures, notices, platforms), then
     linked by the former ``find_links`` (the peer)."""
@@ -251,7 +250,8 @@ def main() -> None:
     ]
     for r in rows:
         lines.append(
-            f"| {r['world']} | {r['hits']:,} | {r['links']:,} | {r['clusters']} | {r['reference']:.2f} "
+            f"| {r['world']} | {r['hits']:,} | {r['links']:,} | {r['clusters']} "
+            f"| {r['reference']:.2f} "
             f"| {r['two-pass']:.2f} | {r['first view']:.2f} | {r['repeat view']:.4f} "
             f"| {r['entry timeline']:.3f} ({r['entry sightings']} sightings) "
             f"| {r['case timeline']:.3f} |"
