@@ -20,20 +20,31 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
-from tests.notices.world import Mailbox, build_world, free_port, make_hits, settings_for
+from tests.notices.world import (
+    DIRECTORY,
+    Clock,
+    Mailbox,
+    build_world,
+    free_port,
+    make_hits,
+    settings_for,
+)
 from tests.sources.sitekit import serve
 
 from haechi.hashing.media import MediaHashes, Outcome
 from haechi.members.model import Actor
 from haechi.notices import Decision, NoticeStatus, approve, decide, draft_notices, send
 from haechi.notices.errors import IllegalTransition, NoticeError, ReviewError
+from haechi.notices.model import Channel, Notice, NoticeItem, NoticeKind
+from haechi.notices.platforms import parse_platforms
 from haechi.notices.review import decide_hits
 from haechi.notices.sending import discard
 from haechi.scan.model import MatchDetail, Sighting
 from haechi.settings import Settings
 from haechi.store.database import Database, open_database
+from haechi.store.deliveries import STALE_AFTER, DeliveryStore
 from haechi.store.models import HitRow, MediaRow, ReviewRow, utcnow
-from haechi.store.notices import NoticeStore
+from haechi.store.notices import NoticeStore, PlatformStore
 from haechi.store.scans import ScanStore
 from haechi.store.team_models import NoticeDeliveryRow
 
@@ -149,21 +160,19 @@ def test_two_reviewers_deciding_one_hit_at_once(pg: Database) -> None:
         assert sorted(reviews) == [(differ.id, "confirmed", "kim"), (agree.id, "confirmed", "kim")]
 
 
-def test_a_notice_acted_on_twice_at_once(pg: Database) -> None:
-    [hit] = make_hits(pg, ["http://board.example/1"])
-    from tests.notices.world import DIRECTORY, Clock
-
-    from haechi.notices.model import Channel, NoticeItem, NoticeKind
-    from haechi.notices.platforms import parse_platforms
-    from haechi.store.notices import PlatformStore
-
-    clock = Clock()
-    with pg.session() as session:
+def _drafted_notice(db: Database, clock: Clock) -> Notice:
+    """A drafted notice citing one hit, to a platform of the notice tests' directory."""
+    [hit] = make_hits(db, ["http://board.example/1"])
+    with db.session() as session:
         PlatformStore(session).save(parse_platforms(DIRECTORY), clock())
-        store = NoticeStore(session)
         item = NoticeItem(hit.id, hit.location, None, hit.sha256, None, None)
         args = (NoticeKind.TAKEDOWN, Channel.EMAIL, "en", "abuse@x.example", "s", "t", "0" * 64)
-        notice = store.create("local-portal", *args, [item], clock())
+        return NoticeStore(session).create("local-portal", *args, [item], clock())
+
+
+def test_a_notice_acted_on_twice_at_once(pg: Database) -> None:
+    clock = Clock()
+    notice = _drafted_notice(pg, clock)
 
     def moved(status: NoticeStatus) -> Any:
         with pg.session() as session:
@@ -246,3 +255,19 @@ def test_a_notice_is_sent_once_however_many_runs_send_it(held_world: Any) -> Non
         assert claim is not None and claim.delivered_at is not None
         assert NoticeStore(session).get(notice.id).status is NoticeStatus.SENT
     assert send(world.desk).sent == []  # nothing left to send, nothing sent twice
+
+
+def test_a_claim_left_by_a_run_that_died_is_taken_over_later(db: Database) -> None:
+    clock = Clock()
+    notice = _drafted_notice(db, clock)
+    with db.session() as session:
+        NoticeStore(session).transition(notice.id, NoticeStatus.APPROVED, clock())
+        assert DeliveryStore(session).claim(notice.id, "run 1", clock()) is None
+    with db.session() as session:  # run 1 died mid-delivery: its claim holds for a while
+        refused = DeliveryStore(session).claim(notice.id, "run 2", clock())
+        assert refused is not None and "run 1" in refused
+    clock.advance(seconds=STALE_AFTER.total_seconds() + 1)
+    with db.session() as session:  # then it no longer stops a discard, nor another run
+        assert not DeliveryStore(session).taken(notice.id, clock())
+        assert DeliveryStore(session).claim(notice.id, "run 2", clock()) is None
+        assert DeliveryStore(session).taken(notice.id, clock())

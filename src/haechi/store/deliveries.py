@@ -28,10 +28,12 @@ class DeliveryStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def taken(self, notice_id: int) -> bool:
-        """Whether a sending run has claimed this notice (or delivered it)."""
+    def taken(self, notice_id: int, now: datetime) -> bool:
+        """Whether a sending run holds this notice (a claim of a run that died does not)."""
         row = self.session.get(NoticeDeliveryRow, notice_id, populate_existing=True)
-        return row is not None
+        if row is None:
+            return False
+        return row.delivered_at is not None or row.claimed_at >= now - STALE_AFTER
 
     def claim(self, notice_id: int, by: str, now: datetime) -> str | None:
         """Take a notice for sending; ``None`` if taken, else why not (for the sender's list).

@@ -445,7 +445,7 @@ class NoticeStore:
             raise NoticeError(f"no notice with id {notice_id}; see `haechi notices list`")
         current = NoticeStatus(row.status)
         check_transition(notice_id, current, status)
-        if status is NoticeStatus.DISCARDED and DeliveryStore(self.session).taken(notice_id):
+        if status is NoticeStatus.DISCARDED and DeliveryStore(self.session).taken(notice_id, now):
             raise NoticeError(f"notice {notice_id} is being sent right now; it cannot be discarded")
         changed = self.session.execute(
             update(NoticeRow)
