@@ -53,3 +53,34 @@ def test_two_passes_equal_every_sighting_and_the_map_is_kept_until_hits_change(
         link.b.key for link in again.links
     }
     assert again.as_json() == _every_sighting(db).as_json()
+
+
+def test_sites_whose_kept_routes_share_a_network_are_linked(db: Database) -> None:
+    from haechi.routing.model import Network, Route
+    from haechi.routing.saved import keep_route
+
+    bulk_hits(db, 300, 20, NOW)
+    before = link_map(db, NOW)
+    assert not [x for x in before.links if x.kind == "same-network"]
+
+    def route(host: str, address: str, cidr: str, cdn: str | None = None) -> None:
+        net = Network(address, "NET-1", "EXAMPLE-NET", cidr, "NL", "Example Hosting",
+                      "abuse@example.net", "https://rdap.example/ip/" + address, NOW)  # fmt: skip
+        keep_route(db, Route(f"https://{host}/", host, NOW, [address], network=net, cdn=cdn))
+
+    route("host1.example", "203.0.113.7", "203.0.113.0/24")
+    route("host2.example", "203.0.113.9", "203.0.113.0/24")
+    route("host3.example", "203.0.113.11", "203.0.113.0/24", cdn="examplecdn")  # says nothing
+    route("host4.example", "198.51.100.4", "198.51.100.0/24")
+    after = link_map(db, NOW)  # the kept map is not given again: the routes changed
+    hosted = [x for x in after.links if x.kind == "same-network"]
+    assert {(x.a.key, x.b.key) for x in hosted} == {("site:host1.example", "site:host2.example")}
+    [link] = hosted
+    assert link.network is not None and link.evidence == ()
+    assert link.as_json()["network"] == {
+        "network": "203.0.113.0/24", "name": "EXAMPLE-NET", "org": "Example Hosting",
+        "addresses_a": ["203.0.113.7"], "addresses_b": ["203.0.113.9"],
+        "routed_a": NOW.isoformat(), "routed_b": NOW.isoformat(),
+        "source": "https://rdap.example/ip/203.0.113.7",
+    }  # fmt: skip
+    assert [x for x in after.links if x.kind != "same-network"] == list(before.links)

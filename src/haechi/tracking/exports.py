@@ -27,6 +27,7 @@ _KEYS = (  # id, for, name, type
     ("d5", "edge", "hits", "string"),
     ("d6", "edge", "captures", "string"),
     ("d7", "edge", "gap_hours", "double"),
+    ("d8", "edge", "network", "string"),  # same-network links: the network and its record
 )
 
 
@@ -57,7 +58,11 @@ def to_graphml(links: LinkMap) -> str:
         hits = sorted({h for ev in link.evidence for h in (*ev.hits_a, *ev.hits_b)})
         _data(edge, "d5", " ".join(str(h) for h in hits))
         _data(edge, "d6", " ".join(sorted({c for ev in link.evidence for c in ev.captures})))
-        _data(edge, "d7", f"{min(ev.gap_hours for ev in link.evidence):.3f}")
+        if link.evidence:
+            _data(edge, "d7", f"{min(ev.gap_hours for ev in link.evidence):.3f}")
+        if link.network is not None:
+            n_ = link.network
+            _data(edge, "d8", f"{n_.network} {n_.name or ''} ({n_.source})".replace("  ", " "))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

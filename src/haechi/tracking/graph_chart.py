@@ -48,9 +48,13 @@ def links_svg(links: LinkMap, _: Callable[[str], str]) -> str:
     for link in links.links:
         (x1, y1), (x2, y2) = place[link.a.key], place[link.b.key]
         width = 1.5 + min(len(link.evidence), 10)
-        dash = ' stroke-dasharray="6 4"' if link.kind is LinkKind.FORWARDED else ""
-        word = _("forwarded") if link.kind is LinkKind.FORWARDED else _("shared items")
-        tip = f"{link.a.label} — {link.b.label}: {word} {len(link.evidence)}"
+        dash = {LinkKind.FORWARDED: ' stroke-dasharray="6 4"',
+                LinkKind.SAME_NETWORK: ' stroke-dasharray="1 3"'}.get(link.kind, "")  # fmt: skip
+        word = {LinkKind.FORWARDED: _("forwarded"), LinkKind.SAME_NETWORK: _("same network")}.get(
+            link.kind, _("shared items")
+        )
+        count = link.network.network if link.network else str(len(link.evidence))
+        tip = f"{link.a.label} — {link.b.label}: {word} {count}"
         body.append(
             f'<line class="link {link.kind.value}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
             f'y2="{y2:.1f}" stroke="#777" stroke-opacity="0.7" stroke-width="{width:.1f}"{dash}>'

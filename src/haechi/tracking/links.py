@@ -33,6 +33,7 @@ from haechi.tracking.sightings import CountryLookup, Sighting
 class LinkKind(StrEnum):
     SHARED = "shared"  # both carried the same item, in different places
     FORWARDED = "forwarded"  # copies in one were forwarded from the other
+    SAME_NETWORK = "same-network"  # two sites or file hosts served from one IP network
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,42 @@ class ItemEvidence:
 
 
 @dataclass(frozen=True)
+class NetworkEvidence:
+    """Why two hosts share a network: the network the registry named for each host's address,
+    from the routes kept in ``routing_lookups`` (when each was found, and the registry's URL)."""
+
+    network: str  # the CIDR, else the registry's handle
+    name: str | None
+    org: str | None
+    addresses_a: tuple[str, ...]
+    addresses_b: tuple[str, ...]
+    routed_a: datetime
+    routed_b: datetime
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "name": self.name,
+            "org": self.org,
+            "addresses_a": list(self.addresses_a),
+            "addresses_b": list(self.addresses_b),
+            "routed_a": self.routed_a.isoformat(),
+            "routed_b": self.routed_b.isoformat(),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
 class Link:
-    """Two accounts (``a`` before ``b`` by key) and the items that tie them."""
+    """Two accounts (``a`` before ``b`` by key) and the items that tie them (or, for
+    :attr:`LinkKind.SAME_NETWORK`, the routing records that put both on one network)."""
 
     a: Account
     b: Account
     kind: LinkKind
     evidence: tuple[ItemEvidence, ...]
+    network: NetworkEvidence | None = None
 
     @property
     def items(self) -> tuple[int, ...]:
@@ -85,6 +115,7 @@ class Link:
             "kind": self.kind.value,
             "items": len(self.evidence),
             "evidence": [e.as_json() for e in self.evidence],
+            **({"network": self.network.as_json()} if self.network else {}),
         }
 
 

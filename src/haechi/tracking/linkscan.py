@@ -9,11 +9,13 @@ only links accounts when two or more accounts carried it. So the map is made in 
    sighting worked out once), and the items two or more accounts carried;
 2. the full sightings of only those items' hits, handed to
    :func:`~haechi.tracking.links.find_links` with every account met, which gives the same map
-   as from every sighting.
+   as from every sighting;
+3. the sites and file hosts whose kept routes share a network (:mod:`~.hosting`), linked too.
 
 The map is kept per :class:`~haechi.store.database.Database` object and given again while a
 cheap version of the data it rests on (count and largest id of hits, their account ids and
-captures) is unchanged: hits are never edited in place, only added or deleted.
+captures; count and last change of the kept routes) is unchanged: hits are never edited in
+place, only added or deleted.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from haechi.store.database import Database
 from haechi.store.models import HitCaptureRow, HitRow
 from haechi.store.tracking_models import HitAccountRow
 from haechi.tracking.accounts import Account, carriers
+from haechi.tracking.hosting import network_links, routes_version
 from haechi.tracking.links import LinkMap, find_links
 from haechi.tracking.sightings import Sighting, _host, load_sightings
 
@@ -53,7 +56,7 @@ def data_version(session: Session) -> Version:
                 select(func.max(HitCaptureRow.id)).scalar_subquery(),
             )
         ).one()
-    )
+    ) + routes_version(session)
 
 
 def entry_items(session: Session) -> dict[int, int]:
@@ -147,7 +150,12 @@ def compute_link_map(db: Database, now: datetime, within: timedelta | None = Non
     with db.session() as session:
         scan = light_pass(session)
         sightings = load_sightings(session, hit_ids=scan.hits, casework=False)
-    return find_links(sightings, now, within, known=scan.accounts)
+        made = find_links(sightings, now, within, known=scan.accounts)
+        hosted = network_links(session, made.accounts)
+    if not hosted:
+        return made
+    links = sorted((*made.links, *hosted), key=lambda x: (x.a.key, x.b.key, x.kind.value))
+    return replace(made, links=tuple(links))
 
 
 class _Kept:

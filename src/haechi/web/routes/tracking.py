@@ -38,6 +38,7 @@ _CHART_WORDS = (
     N_("Accounts that carried the same content"),
     N_("forwarded"),
     N_("shared items"),
+    N_("same network"),
 )
 assert set(WORDS.values()) <= set(_CHART_WORDS)
 
