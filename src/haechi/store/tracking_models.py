@@ -9,10 +9,10 @@ no id (folders, web pages, chat CSVs).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haechi.store.models import Base
+from haechi.store.models import Base, HitRow
 
 
 class HitAccountRow(Base):
@@ -26,3 +26,8 @@ class HitAccountRow(Base):
     poster_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     container_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     forwarded_from_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+
+
+# Hits by file, with their entry: the link map's GROUP BY sha256 (entries that are one item)
+# reads the index alone (migration 0024).
+Index("ix_hits_sha256_entry", HitRow.sha256, HitRow.entry_id)
