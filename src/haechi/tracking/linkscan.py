@@ -45,7 +45,7 @@ Version = tuple[Any, ...]
 
 
 def data_version(session: Session) -> Version:
-    """What the link map rests on, in one cheap query (indexes only)."""
+    """What the link map rests on, in two cheap queries (indexes only)."""
     return tuple(
         session.execute(
             select(
