@@ -213,6 +213,12 @@ class _Side:
         captures = frozenset(c.id for s in these for c in s.captures)
         return cls(ids, tuple(sorted(ids)), captures, min(s.seen_at for s in these))
 
+    def captures_with(self, other: _Side) -> tuple[str, ...]:
+        """Both sides' capture ids, sorted (most pairs have none on one side or both)."""
+        if not self.captures or not other.captures:
+            return tuple(sorted(self.captures or other.captures))
+        return tuple(sorted(self.captures | other.captures))
+
 
 def _close(a: Sequence[Sighting], b: Sequence[Sighting], within: timedelta | None) -> bool:
     if within is None:
@@ -263,8 +269,7 @@ def find_links(
                 if not _close(only_a, only_b, within):
                     continue
                 shown = ItemEvidence(
-                    item, entries, a.sorted, b.sorted, tuple(sorted(a.captures | b.captures)),
-                    a.first, b.first,
+                    item, entries, a.sorted, b.sorted, a.captures_with(b), a.first, b.first,
                 )  # fmt: skip
             else:  # a room and its poster share sightings: only the others count
                 only_a = [s for s in by_account[ka] if s.hit_id not in b.ids]
