@@ -11,6 +11,8 @@ from haechi.store.database import Database
 from haechi.store.models import HitRow
 from haechi.testkit.hits import bulk_hits
 from haechi.testkit.links import cross_links
+from haechi.tracking.exports import to_graphml
+from haechi.tracking.graph_chart import links_svg
 from haechi.tracking.links import LinkMap, find_links, link_map
 from haechi.tracking.linkscan import compute_link_map
 from haechi.tracking.sightings import load_sightings
@@ -84,3 +86,8 @@ def test_sites_whose_kept_routes_share_a_network_are_linked(db: Database) -> Non
         "source": "https://rdap.example/ip/203.0.113.7",
     }  # fmt: skip
     assert [x for x in after.links if x.kind != "same-network"] == list(before.links)
+    graphml = to_graphml(after)
+    assert (
+        '<data key="d8">203.0.113.0/24 EXAMPLE-NET (https://rdap.example/ip/203.0.113.7)' in graphml
+    )
+    assert "same network 203.0.113.0/24" in links_svg(after, lambda text: text)
