@@ -39,7 +39,7 @@ from haechi.tracking.links import LinkMap, find_links
 from haechi.tracking.sightings import Sighting, _host, load_sightings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the light pass reads no times: carriers need none
-_KEPT = 8  # maps kept per database (one per ``within`` asked for)
+_KEPT = 3  # maps kept per database (one per ``within`` asked for; a map can be large)
 
 Version = tuple[Any, ...]
 
@@ -162,32 +162,50 @@ class _Kept:
     """One database's maps, by ``within``, with the version each was made at."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards ``maps``
+        self.making = threading.Lock()  # one map made at a time: others wait and reuse it
         self.maps: OrderedDict[timedelta | None, tuple[Version, LinkMap]] = OrderedDict()
+
+    def get(self, within: timedelta | None, version: Version) -> LinkMap | None:
+        with self.lock:
+            found = self.maps.get(within)
+            if found is None or found[0] != version:
+                return None
+            self.maps.move_to_end(within)
+            return found[1]
+
+    def put(self, within: timedelta | None, version: Version, made: LinkMap) -> None:
+        with self.lock:
+            self.maps[within] = (version, made)
+            self.maps.move_to_end(within)
+            while len(self.maps) > _KEPT:
+                self.maps.popitem(last=False)
 
 
 _kept: weakref.WeakKeyDictionary[Database, _Kept] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
+def _version(db: Database) -> Version:
+    with db.session() as session:
+        return data_version(session)
+
+
 def cached_link_map(db: Database, now: datetime, within: timedelta | None = None) -> LinkMap:
-    """:func:`compute_link_map`, given again (with ``now``) while the data is unchanged."""
+    """:func:`compute_link_map`, given again (with ``now``) while the data is unchanged.
+
+    Requests that arrive while a map is being made wait for it rather than make it again."""
     with _kept_lock:
         kept = _kept.setdefault(db, _Kept())
-    with db.session() as session:
-        version = data_version(session)
-    with kept.lock:
-        found = kept.maps.get(within)
-        if found is not None and found[0] == version:
-            kept.maps.move_to_end(within)
-            return replace(found[1], generated_at=now)
-    made = compute_link_map(db, now, within)
-    with db.session() as session:
-        if data_version(session) != version:  # changed meanwhile: correct, but do not keep
-            return made
-    with kept.lock:
-        kept.maps[within] = (version, made)
-        kept.maps.move_to_end(within)
-        while len(kept.maps) > _KEPT:
-            kept.maps.popitem(last=False)
+    found = kept.get(within, _version(db))
+    if found is not None:
+        return replace(found, generated_at=now)
+    with kept.making:
+        version = _version(db)
+        found = kept.get(within, version)  # made by the request this one waited for
+        if found is not None:
+            return replace(found, generated_at=now)
+        made = compute_link_map(db, now, within)
+        if _version(db) == version:  # else changed meanwhile: correct, but not kept
+            kept.put(within, version, made)
     return made
