@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,35 @@ def _alembic_config() -> Config:
     location = resources.files("haechi.store") / "migrations"
     cfg.set_main_option("script_location", str(location))
     return cfg
+
+
+@contextmanager
+def _foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite's foreign keys off while a migration rebuilds tables, as SQLite prescribes.
+
+    A rebuild drops the old table, and with foreign keys on that deletes every row first:
+    rows pointing at it with ``ON DELETE CASCADE`` would go with it (a hit's reviews and
+    accounts), others would fail the migration. The pragma only applies outside a
+    transaction, so it is set before the migration's transaction and restored after it.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+
+
+def _broken_references(conn: Connection) -> set[tuple[Any, ...]]:
+    """SQLite's rows whose foreign key points at no row (none elsewhere: keys are on)."""
+    if conn.dialect.name != "sqlite":
+        return set()
+    return {tuple(row) for row in conn.exec_driver_sql("PRAGMA foreign_key_check")}
 
 
 class Database:
@@ -86,12 +115,15 @@ class Database:
         cfg = _alembic_config()
         head = ScriptDirectory.from_config(cfg).get_current_head()
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn, _foreign_keys_off(conn), conn.begin():
                 current = MigrationContext.configure(conn).get_current_revision()
                 if current == head:
                     return
                 cfg.attributes["connection"] = conn
+                before = _broken_references(conn)
                 command.upgrade(cfg, "head")
+                if _broken_references(conn) - before:
+                    raise StoreError("the migration left rows pointing at rows it removed")
         except Exception as exc:
             if copy is None or current is None:
                 raise StoreError(f"cannot migrate the database at {self.url}: {exc}") from None

@@ -6,6 +6,7 @@ hits). Changing a model means adding an Alembic migration in ``migrations/versio
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -156,11 +158,26 @@ class ScanRow(Base):
     hits_found: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def location_digest(location: str) -> str:
+    """SHA-256 (hex) of a hit's location: the fixed-size key ``uq_hit`` holds instead of it.
+
+    A link may have 4,096 characters, more than PostgreSQL puts in one index row (2,704
+    bytes); a key on the location itself lost such hits there (migration 0025).
+    """
+    return hashlib.sha256(location.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _digest_of_row(context: DefaultExecutionContext) -> str:
+    """Any insert that names a location gets its digest, whoever wrote it."""
+    parameters: dict[str, str] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return location_digest(parameters["location"])
+
+
 class HitRow(Base):
     """A file that matched a bank entry: what matched, how closely, and where it was."""
 
     __tablename__ = "hits"
-    __table_args__ = (UniqueConstraint("entry_id", "sha256", "location", name="uq_hit"),)
+    __table_args__ = (UniqueConstraint("entry_id", "sha256", "location_digest", name="uq_hit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), index=True)
@@ -168,6 +185,8 @@ class HitRow(Base):
     signal_kind: Mapped[str] = mapped_column(String(20))
     distance: Mapped[int] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(Text)
+    location_digest: Mapped[str] = mapped_column(String(64), default=_digest_of_row)
+    """:func:`location_digest` of ``location``: hits at one place are one key, at any length."""
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     source_kind: Mapped[str] = mapped_column(String(40), default="folder")

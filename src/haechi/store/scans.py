@@ -15,7 +15,7 @@ from haechi.hashing.video_match import FrameEvidence
 from haechi.scan.model import Hit, MatchDetail, ScanReport, Sighting
 from haechi.store.conflicts import insert_or_nothing
 from haechi.store.hit_evidence import EvidenceState, capture_kinds
-from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, utcnow
+from haechi.store.models import BankRow, EntryRow, HitRow, ScanRow, location_digest, utcnow
 from haechi.store.private_models import EntryLabelRow
 from haechi.store.tracking_models import HitAccountRow
 
@@ -89,9 +89,14 @@ class ScanStore:
         before the capture is sealed leaves a hit that says so (see :mod:`~.hit_evidence`).
         """
         # A chat message is one sighting wherever its export lies: its link, not the file's path.
-        place = HitRow.location == seen.location
+        digest = location_digest(seen.location)
+        place = HitRow.location_digest == digest
         if seen.message is not None:
-            place = or_(place, HitRow.found_in == seen.message, HitRow.location == seen.message)
+            place = or_(
+                place,
+                HitRow.found_in == seen.message,
+                HitRow.location_digest == location_digest(seen.message),
+            )
         existing = self.session.scalar(
             select(HitRow.id).where(HitRow.entry_id == entry_id, HitRow.sha256 == sha256, place)
         )
@@ -108,6 +113,7 @@ class ScanStore:
             "region": json.dumps(why.region) if why.region else None,
             "frames": why.frames.to_json() if why.frames else None,
             "location": seen.location,
+            "location_digest": digest,
             "sha256": sha256,
             "found_at": found_at or utcnow(),
             "source_kind": seen.source_kind,
@@ -123,8 +129,10 @@ class ScanStore:
             ).value,
         }
         # Another scan may record the same sighting at the same moment (PostgreSQL): uq_hit
-        # keeps one row, and the scan that did not write it finds nothing new.
-        hit_id = insert_or_nothing(self.session, HitRow, values, ["entry_id", "sha256", "location"])
+        # keeps one row, and the scan that did not write it finds nothing new. Its key holds
+        # the location's digest, so a link of any length fits in the index.
+        keys = ["entry_id", "sha256", "location_digest"]
+        hit_id = insert_or_nothing(self.session, HitRow, values, keys)
         if hit_id is None:
             return None
         if seen.poster_id or seen.container_id or seen.forwarded_from_id:
