@@ -138,3 +138,20 @@ def test_a_writer_that_names_no_digest_still_gets_one(db: Database) -> None:
     with db.session() as session:
         stored = session.execute(select(HitRow.location, HitRow.location_digest)).all()
     assert {d for _, d in stored} == {hashlib.sha256(p.encode()).hexdigest() for p, _ in stored}
+
+
+def test_an_overlong_account_id_from_an_export_loses_no_hit(db: Database) -> None:
+    entry = an_entry(db)
+    odd = "user" + "9" * 296  # an export file may say anything; hit_accounts holds 100
+    hits = []
+    for n in (1, 2):
+        with db.session() as session:
+            scans = ScanStore(session)
+            seen = Sighting(f"https://t.me/c/1/{n}", "telegram-export", poster_id=odd)
+            hit = scans.add_hit(scans.start("export", "telegram-export"), entry,
+                                MatchDetail("pdq", 2), SHA, seen)  # fmt: skip
+            assert hit is not None
+            hits.append(hit.id)
+    with db.session() as session:
+        posters = [session.get(HitAccountRow, h).poster_id for h in hits]  # type: ignore[union-attr]
+    assert posters[0] == posters[1] == "sha256:" + hashlib.sha256(odd.encode()).hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -45,6 +46,21 @@ def _frames(row: HitRow) -> FrameEvidence | None:
         return FrameEvidence.from_json(row.frames)
     except ValueError:
         return None
+
+
+_ACCOUNT_ID_LENGTH = 100  # hit_accounts' id columns: String(100)
+
+
+def _account_id(value: str | None) -> str | None:
+    """An account id as ``hit_accounts`` can hold it: an overlong one by its SHA-256.
+
+    Telegram and Discord ids are short, but an export file may say anything, and PostgreSQL
+    refuses a value longer than its column (SQLite keeps it): the hit would be lost with it.
+    The digest is the same for the same id, so the hits it links stay linked.
+    """
+    if value is None or len(value) <= _ACCOUNT_ID_LENGTH:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ScanStore:
@@ -139,9 +155,9 @@ class ScanStore:
             self.session.add(
                 HitAccountRow(
                     hit_id=hit_id,
-                    poster_id=seen.poster_id,
-                    container_id=seen.container_id,
-                    forwarded_from_id=seen.forwarded_from_id,
+                    poster_id=_account_id(seen.poster_id),
+                    container_id=_account_id(seen.container_id),
+                    forwarded_from_id=_account_id(seen.forwarded_from_id),
                 )
             )
             self.session.flush()
