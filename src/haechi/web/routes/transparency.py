@@ -7,6 +7,7 @@ report (analysts) and to publish or withdraw one (admins). Every action goes thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -94,6 +95,15 @@ def make(
     return RedirectResponse(MANAGE, status_code=303)
 
 
+def _switch(request: Request, db: Session, change: Callable[[], object]) -> Response:
+    """Publish or withdraw, then back to the list; an unknown report 404, a refusal 409."""
+    try:
+        change()
+    except HaechiError as exc:
+        return _manage(request, db, 404 if "no transparency" in str(exc) else 409, error=str(exc))
+    return RedirectResponse(MANAGE, status_code=303)
+
+
 @router.post(MANAGE + "/{report_id}/publish")
 def publish(
     request: Request,
@@ -102,11 +112,7 @@ def publish(
     report_id: RowId,
     actor: Annotated[Actor, require("transparency.publish")],
 ) -> Response:
-    try:
-        publish_report(db, actor, report_id, now)
-    except HaechiError as exc:
-        return _manage(request, db, 404 if "no transparency" in str(exc) else 409, error=str(exc))
-    return RedirectResponse(MANAGE, status_code=303)
+    return _switch(request, db, lambda: publish_report(db, actor, report_id, now))
 
 
 @router.post(MANAGE + "/{report_id}/withdraw")
@@ -117,8 +123,4 @@ def withdraw(
     report_id: RowId,
     actor: Annotated[Actor, require("transparency.publish")],
 ) -> Response:
-    try:
-        withdraw_report(db, actor, report_id, now)
-    except HaechiError as exc:
-        return _manage(request, db, 404 if "no transparency" in str(exc) else 409, error=str(exc))
-    return RedirectResponse(MANAGE, status_code=303)
+    return _switch(request, db, lambda: withdraw_report(db, actor, report_id, now))
