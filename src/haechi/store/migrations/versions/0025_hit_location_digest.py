@@ -7,7 +7,8 @@ lost. The key now holds ``location_digest``, the SHA-256 (hex) of the location's
 
 On SQLite the unique key is part of the table, which is rebuilt: the migration runs with its
 foreign keys off (:meth:`haechi.store.database.Database.migrate`), so rebuilding ``hits`` never
-cascades to the reviews, captures and accounts that point at it.
+cascades to the reviews, captures and accounts that point at it. Going back to 0024 puts the
+location itself in the key again, which PostgreSQL refuses while a hit has a long one.
 
 Revision ID: 0025
 Revises: 0024
