@@ -15,23 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from haechi.errors import IndexError_
 from haechi.index import MatchIndex, MultiIndexHashing, RangeResult, as_hashes, hex_to_hashes
 from haechi.index.base import Hashes, Ids
+from haechi.index.shards import build_shard, merge, prefix_ranges
 from haechi.settings import Settings
 from haechi.store.banks import BankStore
 from haechi.store.database import Database
-
-PREFIX_BITS = 16
-
-
-def shard_of(hashes: Hashes, shards: int) -> npt.NDArray[np.int64]:
-    """The shard of each hash: its 16-bit prefix's range among ``shards`` equal ones."""
-    arr = as_hashes(hashes)
-    prefix = (arr[:, 0].astype(np.int64) << 8) | arr[:, 1].astype(np.int64)
-    return (prefix * shards) >> PREFIX_BITS
 
 
 class IndexShard:
@@ -50,9 +41,7 @@ class IndexShard:
         if rows:
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             hashes = hex_to_hashes([r[3] for r in rows])
-            mine = shard_of(hashes, shards) == shard
-            if mine.any():
-                self.index.add(ids[mine], hashes[mine])
+            self.index = build_shard(ids, hashes, prefix_ranges(shards)[shard])
 
     def size(self) -> int:
         """How many signals this shard holds."""
@@ -61,18 +50,6 @@ class IndexShard:
     def search(self, queries: Hashes, radius: int) -> RangeResult:
         """Every (query, signal) pair of this shard within ``radius``."""
         return self.index.search(queries, radius)
-
-
-def merge(parts: Sequence[RangeResult]) -> RangeResult:
-    """The shards' answers as one result, in the canonical (query, distance, id) order."""
-    found = [p for p in parts if len(p)]
-    if not found:
-        return RangeResult.empty()
-    return RangeResult.sorted_from(
-        np.concatenate([p.query for p in found]),
-        np.concatenate([p.ids for p in found]),
-        np.concatenate([p.distances for p in found]),
-    )
 
 
 class ShardedIndex(MatchIndex):
