@@ -1,12 +1,13 @@
-"""Storage of the notice workflow: platforms, reviews, notices with items and events, re-checks.
+"""Storage of the notice workflow: notices with items and events, and re-checks.
 
-One store class per aggregate (the directory, the review queue, notices, re-checks); the
-workflow rules live in :mod:`haechi.notices`, which calls these within one session.
+One store class per aggregate; the directory is in :mod:`haechi.store.platforms` and the review
+queue in :mod:`haechi.store.reviews` (both re-exported here for callers that import them from
+this module). The workflow rules live in :mod:`haechi.notices`, which calls these within one
+session.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -14,279 +15,35 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from haechi.notices.errors import NoticeError, PlatformError, ReviewError
+from haechi.notices.errors import NoticeError
 from haechi.notices.model import (
     Channel,
     CheckOutcome,
-    Decision,
     Notice,
     NoticeEvent,
     NoticeItem,
     NoticeKind,
     NoticeStatus,
     Recheck,
-    Review,
 )
-from haechi.notices.platforms import Platform, PlatformDirectory, PlatformKind
 from haechi.notices.workflow import check_transition
-from haechi.scan.model import Hit
-from haechi.store.conflicts import for_update, insert_or_nothing
+from haechi.store.conflicts import for_update
 from haechi.store.deliveries import DeliveryStore
 from haechi.store.models import (
-    BankRow,
-    EntryRow,
     HitRow,
     MediaRow,
     NoticeEventRow,
     NoticeItemRow,
     NoticeRow,
-    PlatformDomainRow,
     PlatformRow,
     RecheckRow,
-    ReviewRow,
 )
-from haechi.store.scans import ScanStore
+from haechi.store.platforms import PlatformStore
+from haechi.store.reviews import ReviewStore
+
+__all__ = ["NoticeStore", "PlatformStore", "RecheckStore", "ReviewStore"]
 
 _CHUNK = 500
-
-
-def _platform(row: PlatformRow) -> Platform:
-    return Platform(
-        name=row.name,
-        title=row.title,
-        domains=tuple(d.domain for d in row.domains),
-        language=row.language,
-        kind=PlatformKind(row.kind),
-        country=row.country,
-        email=row.email,
-        web_form=row.web_form,
-        legal_basis=row.legal_basis,
-        answers=row.answers,
-        deadline_hours=row.deadline_hours,
-        removed_markers=tuple(json.loads(row.removed_markers)),
-        placeholder=row.placeholder,
-        notes=row.notes,
-    )
-
-
-class PlatformStore:
-    """The platform directory within one session."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _row(self, name: str) -> PlatformRow:
-        row = self.session.scalar(select(PlatformRow).where(PlatformRow.name == name))
-        if row is None:
-            raise PlatformError(
-                f"no platform named {name!r}; see `haechi platforms list`, add it with "
-                "`haechi platforms import FILE`"
-            )
-        return row
-
-    def get(self, name: str) -> Platform:
-        """One platform by name, or :class:`PlatformError`."""
-        return _platform(self._row(name))
-
-    def row_id(self, name: str) -> int:
-        """The database id of a platform."""
-        return self._row(name).id
-
-    def all(self) -> list[Platform]:
-        """Every platform, by name."""
-        rows = self.session.scalars(
-            select(PlatformRow)
-            .options(selectinload(PlatformRow.domains))
-            .order_by(PlatformRow.name)
-        )
-        return [_platform(r) for r in rows]
-
-    def directory(self) -> PlatformDirectory:
-        """The directory for assigning hits."""
-        return PlatformDirectory(self.all())
-
-    def save(self, platforms: Sequence[Platform], now: datetime) -> tuple[int, int]:
-        """Add or replace platforms by name; returns ``(added, updated)``.
-
-        Domains move with the file: an import may hand a domain from one of its platforms to
-        another, but not take one from a platform it does not mention.
-        """
-        incoming = {p.name for p in platforms}
-        claimed = {
-            domain: name
-            for domain, name in self.session.execute(
-                select(PlatformDomainRow.domain, PlatformRow.name).join(
-                    PlatformRow, PlatformRow.id == PlatformDomainRow.platform_id
-                )
-            )
-            if name not in incoming
-        }
-        for platform in platforms:
-            for domain in platform.domains:
-                if domain in claimed:
-                    raise PlatformError(
-                        f"domain {domain} of {platform.name} already belongs to "
-                        f"{claimed[domain]}; remove it there first"
-                    )
-        existing = {
-            row.name: row
-            for row in self.session.scalars(
-                select(PlatformRow).where(PlatformRow.name.in_(list(incoming)))
-            )
-        }
-        for row in existing.values():
-            row.domains.clear()
-        self.session.flush()  # old domains gone before any of them moves to another platform
-        for platform in platforms:
-            row = existing.get(platform.name) or PlatformRow(name=platform.name)
-            row.title = platform.title
-            row.kind = platform.kind.value
-            row.country = platform.country
-            row.email = platform.email
-            row.web_form = platform.web_form
-            row.language = platform.language
-            row.legal_basis = platform.legal_basis
-            row.answers = platform.answers
-            row.deadline_hours = platform.deadline_hours
-            row.removed_markers = json.dumps(list(platform.removed_markers), ensure_ascii=False)
-            row.placeholder = platform.placeholder
-            row.notes = platform.notes
-            row.updated_at = now
-            row.domains = [PlatformDomainRow(domain=d) for d in platform.domains]
-            self.session.add(row)
-        self.session.flush()
-        return len(incoming - set(existing)), len(existing)
-
-
-def _review(row: ReviewRow) -> Review:
-    return Review(row.hit_id, Decision(row.decision), row.reviewer, row.reason, row.decided_at)
-
-
-class ReviewStore:
-    """The review queue within one session: which hits a person confirmed or rejected."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def hits(self, ids: Iterable[int]) -> list[Hit]:
-        """Hits by id, in id order."""
-        wanted = sorted(set(ids))
-        found: list[Hit] = []
-        scans = ScanStore(self.session)
-        for start in range(0, len(wanted), _CHUNK):
-            found += scans.hits(hit_ids=wanted[start : start + _CHUNK])
-        return sorted(found, key=lambda h: h.id)
-
-    def hit_ids(
-        self,
-        decision: Decision | None,
-        bank: str | None = None,
-        scan_id: int | None = None,
-        max_distance: int | None = None,
-        since: datetime | None = None,
-    ) -> list[int]:
-        """Hit ids with that decision (``None``: not yet reviewed), filtered, oldest first."""
-        query = (
-            select(HitRow.id)
-            .join(ReviewRow, ReviewRow.hit_id == HitRow.id, isouter=True)
-            .order_by(HitRow.id)
-        )
-        if decision is None:
-            query = query.where(ReviewRow.id.is_(None))
-        else:
-            query = query.where(ReviewRow.decision == decision.value)
-        if bank is not None:
-            query = (
-                query.join(EntryRow, EntryRow.id == HitRow.entry_id)
-                .join(BankRow, BankRow.id == EntryRow.bank_id)
-                .where(BankRow.name == bank)
-            )
-        if scan_id is not None:
-            query = query.where(HitRow.scan_id == scan_id)
-        if max_distance is not None:
-            query = query.where(HitRow.distance <= max_distance)
-        if since is not None:
-            query = query.where(HitRow.found_at >= since)
-        return list(self.session.scalars(query))
-
-    def decide(
-        self,
-        hit_ids: Sequence[int],
-        decision: Decision,
-        reviewer: str,
-        reason: str,
-        now: datetime,
-    ) -> list[Review]:
-        """Record a decision on each hit (a later decision replaces an earlier one)."""
-        known = set(self.session.scalars(select(HitRow.id).where(HitRow.id.in_(list(hit_ids)))))
-        missing = [h for h in hit_ids if h not in known]
-        if missing:
-            raise ReviewError(f"no hit with id {', '.join(map(str, missing))}")
-        if decision is Decision.REJECTED:
-            cited = NoticeStore(self.session).cited_hits(hit_ids)
-            if cited:
-                raise ReviewError(
-                    f"hit {', '.join(map(str, sorted(cited)))} is cited by a notice already; "
-                    "discard the notice (if unsent) before rejecting"
-                )
-        out = []
-        for hit_id in hit_ids:
-            mine = select(ReviewRow).where(ReviewRow.hit_id == hit_id)
-            row = self.session.scalar(for_update(mine))
-            if row is None:
-                # One review per hit (its unique key): of two first decisions made at once,
-                # one is written and the other, if it differs, is told so, never saved over it.
-                values = {
-                    "hit_id": hit_id,
-                    "decision": decision.value,
-                    "reviewer": reviewer,
-                    "reason": reason,
-                    "decided_at": now,
-                }
-                written = insert_or_nothing(self.session, ReviewRow, values, ["hit_id"])
-                row = self.session.scalars(for_update(mine)).one()
-                if written is None and row.decision != decision.value:
-                    raise ReviewError(
-                        f"hit {hit_id} was {row.decision} by {row.reviewer} a moment ago; "
-                        "look at it again before deciding otherwise"
-                    )
-                out.append(row)
-                continue
-            row.decision = decision.value
-            row.reviewer = reviewer
-            row.reason = reason
-            row.decided_at = now
-            out.append(row)
-        self.session.flush()
-        return [_review(r) for r in out]
-
-    def hit_ids_of_entries(self, entry_ids: Iterable[int]) -> list[int]:
-        """Every hit of these bank entries, oldest first."""
-        wanted = list(set(entry_ids))
-        found: list[int] = []
-        for start in range(0, len(wanted), _CHUNK):
-            found += self.session.scalars(
-                select(HitRow.id).where(HitRow.entry_id.in_(wanted[start : start + _CHUNK]))
-            )
-        return sorted(found)
-
-    def decisions(self, hit_ids: Iterable[int]) -> dict[int, Decision]:
-        """The decision on each of these hits that has one."""
-        wanted = list(set(hit_ids))
-        found: dict[int, Decision] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            rows = self.session.execute(
-                select(ReviewRow.hit_id, ReviewRow.decision).where(
-                    ReviewRow.hit_id.in_(wanted[start : start + _CHUNK])
-                )
-            )
-            found.update({hit_id: Decision(decision) for hit_id, decision in rows})
-        return found
-
-    def get(self, hit_id: int) -> Review | None:
-        """The decision on a hit, if any."""
-        row = self.session.scalar(select(ReviewRow).where(ReviewRow.hit_id == hit_id))
-        return _review(row) if row else None
 
 
 def _item(row: NoticeItemRow) -> NoticeItem:
