@@ -10,14 +10,24 @@ Mounted on ``haechi report`` by :mod:`haechi.cli.reports`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from haechi.cli.common import EnvFactory, JsonOpt, database, guard, print_json
 from haechi.cli.common import soft_out as out
 
+
+def _switch(env: EnvFactory, change: Callable[..., Any], report_id: int, done: str) -> None:
+    """Publish or withdraw report ``report_id`` as the console, and say so."""
+    from haechi.members.model import Actor
+
+    e = env()
+    with database(e.settings) as db, db.session() as session:
+        stored = change(session, Actor.console(), report_id, e.clock())
+    out.print(f"{done} report {stored.id} of {stored.period}")
 
 def mount(report_app: typer.Typer, env: EnvFactory) -> None:
     """Add the ``public*`` commands to ``haechi report``."""
@@ -93,13 +103,9 @@ def mount(report_app: typer.Typer, env: EnvFactory) -> None:
         report_id: Annotated[int, typer.Argument(help="The report's number.")],
     ) -> None:
         """Show a report on the server's public page (replacing the period's earlier one)."""
-        from haechi.members.model import Actor
         from haechi.transparency.service import publish_report
 
-        e = env()
-        with database(e.settings) as db, db.session() as session:
-            stored = publish_report(session, Actor.console(), report_id, e.clock())
-        out.print(f"published report {stored.id} of {stored.period}")
+        _switch(env, publish_report, report_id, "published")
 
     @report_app.command("public-withdraw")
     @guard
@@ -107,13 +113,9 @@ def mount(report_app: typer.Typer, env: EnvFactory) -> None:
         report_id: Annotated[int, typer.Argument(help="The report's number.")],
     ) -> None:
         """Take a report off the server's public page."""
-        from haechi.members.model import Actor
         from haechi.transparency.service import withdraw_report
 
-        e = env()
-        with database(e.settings) as db, db.session() as session:
-            stored = withdraw_report(session, Actor.console(), report_id, e.clock())
-        out.print(f"withdrew report {stored.id} of {stored.period}")
+        _switch(env, withdraw_report, report_id, "withdrew")
 
     @report_app.command("public-check")
     @guard
