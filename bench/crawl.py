@@ -50,6 +50,7 @@ from haechi.scan.pipeline import Scanner
 from haechi.settings import Settings
 from haechi.sources import CrawlLimits, FetchPolicy, Media, WebSource
 from haechi.store.database import open_database
+from loopback import serve_answers
 
 BANK_SIZE = 10_000
 RADIUS = 31
@@ -101,27 +102,7 @@ def _serve(pages: int, images: int, port_out: mp.connection.Connection) -> None:
         + body
         for path, (ctype, body) in site.items()
     }
-    missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1]
-                writer.write(answers.get(path, missing))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=512)
-        port_out.send(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+    serve_answers(answers, port_out)
 
 
 # --- haechi: crawl -> process pool hashing -> batched matching --------------------------------

@@ -27,7 +27,6 @@ Then the per-stage costs, each measured alone on one core over a sample, and a p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import multiprocessing as mp
 import os
@@ -52,6 +51,7 @@ from haechi.sources import open_source
 from haechi.store.database import open_database
 from haechi.store.media import MediaStore
 from haechi.testkit.photos import registered_photos
+from loopback import serve_answers
 
 SAMPLE = 256
 
@@ -93,26 +93,7 @@ def _serve(pages: int, match_every: int, port_out: Connection) -> None:
         + str(len(body)).encode() + b"\r\n\r\n" + body
         for path, (ctype, body) in make_site(pages, match_every).items()
     }  # fmt: skip
-    missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                writer.write(answers.get(head.split(b" ", 2)[1], missing))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=512)
-        port_out.send(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+    serve_answers(answers, port_out)
 
 
 @dataclass
@@ -245,6 +226,7 @@ def main() -> None:
         if postgres:
             databases.append(("PostgreSQL", postgres))
         for db_name, admin in databases:
+
             def home(name: str, admin: str | None = admin, db_name: str = db_name) -> Settings:
                 url = _fresh_postgres(admin, f"haechi_scale_{name}") if admin else None
                 return _home(root, f"{db_name}-{name}", url)
