@@ -23,7 +23,7 @@ def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Pat
     runner = CliRunner()
     keys = runner.invoke(app, ["trust", "key", "--json"], env=env)
     assert keys.exit_code == 0, keys.output
-    shown = json.loads(keys.output)
+    shown = json.loads(keys.stdout)  # warnings go to stderr
     assert shown["did"] == "did:web:haechi.example"
     assert all(k["publicKeyMultibase"].startswith("z6Mk") for k in shown["keys"])
     card, doc = tmp_path / "card.pdf", tmp_path / "card.json"
@@ -43,7 +43,7 @@ def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Pat
         env=env,
     )
     assert issued.exit_code == 0, issued.output
-    code = json.loads(issued.output)["code"]
+    code = json.loads(issued.stdout)["code"]
     text = PdfReader(io.BytesIO(card.read_bytes())).pages[0].extract_text()
     assert "volunteer-kim" in text and code in text
     assert f"https://haechi.example/verify?code={code}" in text
