@@ -121,12 +121,20 @@ def register_uploads(
 
 
 def entries_page(
-    session: Session, bank: str, page: int, per_page: int = 50, include_withdrawn: bool = False
+    session: Session,
+    bank: str,
+    page: int,
+    per_page: int = 50,
+    include_withdrawn: bool = False,
+    order: str = "desc",
 ) -> tuple[list[BankEntry], bool]:
-    """One page of a bank's entries, newest first, and whether a next page exists."""
+    """One page of a bank's entries in the order they were added (``desc``: newest first),
+    and whether a next page exists."""
     if page < 1 or not 1 <= per_page <= 200:
         raise RegisterError("pages count from 1 and hold 1 to 200 entries")
+    if order not in ("asc", "desc"):
+        raise RegisterError("order is asc or desc")
     found = BankStore(session).entries_page(
-        bank, (page - 1) * per_page, per_page + 1, include_withdrawn
+        bank, (page - 1) * per_page, per_page + 1, include_withdrawn, newest_first=order == "desc"
     )
     return found[:per_page], len(found) > per_page

@@ -1,4 +1,4 @@
-"""Scans of what a member uploads (a URL list, a chat export) and the history of watches.
+"""Scans of what a member uploads (a URL list, a chat export).
 
 A scan asked for from the web never names a path on the server. An uploaded list or export
 is written by the server into a folder of its own under ``<home>/uploads`` (0700, files
@@ -15,38 +15,21 @@ import secrets
 import shutil
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from haechi.jobs import store as job_store
 from haechi.jobs.model import Job, JobError, JobKind
 from haechi.jobs.service import check_target, parse_allow_hosts
 from haechi.members.model import Actor
-from haechi.store.models import ScanRow
-from haechi.store.watches import Watch
 
 UPLOADS = "uploads"
 MAX_ZIP_MEMBERS = 20_000
 MAX_UNPACKED = 2 * 1024 * 1024 * 1024
 LIST_SUFFIXES = (".txt", ".csv", ".json")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass(frozen=True)
-class ScanRecord:
-    """One scan of a watched source."""
-
-    id: int
-    started_at: datetime
-    finished_at: datetime | None
-    seen: int
-    hashed: int
-    failed: int
-    hits: int
 
 
 def _folder(home: Path) -> Path:
@@ -147,25 +130,3 @@ def remove_upload(home: Path, folder: str) -> None:
     root = (home / UPLOADS).resolve()
     if path.parent == root:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def watch_history(session: Session, watch: Watch, limit: int = 20) -> list[ScanRecord]:
-    """The watch's scans, newest first (scans of its target)."""
-    rows = session.scalars(
-        select(ScanRow)
-        .where(ScanRow.target == watch.target)
-        .order_by(ScanRow.id.desc())
-        .limit(limit)
-    )
-    return [
-        ScanRecord(
-            r.id,
-            r.started_at,
-            r.finished_at,
-            r.files_seen,
-            r.files_hashed,
-            r.files_failed,
-            r.hits_found,
-        )
-        for r in rows
-    ]

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from haechi.banks import service as banks_service
+from haechi.casework.paging import Page
 from haechi.errors import HaechiError
 from haechi.jobs.service import check_target
 from haechi.members.model import Actor
+from haechi.review.listings import bank_list, find_watch, watch_history, watch_list
 from haechi.review.register import entries_page
-from haechi.review.sources import watch_history
-from haechi.scan.watching import add_watch, list_watches, remove_watch, watch_json
+from haechi.scan.watching import add_watch, remove_watch, watch_json
 from haechi.web.deps import DbSession, Now, require
-from haechi.web.params import BankName, PageNo, RowId
+from haechi.web.params import BankName, Order, PageNo, PerPage, RowId, SortKey
 from haechi.web.upload_forms import register_from_form, scan_from_form
 from haechi.web.uploads import Files, OneFile, UploadCap
 
@@ -44,14 +45,39 @@ class WatchIn(BaseModel):
     every: str = Field(default="6h", max_length=20)
 
 
+def _paged(response: Response, listing: Page[Any]) -> None:
+    """A list's place in the whole, as headers beside a JSON array (its shape stays a list)."""
+    response.headers["X-Total-Count"] = str(listing.total)
+    response.headers["X-Page"] = f"{listing.page}/{listing.pages}"
+
+
 @router.get("/banks")
 def list_banks(
-    request: Request, actor: Annotated[Actor, require("banks.read")]
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, require("banks.read")],
+    sort: SortKey = "name",
+    order: Order = "asc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ) -> list[dict[str, Any]]:
-    """Banks with their number of live entries."""
+    """Banks with their number of live entries, sorted (name, entries, created) and paginated;
+    ``X-Total-Count`` and ``X-Page`` say where the page sits."""
+    try:
+        found = bank_list(
+            request.app.state.db, sort=sort, order=order or "asc", page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        raise _bad(exc) from None
+    _paged(response, found)
     return [
-        {"bank": b.name, "entries": b.entries, "description": b.description}
-        for b in banks_service.list_banks(request.app.state.db)
+        {
+            "bank": b.name,
+            "entries": b.entries,
+            "description": b.description,
+            "created_at": b.created_at.isoformat(),
+        }
+        for b in found.items
     ]
 
 
@@ -75,13 +101,20 @@ def bank_entries(
     page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
     withdrawn: bool = False,
+    order: Order = "desc",
 ) -> dict[str, Any]:
-    """A page of a bank's entries, newest first."""
+    """A page of a bank's entries, newest first (``order=asc``: oldest first)."""
+    order = order or "desc"
     try:
-        entries, has_next = entries_page(db, bank, page, per_page, withdrawn)
+        entries, has_next = entries_page(db, bank, page, per_page, withdrawn, order)
     except HaechiError as exc:
         raise _bad(exc, 404) from None
-    return {"entries": [_entry_json(e) for e in entries], "page": page, "has_next": has_next}
+    return {
+        "entries": [_entry_json(e) for e in entries],
+        "page": page,
+        "has_next": has_next,
+        "order": order,
+    }
 
 
 @router.post("/banks/{bank}/entries", status_code=201)
@@ -153,9 +186,25 @@ def export_list(
 
 
 @router.get("/watches")
-def watches(request: Request, actor: Annotated[Actor, require("watches.read")]) -> list[Any]:
-    """Every watch with its last run, next run, failures in a row and last error."""
-    return [watch_json(w) for w in list_watches(request.app.state.db)]
+def watches(
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, require("watches.read")],
+    sort: SortKey = "id",
+    order: Order = "asc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> list[Any]:
+    """Watches with their last run, next run, failures in a row and last error, sorted (id,
+    target, every, last_run, next_run, runs, failures) and paginated (``X-Total-Count``)."""
+    try:
+        found = watch_list(
+            request.app.state.db, sort=sort, order=order or "asc", page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        raise _bad(exc) from None
+    _paged(response, found)
+    return [watch_json(w) for w in found.items]
 
 
 @router.post("/watches", status_code=201)
@@ -177,13 +226,25 @@ def watch_get(
     db: DbSession,
     watch_id: WatchId,
     actor: Annotated[Actor, require("watches.read")],
+    sort: SortKey = "scan",
+    order: Order = "desc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    """One watch with its scans, newest first."""
-    watch = next((w for w in list_watches(request.app.state.db) if w.id == watch_id), None)
+    """One watch with a page of its scans, newest first (sort: scan, started, finished,
+    failed, hits; ``history_page`` says where the page sits)."""
+    watch = find_watch(request.app.state.db, watch_id)
     if watch is None:
         raise HTTPException(404, f"no watch {watch_id}")
+    try:
+        history = watch_history(
+            db, watch, sort=sort, order=order or "desc", page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        raise _bad(exc) from None
     return {
         **watch_json(watch),
+        "history_page": history.meta(),
         "history": [
             {
                 "scan": s.id,
@@ -194,7 +255,7 @@ def watch_get(
                 "failed": s.failed,
                 "hits": s.hits,
             }
-            for s in watch_history(db, watch)
+            for s in history.items
         ],
     }
 

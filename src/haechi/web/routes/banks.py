@@ -17,19 +17,38 @@ from haechi.banks import service as banks_service
 from haechi.banks.formats import FORMATS
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
+from haechi.review.listings import bank_list
 from haechi.review.register import entries_page
+from haechi.web.casework import refused_page
 from haechi.web.deps import DbSession, FormFields, Now, require
 from haechi.web.pages import render
-from haechi.web.params import BankName, PageNo
+from haechi.web.params import BankName, Order, PageNo, PerPage, SortKey
 from haechi.web.upload_forms import register_from_form
 from haechi.web.uploads import Files, OneFile, UploadCap
 
 router = APIRouter()
 
 
-def _banks(request: Request, status: int = 200, **extra: object) -> Response:
+def _banks(
+    request: Request,
+    status: int = 200,
+    *,
+    sort: str = "name",
+    order: str = "asc",
+    page: int = 1,
+    per_page: int = 50,
+    **extra: object,
+) -> Response:
+    try:
+        listing = bank_list(
+            request.app.state.db, sort=sort, order=order, page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        return refused_page(request, exc)
     context = {
-        "banks": banks_service.list_banks(request.app.state.db),
+        "listing": listing,
+        "banks": listing.items,
+        "query": {"sort": listing.sort, "order": listing.order},
         "formats": sorted(FORMATS),
         "results": [],
         **extra,
@@ -38,8 +57,15 @@ def _banks(request: Request, status: int = 200, **extra: object) -> Response:
 
 
 @router.get("/banks")
-def banks_page(request: Request, actor: Annotated[Actor, require("banks.read")]) -> Response:
-    return _banks(request)
+def banks_page(
+    request: Request,
+    actor: Annotated[Actor, require("banks.read")],
+    sort: SortKey = "name",
+    order: Order = "asc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> Response:
+    return _banks(request, sort=sort, order=order or "asc", page=page, per_page=per_page)
 
 
 @router.post("/banks/register")
@@ -58,22 +84,6 @@ def register(
     return _banks(request, results=results)
 
 
-def _entries(request: Request, db: DbSession, bank: str, page: int, withdrawn: bool) -> Response:
-    try:
-        entries, has_next = entries_page(db, bank, page, include_withdrawn=withdrawn)
-    except HaechiError as exc:
-        raise HTTPException(404, str(exc)) from None
-    context = {
-        "bank": bank,
-        "entries": entries,
-        "page": page,
-        "has_next": has_next,
-        "withdrawn": withdrawn,
-        "formats": sorted(FORMATS),
-    }
-    return render(request, "review/bank.html", context)
-
-
 @router.get("/banks/{bank}")
 def bank_page(
     request: Request,
@@ -82,8 +92,24 @@ def bank_page(
     actor: Annotated[Actor, require("banks.read")],
     page: PageNo = 1,
     withdrawn: Annotated[bool, Query()] = False,
+    order: Order = "desc",
 ) -> Response:
-    return _entries(request, db, bank, page, withdrawn)
+    """A page of the bank's entries, newest first or (``order=asc``) oldest first."""
+    order = order or "desc"
+    try:
+        entries, has_next = entries_page(db, bank, page, include_withdrawn=withdrawn, order=order)
+    except HaechiError as exc:
+        raise HTTPException(404, str(exc)) from None
+    context = {
+        "bank": bank,
+        "entries": entries,
+        "page": page,
+        "has_next": has_next,
+        "withdrawn": withdrawn,
+        "order": order,
+        "formats": sorted(FORMATS),
+    }
+    return render(request, "review/bank.html", context)
 
 
 @router.post("/banks/{bank}/withdraw")

@@ -16,11 +16,12 @@ from fastapi.responses import RedirectResponse, Response
 from haechi.errors import HaechiError
 from haechi.jobs.service import check_target
 from haechi.members.model import Actor
-from haechi.review.sources import watch_history
-from haechi.scan.watching import add_watch, list_watches, remove_watch
+from haechi.review.listings import find_watch, watch_history, watch_list
+from haechi.scan.watching import add_watch, remove_watch
+from haechi.web.casework import refused_page
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
-from haechi.web.params import RowId
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 from haechi.web.upload_forms import scan_from_form
 from haechi.web.uploads import OneFile, UploadCap
 
@@ -57,14 +58,43 @@ def scan_upload(
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
-def _watches(request: Request, status: int = 200, **extra: object) -> Response:
-    context = {"watches": list_watches(request.app.state.db), "target": "", "every": "6h", **extra}
+def _watches(
+    request: Request,
+    status: int = 200,
+    *,
+    sort: str = "id",
+    order: str = "asc",
+    page: int = 1,
+    per_page: int = 50,
+    **extra: object,
+) -> Response:
+    try:
+        listing = watch_list(
+            request.app.state.db, sort=sort, order=order, page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        return refused_page(request, exc)
+    context = {
+        "listing": listing,
+        "watches": listing.items,
+        "query": {"sort": listing.sort, "order": listing.order},
+        "target": "",
+        "every": "6h",
+        **extra,
+    }
     return render(request, "review/watches.html", context, status)
 
 
 @router.get("/watches")
-def watches_page(request: Request, actor: Annotated[Actor, require("watches.read")]) -> Response:
-    return _watches(request)
+def watches_page(
+    request: Request,
+    actor: Annotated[Actor, require("watches.read")],
+    sort: SortKey = "id",
+    order: Order = "asc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> Response:
+    return _watches(request, sort=sort, order=order or "asc", page=page, per_page=per_page)
 
 
 @router.post("/watches")
@@ -88,11 +118,26 @@ def watch_page(
     db: DbSession,
     watch_id: WatchId,
     actor: Annotated[Actor, require("watches.read")],
+    sort: SortKey = "scan",
+    order: Order = "desc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ) -> Response:
-    watch = next((w for w in list_watches(request.app.state.db) if w.id == watch_id), None)
+    watch = find_watch(request.app.state.db, watch_id)
     if watch is None:
         return render(request, "error.html", {"message": "Not found."}, 404)
-    context = {"watch": watch, "history": watch_history(db, watch)}
+    try:
+        history = watch_history(
+            db, watch, sort=sort, order=order or "desc", page=page, per_page=per_page
+        )
+    except HaechiError as exc:
+        return refused_page(request, exc)
+    context = {
+        "watch": watch,
+        "history": history.items,
+        "listing": history,
+        "query": {"sort": history.sort, "order": history.order},
+    }
     return render(request, "review/watch.html", context)
 
 
