@@ -169,5 +169,11 @@ def test_console_lists_pending_and_approves(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     again = runner.invoke(app, ["--home", str(home), "intake", "approve", str(row["id"])])
     assert again.exit_code == 1 and "already approved" in again.output
+    # Unreviewed hashes, and hashes she chose not to share, never reach platforms.
+    for bank, why in [("intake-pending", "no reviewer"), ("intake", "chose not to share")]:
+        shared = runner.invoke(app, ["--home", str(home), "bank", "share", bank])
+        assert shared.exit_code == 2 and why in " ".join(shared.output.split()), shared.output
+    shared = runner.invoke(app, ["--home", str(home), "bank", "share", "intake-shared"])
+    assert shared.exit_code == 0, shared.output
     link = runner.invoke(app, ["--home", str(home), "intake", "link"])
     assert re.search(r"http://127\.0\.0\.1:8000/intake/start/\S{40,}", link.output)

@@ -35,6 +35,21 @@ from haechi.store.models import EntryRow
 
 APPROVED_BANK = "intake"
 SHARED_BANK = "intake-shared"
+PENDING_BANK = "intake-pending"  # matched for her, never shared
+
+
+def why_not_shareable(bank: str) -> str | None:
+    """Why a bank of victims' own hashes may not be shared with platforms, if it may not.
+
+    Only ``intake-shared`` holds hashes a reviewer approved and the victim allowed platforms
+    to have; sharing ``intake-pending`` would hand platforms unreviewed hashes (anyone could
+    get ordinary pictures blocked), and ``intake`` hashes she chose not to share.
+    """
+    if bank == PENDING_BANK:
+        return f"bank {bank!r} holds victims' hashes no reviewer has approved; never shared"
+    if bank == APPROVED_BANK:
+        return f"bank {bank!r} holds hashes their owners chose not to share with platforms"
+    return None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from haechi.cases.personal import PersonalData, open_personal, write_personal
 from haechi.crypto.vault import vault_of
 from haechi.hashing.signals import PdqHash, Signal, SignalKind
 from haechi.hashing.video_format import FrameHash, VideoSignature
-from haechi.intake import codes
+from haechi.intake import codes, review
 from haechi.intake.errors import IntakeRefused, IntakeThrottled, IntakeUnknown
 from haechi.intake.guard import (
     IntakeConfig,
@@ -49,7 +49,7 @@ from haechi.store.database import Database
 from haechi.store.intake_models import IntakeEntryRow, IntakeLinkRow, IntakeRow
 from haechi.store.models import CaseRow
 
-PENDING_BANK = "intake-pending"
+PENDING_BANK = review.PENDING_BANK
 INTAKE_ACTOR = Actor(None, "intake", None, "")  # the victim herself; her address is not kept
 
 

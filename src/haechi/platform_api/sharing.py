@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from haechi.audit.trail import AuditKind, record
+from haechi.intake.review import why_not_shareable
 from haechi.members.model import Actor
 from haechi.platform_api.errors import KeyAdminError
 from haechi.store.banks import BankStore
@@ -42,7 +43,11 @@ def share_bank(
     public_name: str | None = None,
     now: datetime | None = None,
 ) -> Share:
-    """Share ``bank`` with platforms under ``public_name`` (audited); sharing twice is refused."""
+    """Share ``bank`` with platforms under ``public_name`` (audited); sharing twice is refused,
+    and so are victims' hashes not approved for sharing (:mod:`haechi.intake.review`)."""
+    refused = why_not_shareable(bank)
+    if refused:
+        raise KeyAdminError(refused)
     found = BankStore(session).get(bank)
     active = session.scalar(
         select(BankShareRow).where(
