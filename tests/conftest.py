@@ -30,17 +30,54 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--database=postgresql needs HAECHI_TEST_DATABASE_URL")
 
 
+# A database lives in a home (or is named by a URL made for a home), and every home in the tests
+# is a temporary folder: tmp_path, settings, db and each package's home fixtures all build on
+# tmp_path_factory. A test whose fixtures never reach it has no home, so it cannot touch a
+# database; the PostgreSQL pass leaves it out, and _no_database_without_home keeps that true.
+HOME_ROOT = "tmp_path_factory"
+
+
+def _has_home(item: pytest.Item) -> bool:
+    return HOME_ROOT in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--database") != "postgresql":
         return
+    kept = [item for item in items if _has_home(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not _has_home(item)])
+    items[:] = kept
     skip = pytest.mark.skip(reason="SQLite's own file or pragmas; run in the SQLite pass")
-    # Chromium drives the same routes the HTTP tests call; it costs minutes, not coverage.
-    pages = pytest.mark.skip(reason="a browser test: it runs in the SQLite pass")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
-        elif "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pages)
+
+
+@pytest.fixture(autouse=True)
+def _no_database_without_home(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that opens a database without a temporary home (the rule above).
+
+    Such a test would be left out of the PostgreSQL pass; it should take ``tmp_path`` (or a
+    fixture built on it) for its home instead.
+    """
+    if HOME_ROOT in request.fixturenames:
+        yield
+        return
+    opened: list[str] = []
+    original = Database.__init__
+
+    def watched(self: Database, url: str) -> None:
+        opened.append(url)
+        original(self, url)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Database, "__init__", watched)
+        yield
+    if opened:
+        pytest.fail(
+            f"{request.node.nodeid} opened a database without a temporary home "
+            "(tmp_path or a fixture built on it), so the PostgreSQL pass would leave it out"
+        )
 
 
 @pytest.fixture(scope="session")
