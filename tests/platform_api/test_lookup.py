@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image
@@ -175,3 +176,92 @@ def test_hma_vpdq_lookup_takes_hma_vpdq_value(api_server: ApiServer) -> None:
     for bad in ("not json", json.dumps(["abc,100,0.0"]), json.dumps([f"{frames[0]},101,0"])):
         refused = http.get("/m/lookup", params={"signal_type": "vpdq", "signal": bad})
         assert refused.status_code == 400 and refused.json()["message"], refused.text
+
+
+def test_sha256_video_frames_and_hma_video_upload(api_server: ApiServer) -> None:
+    import hashlib
+
+    from haechi.banks.model import NewEntry
+    from haechi.hashing.signals import PdqHash, Signal, SignalKind
+    from haechi.hashing.video_format import FrameHash, VideoSignature
+    from haechi.members.model import Actor
+    from haechi.platform_api.sharing import share_bank
+    from haechi.store.banks import BankStore
+
+    rng = np.random.default_rng(12)
+    frames = [random_hex(rng) for _ in range(10)]
+    video = VideoSignature.of(
+        FrameHash(k, float(k), PdqHash.from_hex(h, 100)) for k, h in enumerate(frames)
+    )
+    clip_bytes = b"\x00\x00\x00\x18ftypmp42 a registered video file"
+    sha = hashlib.sha256(b"a registered file").hexdigest()
+    with api_server.app.state.db.session() as session:
+        store = BankStore(session)
+        store.create("media")
+        video_entry, sha_entry, md5_entry = store.add_entries(
+            "media",
+            [
+                NewEntry((Signal.of_video(video),), label="clip of X"),
+                NewEntry((Signal(SignalKind.SHA256, sha),)),
+                NewEntry((Signal(SignalKind.MD5, hashlib.md5(clip_bytes).hexdigest()),)),
+            ],
+        )
+        share_bank(session, Actor.console(), "media", "KR-MEDIA")
+    api_server.refreshed()
+    http = api_server.client(api_server.key())
+
+    got = http.get("/api/v1/lookup", params={"signal_type": "sha256", "signal": sha})
+    assert got.json()["matches"] == [
+        {"match_id": sha_entry.id, "signal": "sha256", "distance": 0, "bank": "KR-MEDIA"}
+    ]
+    clip = [flip(h, 2) for h in frames[3:]]  # seven of its ten frames, re-encoded
+    found = http.post("/api/v1/lookup/video", json={"frames": clip})
+    assert found.status_code == 200, found.text
+    [match] = found.json()["matches"]
+    assert found.json()["match"] is True and "clip of X" not in found.text
+    assert (match["match_id"], match["signal"], match["bank"]) == (
+        video_entry.id,
+        "vpdq",
+        "KR-MEDIA",
+    )
+    assert (match["frames_matched"], match["query_share"], match["bank_share"]) == (7, 1.0, 0.7)
+    other = http.post("/api/v1/lookup/video", json={"frames": [random_hex(rng)]})
+    assert other.json() == {"match": False, "matches": []}
+    assert http.post("/api/v1/lookup/video", json={"frames": ["xy" * 32]}).status_code == 400
+    many = http.post("/api/v1/lookup/video", json={"frames": [frames[0]] * 20_001})
+    assert many.status_code == 413
+
+    # HMA's POST /m/lookup names the file's content type: a video answers its video_md5.
+    posted = http.post("/m/lookup", files={"video": ("v.mp4", clip_bytes, "video/mp4")})
+    assert posted.status_code == 200, posted.text
+    assert posted.json() == {
+        "video_md5": {"KR-MEDIA": [{"bank_content_id": md5_entry.id, "distance": "0"}]}
+    }
+    two = http.post(
+        "/m/lookup", files=[("photo", ("a.png", b"1", "image/png")), ("photo", ("b.png", b"2"))]
+    )
+    assert two.status_code == 400 and two.json()["message"] == "Only one file allowed per request"
+    odd = http.post("/m/lookup", files={"text": ("a.txt", b"hello", "text/plain")})
+    assert odd.status_code == 400 and "content_type" in odd.json()["message"]
+
+
+def test_huge_bodies_are_refused_before_they_are_held(api_server: ApiServer) -> None:
+    fill_banks(api_server)
+    http = api_server.client(api_server.key())
+    # 50,000 hashes: a 3.4 MB body, refused on its declared length and when sent in chunks.
+    body = json.dumps({"signal_type": "pdq", "signals": ["ab" * 32] * 50_000}).encode()
+    declared = http.post(
+        "/api/v1/lookup/batch", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert declared.status_code == 413 and "at most" in declared.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:
+        for k in range(0, len(body), 65536):
+            yield body[k : k + 65536]
+
+    streamed = http.post(
+        "/api/v1/lookup/batch", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413 and "at most" in streamed.json()["detail"]
+    ok = http.post("/api/v1/lookup/batch", json={"signal_type": "pdq", "signals": ["ab" * 32]})
+    assert ok.status_code == 200  # the server still answers

@@ -10,16 +10,18 @@ the counts go to the usage book, the hashes to the mapped index.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from haechi.platform_api import feedback as feedback_service
 from haechi.platform_api.errors import (
@@ -49,6 +51,9 @@ from haechi.platform_api.snapshot import Snapshot
 from haechi.platform_api.uploads import MAX_UPLOAD_BYTES, hash_image, read_capped
 
 API = "/api/v1"
+UPLOAD_PATHS = frozenset({f"{API}/lookup/image", "/m/lookup"})
+MAX_JSON_BYTES = 2 * 1024 * 1024
+"""A key call's JSON body: 1,000 hashes take 70 KB, 20,000 video frames 1.4 MB."""
 
 
 def platform_api(request: Request) -> PlatformApi:
@@ -265,27 +270,41 @@ async def hma_lookup(
 
 @hma_router.post("/m/lookup")
 async def hma_lookup_file(request: Request, key: UploadKey) -> Response:
-    """HMA's ``POST /m/lookup`` with a ``photo`` file (form data): matches by signal type."""
+    """HMA's ``POST /m/lookup`` with one file in a form field named after its content type.
+
+    ``photo``: hashed in memory (PDQ), answering ``{"pdq": TMatchByBank}``; ``video``: its
+    MD5, answering ``{"video_md5": TMatchByBank}`` (HMA's video MD5). The bytes are dropped.
+    """
     api = platform_api(request)
     body = await read_capped(request.stream(), request.headers.get("content-length"))
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
-        raise BadSignal("send the image as form data in a field named 'photo'")
+        raise BadSignal("Missing multipart/form-data file upload")
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
     del body
-    data = None
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "photo":
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else None
-    if data is None:
-        raise BadSignal("no file in a form field named 'photo'")
+    files = [
+        (part.get_param("name", header="content-disposition"), part.get_payload(decode=True))
+        for part in message.iter_parts()
+        if part.get_filename() is not None
+    ]
+    if len(files) != 1:
+        raise BadSignal("Only one file allowed per request" if files else "no file uploaded")
+    field, data = files[0]
+    if field not in ("photo", "video") or not isinstance(data, bytes):
+        raise BadSignal(f"no such content_type: '{str(field)[:40]}' (use photo or video)")
     api.usage.admit(key, 1)
+    snap = await _snapshot(api)
+    if field == "video":
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        del data
+        answers = lookup_exact(snap, "md5", [digest])
+        _answered(api, key, answers)
+        return JSONResponse({"video_md5": hma_banks(answers[0])})
     hashed = await run_in_threadpool(hash_image, data)
     del data
-    answers = lookup(await _snapshot(api), "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
+    answers = lookup(snap, "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
     _answered(api, key, answers)
     return JSONResponse({"pdq": hma_banks(answers[0])})
 
@@ -295,6 +314,15 @@ def _error(request: Request, exc: PlatformApiError) -> Response:
     if request.url.path.startswith("/m/"):
         body["message"] = str(exc)  # HMA's error shape
     return JSONResponse(body, status_code=exc.status, headers=exc.headers())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors (a body over its cap) in the same shapes as ours."""
+    assert isinstance(exc, StarletteHTTPException)
+    body: dict[str, object] = {"detail": exc.detail}
+    if request.url.path.startswith("/m/"):
+        body["message"] = exc.detail
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 _HEADERS = [
@@ -330,7 +358,39 @@ class KeyRoutesFirst:
                 message["headers"] = [*message.get("headers", []), *_HEADERS]
             await send(message)
 
+        declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1") or None
+        receive = capped(receive, body_cap(scope["path"]), declared)
         await self.fast(scope, receive, with_headers)
+
+
+def body_cap(path: str) -> int:
+    """The most bytes a key call's body may hold: an image for uploads, else JSON of hashes."""
+    return MAX_UPLOAD_BYTES if path in UPLOAD_PATHS else MAX_JSON_BYTES
+
+
+def capped(receive: Any, cap: int, declared: str | None) -> Any:
+    """``receive`` that refuses (a 413) a body past ``cap`` bytes, declared or sent.
+
+    Why: a JSON body is parsed whole before any check of its hashes, so a gigabyte of
+    ``signals`` would be held in memory first; counting what arrives stops it early, whether
+    or not the client declared a ``Content-Length``. An HTTP exception, since FastAPI turns
+    any other error while reading a body into a 400.
+    """
+    seen = 0
+    too_large = f"a request body here is at most {cap // 1024:,} KB"
+
+    async def receive_capped() -> Any:
+        nonlocal seen
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise HTTPException(413, too_large)
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > cap:
+                raise HTTPException(413, too_large)
+        return message
+
+    return receive_capped
 
 
 def install(app: FastAPI) -> None:
@@ -355,6 +415,7 @@ def install(app: FastAPI) -> None:
     for name in ("db", "clock", "settings"):
         setattr(fast.state, name, getattr(app.state, name))
     fast.add_exception_handler(PlatformApiError, handle)
+    fast.add_exception_handler(StarletteHTTPException, http_error)
     fast.include_router(router)
     fast.include_router(hma_router)
     from haechi.web.permissions import KEY_PATHS
