@@ -94,3 +94,25 @@ def test_the_statistics_table_sorts(server: Server) -> None:
     assert reviewer.get("/stats", params={"sort": "nope"}).status_code == 400
     assert reviewer.get("/api/v1/stats", params={"sort": "removed"}).json() == []
     assert reviewer.get("/api/v1/stats", params={"sort": "nope"}).status_code == 400
+
+
+def test_jobs_page_and_sort(server: Server) -> None:
+    analyst = server.sign_in(server.add("ana", Role.ANALYST))
+    for n in range(3):
+        body = {"target": f"https://site{n}.example/"}
+        queued = analyst.http.post(
+            "/api/v1/jobs/scans", json=body, headers={"X-CSRF-Token": analyst.csrf}
+        )
+        assert queued.status_code == 201, queued.text
+    newest = analyst.get("/api/v1/jobs", params={"limit": 2})
+    assert [j["args"]["target"] for j in newest.json()] == [
+        "https://site2.example/",
+        "https://site1.example/",
+    ]
+    assert newest.headers["x-total-count"] == "3" and newest.headers["x-page"] == "1/2"
+    oldest = analyst.get("/api/v1/jobs", params={"limit": 2, "page": 2, "order": "asc"}).json()
+    assert [j["args"]["target"] for j in oldest] == ["https://site2.example/"]
+    assert analyst.get("/api/v1/jobs", params={"sort": "args"}).status_code == 400
+    page = analyst.get("/jobs", params={"per_page": 2, "order": "asc", "kind": "scan"}).text
+    assert page.index("site0.example") < page.index("site1.example")
+    assert "site2.example" not in page and 'rel="next"' in page and "kind=scan" in page

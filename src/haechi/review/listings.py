@@ -1,8 +1,10 @@
-"""The register's and the watches' lists, paginated and sorted like every list of the pages.
+"""The register's, the watches' and the jobs' lists, paginated and sorted like every list of
+the pages.
 
 Banks and watches are few (a team has tens), so they are sorted in memory by
 :func:`haechi.casework.paging.paginate`; a watch's history grows by a scan per run (four a
-day for years), so it is sorted and cut in SQL. Pages, JSON API and tests share these.
+day for years) and the jobs by every scheduled run, so those are sorted and cut in SQL.
+Pages, JSON API and tests share these.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from haechi.banks.model import Bank
 from haechi.banks.service import list_banks
 from haechi.casework.paging import MAX_PER_PAGE, PER_PAGE, ListingError, Page, paginate
+from haechi.jobs.model import Job, JobError, JobKind, JobState
 from haechi.notices.stats import PlatformStats
 from haechi.scan.watching import list_watches
 from haechi.store.database import Database
+from haechi.store.job_models import JobRow
 from haechi.store.models import ScanRow
 from haechi.store.watches import Watch
 
@@ -63,6 +67,14 @@ STATS_SORTS: Mapping[str, Callable[[PlatformStats], Any]] = {
     "p90": lambda s: s.p90_hours,
     "never": lambda s: s.never_removed_share,
     "reuploads": lambda s: s.reuploads,
+}
+
+JOB_SORTS = {
+    "id": JobRow.id,
+    "kind": JobRow.kind,
+    "state": JobRow.state,
+    "created": JobRow.created_at,
+    "finished": JobRow.finished_at,
 }
 
 HISTORY_SORTS = {
@@ -110,6 +122,34 @@ def stats_table(
     return paginate(figures, STATS_SORTS, sort=sort, order=order, page=page, per_page=per_page)
 
 
+def _sql_page(
+    session: Session,
+    query: Select[Any],
+    sorts: Mapping[str, Any],
+    tie: Any,
+    *,
+    sort: str,
+    order: str,
+    page: int,
+    per_page: int,
+) -> tuple[list[Any], int]:
+    """One page of ``query``'s rows sorted in SQL by a named column (empty values last,
+    ``tie`` breaking ties) and the number of rows in all."""
+    if sort not in sorts:
+        raise ListingError(f"unknown sort {sort!r}; choices: {', '.join(sorts)}")
+    if order not in ("asc", "desc"):
+        raise ListingError("order is asc or desc")
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ListingError(f"pages count from 1, with 1 to {MAX_PER_PAGE} items each")
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = sorts[sort]
+    keys = (column.desc(), tie.desc()) if order == "desc" else (column.asc(), tie.asc())
+    rows = session.scalars(
+        query.order_by(column.is_(None), *keys).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total
+
+
 def watch_history(
     session: Session,
     watch: Watch,
@@ -121,23 +161,16 @@ def watch_history(
 ) -> Page[ScanRecord]:
     """One page of the watch's scans (scans of its target), sorted in SQL (sort: scan,
     started, finished, failed, hits)."""
-    if sort not in HISTORY_SORTS:
-        raise ListingError(f"unknown sort {sort!r}; choices: {', '.join(HISTORY_SORTS)}")
-    if order not in ("asc", "desc"):
-        raise ListingError("order is asc or desc")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ListingError(f"pages count from 1, with 1 to {MAX_PER_PAGE} items each")
-    mine = ScanRow.target == watch.target
-    total = session.scalar(select(func.count()).select_from(ScanRow).where(mine)) or 0
-    column = HISTORY_SORTS[sort]
-    key = column.desc() if order == "desc" else column.asc()
-    tie = ScanRow.id.desc() if order == "desc" else ScanRow.id.asc()
-    rows = session.scalars(
-        select(ScanRow)
-        .where(mine)
-        .order_by(column.is_(None), key, tie)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    query = select(ScanRow).where(ScanRow.target == watch.target)
+    rows, total = _sql_page(
+        session,
+        query,
+        HISTORY_SORTS,
+        ScanRow.id,
+        sort=sort,
+        order=order,
+        page=page,
+        per_page=per_page,
     )
     items = [
         ScanRecord(
@@ -152,3 +185,38 @@ def watch_history(
         for r in rows
     ]
     return Page(items, total, page, per_page, sort, order == "desc")
+
+
+def job_list(
+    session: Session,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    sort: str = "id",
+    order: str = "desc",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[Job]:
+    """One page of the jobs (the scheduler's runs and members' scans), filtered by state and
+    kind names (checked) and sorted in SQL (sort: id, kind, state, created, finished)."""
+    try:
+        state_value = JobState(state).value if state else None
+        kind_value = JobKind(kind).value if kind else None
+    except ValueError:
+        raise JobError(f"states: {', '.join(JobState)}; kinds: {', '.join(JobKind)}") from None
+    query = select(JobRow)
+    if state_value:
+        query = query.where(JobRow.state == state_value)
+    if kind_value:
+        query = query.where(JobRow.kind == kind_value)
+    rows, total = _sql_page(
+        session,
+        query,
+        JOB_SORTS,
+        JobRow.id,
+        sort=sort,
+        order=order,
+        page=page,
+        per_page=per_page,
+    )
+    return Page([Job.from_row(r) for r in rows], total, page, per_page, sort, order == "desc")

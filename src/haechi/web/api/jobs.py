@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
+from haechi.casework.paging import MAX_PER_PAGE
+from haechi.errors import HaechiError
 from haechi.jobs import JobError, service
 from haechi.members.model import Actor
+from haechi.review.listings import job_list
 from haechi.web.deps import DbSession, Now, require
-from haechi.web.params import RowId
+from haechi.web.params import Order, PageNo, RowId, SortKey
 
 router = APIRouter(tags=["jobs"])
 
@@ -48,17 +51,33 @@ class ScanRequest(BaseModel):
 @router.get("/jobs")
 def list_jobs(
     db: DbSession,
+    response: Response,
     actor: Annotated[Actor, require("jobs.read")],
     state: Annotated[str | None, Query(max_length=20)] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Jobs per page (500 at most).")] = 200,
+    sort: SortKey = "id",
+    order: Order = "desc",
+    page: PageNo = 1,
 ) -> list[JobOut]:
-    """Jobs, newest first, filtered by state (queued, running, done, failed) and kind."""
+    """Jobs, newest first, filtered by state (queued, running, done, failed) and kind; sorted
+    (id, kind, state, created, finished) and paginated, ``limit`` a page
+    (``X-Total-Count`` and ``X-Page`` say where the page sits)."""
     try:
-        found = service.list_jobs(db, state=state, kind=kind, limit=limit)
-    except JobError as exc:
+        found = job_list(
+            db,
+            state=state,
+            kind=kind,
+            sort=sort,
+            order=order or "desc",
+            page=page,
+            per_page=min(limit, MAX_PER_PAGE),
+        )
+    except HaechiError as exc:
         raise HTTPException(400, str(exc)) from None
-    return [JobOut.model_validate(j.as_json()) for j in found]
+    response.headers["X-Total-Count"] = str(found.total)
+    response.headers["X-Page"] = f"{found.page}/{found.pages}"
+    return [JobOut.model_validate(j.as_json()) for j in found.items]
 
 
 @router.get("/jobs/{job_id}")

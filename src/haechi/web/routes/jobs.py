@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from haechi.errors import HaechiError
 from haechi.jobs import JobError, JobKind, JobState, service
 from haechi.members.model import Actor
+from haechi.review.listings import job_list
 from haechi.web.deps import DbSession, Now, require
 from haechi.web.pages import render
-from haechi.web.params import RowId
+from haechi.web.params import Order, PageNo, PerPage, RowId, SortKey
 
 router = APIRouter()
 
@@ -22,14 +24,39 @@ StateFilter = Annotated[str | None, Query(max_length=20)]
 
 
 def _page(
-    request: Request, db: DbSession, state: str | None, kind: str | None, **extra: object
+    request: Request,
+    db: DbSession,
+    state: str | None,
+    kind: str | None,
+    *,
+    sort: str = "id",
+    order: str = "desc",
+    page: int = 1,
+    per_page: int = 50,
+    **extra: object,
 ) -> Response:
     try:
-        jobs = service.list_jobs(db, state=state or None, kind=kind or None)
-    except JobError as exc:
+        listing = job_list(
+            db,
+            state=state or None,
+            kind=kind or None,
+            sort=sort,
+            order=order,
+            page=page,
+            per_page=per_page,
+        )
+    except HaechiError as exc:
         return render(request, "error.html", {"message": str(exc)}, 400)
+    jobs = listing.items
     context = {
         "jobs": jobs,
+        "listing": listing,
+        "query": {
+            "state": state or "",
+            "kind": kind or "",
+            "sort": listing.sort,
+            "order": listing.order,
+        },
         "states": list(JobState),
         "kinds": list(JobKind),
         "state": state or "",
@@ -49,8 +76,14 @@ def jobs_page(
     actor: Annotated[Actor, require("jobs.read")],
     state: StateFilter = None,
     kind: StateFilter = None,
+    sort: SortKey = "id",
+    order: Order = "desc",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ) -> Response:
-    return _page(request, db, state, kind)
+    return _page(
+        request, db, state, kind, sort=sort, order=order or "desc", page=page, per_page=per_page
+    )
 
 
 @router.get("/jobs/{job_id}")
