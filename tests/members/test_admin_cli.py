@@ -18,7 +18,9 @@ runner = CliRunner()
 def run(settings: Settings, *args: str, code: int = 0, stdin: str | None = None) -> str:
     result = runner.invoke(app, ["--home", str(settings.home), *args], input=stdin)
     assert result.exit_code == code, result.output
-    return result.output
+    # A success's answer is its standard output (warnings, such as a data key kept inside the
+    # home, go to standard error); a refusal's is its message.
+    return result.stdout if code == 0 else result.output
 
 
 def test_admin_create_json_for_provisioning_scripts(settings: Settings, tmp_path: Path) -> None:

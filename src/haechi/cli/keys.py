@@ -57,8 +57,8 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
             return
         verb = "finished the rotation to" if report.resumed else "rotated to"
         out.print(
-            f"{verb} data key {report.key_id}: {report.labels} label(s) and "
-            f"{report.personal} case(s) sealed again"
+            f"{verb} data key {report.key_id}: {report.labels} label(s), "
+            f"{report.personal} case(s) and {report.secrets} member secret(s) sealed again"
         )
         if report.retired:
             out.print(f"retired: {', '.join(report.retired)}")

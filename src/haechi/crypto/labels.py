@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from haechi.crypto.envelope import Place
 from haechi.crypto.vault import Vault, attach, provider_for, vault_of
+from haechi.store.member_models import MemberRow
 from haechi.store.models import EntryRow
 from haechi.store.private_models import CasePersonalRow, EntryLabelRow
 
@@ -90,19 +91,25 @@ def seal_plain_labels(db: Database, vault: Vault) -> int:
 
 
 def holds_sealed(db: Database) -> bool:
-    """Whether any value in the database is sealed (labels, personal data)."""
+    """Whether any value in the database is sealed (labels, personal data, TOTP secrets)."""
     with db.session() as session:
         return any(
             session.scalar(select(model).limit(1)) is not None
             for model in (EntryLabelRow, CasePersonalRow)
+        ) or (
+            session.scalar(select(MemberRow.id).where(MemberRow.totp_sealed.is_not(None)).limit(1))
+            is not None
         )
 
 
 def attach_vault(db: Database, settings: Settings) -> Vault:
-    """Give ``db`` the vault of ``settings``' keys, and seal any labels left in plaintext."""
+    """Give ``db`` the vault of ``settings``' keys; seal labels and secrets left in plaintext."""
+    from haechi.crypto.member_secrets import seal_plain_totp
+
     vault = Vault(provider_for(settings), lambda: holds_sealed(db))
     attach(db.engine, vault)
     seal_plain_labels(db, vault)
+    seal_plain_totp(db, vault)
     return vault
 
 

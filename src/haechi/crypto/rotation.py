@@ -1,12 +1,12 @@
 """Rotating the data key: everything sealed again under a new key, then the old key dropped.
 
 ``haechi keys rotate`` makes a new current key and keeps the old one beside it, so that both
-open values while the rotation runs. Every sealed value (bank labels, cases' personal data)
-is opened and sealed again under the new key, each row in its own transaction, and a case's
-blind-index digests are renewed with its data. Only when no value under an old key remains
-are the old keys dropped. A rotation that stops halfway (a crash, Ctrl-C) leaves a keyring
-with more than one key; running the command again finishes it instead of making yet another
-key.
+open values while the rotation runs. Every sealed value (bank labels, cases' personal data,
+members' TOTP secrets) is opened and sealed again under the new key, each row in its own
+transaction, and a case's blind-index digests are renewed with its data. Only when no value
+under an old key remains are the old keys dropped. A rotation that stops halfway (a crash,
+Ctrl-C) leaves a keyring with more than one key; running the command again finishes it
+instead of making yet another key.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from haechi.audit.trail import AuditKind, record
 from haechi.crypto.envelope import key_id_of
 from haechi.crypto.errors import DataKeyError
 from haechi.crypto.labels import label_place, seal_plain_labels
+from haechi.crypto.member_secrets import reseal_totp, seal_plain_totp
 from haechi.crypto.vault import Vault
 from haechi.members.model import Actor
+from haechi.store.member_models import MemberRow
 from haechi.store.private_models import CasePersonalRow, EntryLabelRow
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ class RotationReport:
     retired: tuple[str, ...]  # the keys no longer needed
     labels: int  # values sealed again
     personal: int
+    secrets: int  # members' TOTP secrets
     resumed: bool  # an unfinished rotation was finished
     still_to_do: str  # what the operator must still do (env keys), or ""
 
@@ -46,6 +49,7 @@ class RotationReport:
             "retired": list(self.retired),
             "labels": self.labels,
             "personal": self.personal,
+            "secrets": self.secrets,
             "resumed": self.resumed,
             "still_to_do": self.still_to_do,
         }
@@ -72,6 +76,10 @@ def key_status(db: Database, vault: Vault) -> KeyStatus:
         for model in (EntryLabelRow, CasePersonalRow):
             for blob in session.scalars(select(model.sealed)):
                 kid = key_id_of(blob)
+                counts[kid] = counts.get(kid, 0) + 1
+        for secret in session.scalars(select(MemberRow.totp_sealed)):
+            if secret is not None:
+                kid = key_id_of(secret)
                 counts[kid] = counts.get(kid, 0) + 1
     return KeyStatus(ring.source, ring.current.id, counts)
 
@@ -127,8 +135,10 @@ def rotate(db: Database, vault: Vault, actor: Actor, *, now: datetime) -> Rotati
     assert ring is not None
     current = ring.current.id
     seal_plain_labels(db, vault)
+    seal_plain_totp(db, vault)
     labels = _reseal_labels(db, vault, current)
     personal = _reseal_personal(db, vault, current)
+    secrets = reseal_totp(db, vault, current)
     left = {k: n for k, n in key_status(db, vault).by_key.items() if k != current and n}
     if left:
         raise DataKeyError(
@@ -146,9 +156,10 @@ def rotate(db: Database, vault: Vault, actor: Actor, *, now: datetime) -> Rotati
                 "retired": ring.retiring,
                 "labels": labels,
                 "personal": personal,
+                "secrets": secrets,
                 "resumed": resumed,
             },
             now=now,
         )
-    return RotationReport(current, tuple(ring.retiring), labels, personal, resumed, note)
+    return RotationReport(current, tuple(ring.retiring), labels, personal, secrets, resumed, note)
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from haechi.audit.trail import AuditKind, record
+from haechi.crypto.member_secrets import seal_totp
 from haechi.members.credentials import (
     check_password,
     digest,
@@ -58,11 +59,12 @@ def _enrol(
         role=role.value,
         status=Status.ACTIVE.value,
         password_hash=hash_password(password),
-        totp_secret=secret,
+        totp_secret="",
         created_at=now,
     )
     session.add(row)
     session.flush()
+    seal_totp(session, row, secret)
     codes = new_recovery_codes()
     session.add_all(RecoveryCodeRow(member_id=row.id, code_hash=digest(c)) for c in codes)
     record(

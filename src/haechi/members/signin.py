@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from haechi.audit.trail import AuditKind, record
+from haechi.crypto.member_secrets import totp_secret_of
 from haechi.members.credentials import digest, normal_recovery_code, totp_step, verify_password
 from haechi.members.errors import SignInRefused
 from haechi.members.model import Actor, Role, Status
@@ -144,7 +145,7 @@ def second_step(
     token a browser held before signing in is never the one it holds after.
     """
     pending, member = pending_member(session, pending_id, address, now)
-    step = totp_step(member.totp_secret, code, now, member.totp_last_step)
+    step = totp_step(totp_secret_of(session, member), code, now, member.totp_last_step)
     used_recovery = False
     if step is not None:
         member.totp_last_step = step

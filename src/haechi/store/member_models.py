@@ -3,14 +3,15 @@
 They live on the same :class:`~haechi.store.models.Base` as every other table (``models`` imports
 this module at its end, so Alembic and the tests see one metadata), in a module of their own so
 that neither grows past a readable size. Secrets are never stored as given: passwords as
-Argon2id hashes, session, invite and recovery tokens as SHA-256 digests.
+Argon2id hashes, TOTP secrets sealed with the data key, session, invite and recovery tokens
+as SHA-256 digests.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haechi.store.models import Base, UtcDateTime
@@ -26,7 +27,9 @@ class MemberRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="active")
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Written by a haechi from before migration 0030 only; emptied once sealed.
     totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # The last TOTP time step accepted: a code of that step or an earlier one is refused.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
