@@ -4,6 +4,7 @@ revoked card, the channel search and an impersonation report; and the /.well-kno
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -154,3 +155,19 @@ def test_the_page_names_a_document_signed_but_never_published(site: dict[str, An
     assert 'data-verdict="invalid"' in answer.text and 'data-reason="not-published"' in answer.text
     api = httpx.post(f"{site['url']}/api/v1/verify", json={"document": unpublished}).json()
     assert api["reasons"] == ["not-published"]
+
+
+def test_uploads_are_checked_and_oversized_ones_refused_unread(site: dict[str, Any]) -> None:
+    """A file upload is checked like a pasted document; a body declared larger than 64 MB is
+    refused before a byte of it is read (the page is public)."""
+    notice = json.dumps(site["notice"]).encode()
+    answer = httpx.post(f"{site['url']}/verify", files={"upload": ("notice.json", notice)})
+    assert answer.status_code == 200 and 'data-verdict="valid"' in answer.text
+    host, port = site["url"].removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(
+            b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b"
+            b"\r\nContent-Length: 999999999\r\n\r\n"
+        )
+        status = raw.recv(4096).split(b"\r\n", 1)[0]
+    assert status == b"HTTP/1.1 413 Request Entity Too Large", status

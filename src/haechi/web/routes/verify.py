@@ -21,9 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.exceptions import HTTPException
 
 from haechi.errors import HaechiError
 from haechi.evidence.verify import verify_bundle
@@ -41,6 +43,7 @@ from haechi.web.routes.wellknown import trust_config
 router = APIRouter()
 
 MAX_UPLOAD = 64 * 1024 * 1024  # bundles; documents are capped at MAX_DOCUMENT_BYTES
+_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file
 REPORTS_PER_HOUR = 5
 VERIFICATIONS_PER_HOUR = 600  # codes, documents and bundles, page and API together
 TOO_MANY = N_("Too many checks from here; try again in an hour.")
@@ -110,21 +113,32 @@ class _Posted:
     """What the verify form carried: the bytes to check, or why they were refused."""
 
     data: bytes
-    too_large: str = ""
+    refused: str = ""
+    status: int = 200
 
 
-async def _posted(
-    document: Annotated[str, Form(max_length=MAX_DOCUMENT_BYTES)] = "",
-    upload: Annotated[UploadFile | None, File()] = None,
-) -> _Posted:
-    """The uploaded file (or else the pasted text), read on the event loop for a ``def`` route."""
-    data = bytearray()
-    if upload is not None and upload.filename:
-        while chunk := await upload.read(1024 * 1024):
-            data += chunk
-            if len(data) > MAX_UPLOAD:
-                return _Posted(b"", "the file is larger than 64 MB")
-    return _Posted(bytes(data) or document.encode("utf-8"))
+async def _posted(request: Request) -> _Posted:
+    """The uploaded file (or else the pasted text), read on the event loop for a ``def`` route.
+
+    The page is public, so the body's declared size is checked before any of it is read (no
+    ``Form``/``File`` parameters: FastAPI would parse those first, whatever their size).
+    """
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        return _Posted(b"", N_("Say the upload's length (Content-Length)."), 411)
+    if int(length) > MAX_UPLOAD + _FORM_OVERHEAD:
+        return _Posted(b"", N_("The file is larger than 64 MB."), 413)
+    try:
+        form = await request.form(max_files=1, max_fields=2, max_part_size=MAX_DOCUMENT_BYTES)
+    except HTTPException as exc:  # a malformed form, too many parts, or an overlong field
+        return _Posted(b"", str(exc.detail), 400)
+    try:
+        upload, document = form.get("upload"), form.get("document")
+        if isinstance(upload, StarletteUpload) and upload.filename:
+            return _Posted(await upload.read(MAX_UPLOAD + 1) or b"")
+        return _Posted(document.encode("utf-8") if isinstance(document, str) else b"")
+    finally:
+        await form.close()
 
 
 @router.post("/verify")
@@ -134,9 +148,11 @@ def verify_post(
     now: Now,
     posted: Annotated[_Posted, Depends(_posted)],
 ) -> Response:
-    if posted.too_large:
-        return _page(request, 413, error=posted.too_large)
+    if posted.refused:
+        return _page(request, posted.status, error=posted.refused)
     data = posted.data
+    if len(data) > MAX_UPLOAD:
+        return _page(request, 413, error=N_("The file is larger than 64 MB."))
     if not data.strip():
         return _page(request, 400, error=N_("Paste a document or choose a file."))
     if not verifications.allow(address(request)):
