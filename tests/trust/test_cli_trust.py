@@ -24,6 +24,7 @@ def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Pat
     keys = runner.invoke(app, ["trust", "key", "--json"], env=env)
     assert keys.exit_code == 0, keys.output
     shown = json.loads(keys.stdout)  # warnings go to stderr
+    assert "is not encrypted" in keys.stderr  # no HAECHI_KEY_PASSPHRASE in this home
     assert shown["did"] == "did:web:haechi.example"
     assert all(k["publicKeyMultibase"].startswith("z6Mk") for k in shown["keys"])
     card, doc = tmp_path / "card.pdf", tmp_path / "card.json"
@@ -49,6 +50,8 @@ def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Pat
     assert f"https://haechi.example/verify?code={code}" in text
     ok = runner.invoke(app, ["trust", "verify", str(doc)], env=env)
     assert ok.exit_code == 0, ok.output
+    typo = runner.invoke(app, ["trust", "verify", str(doc), "--key", "z6MkNotAKey"], env=env)
+    assert typo.exit_code == 2 and "--key" in typo.stderr  # a usage error, not a verdict
     revoked = runner.invoke(
         app, ["members", "credential", "revoke", code, "--reason", "left the group"], env=env
     )

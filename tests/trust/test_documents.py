@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,14 @@ from haechi.trust.checking import verify_own
 from haechi.trust.config import TrustConfig
 from haechi.trust.did import published_keys
 from haechi.trust.documents import find_code, own_did_document, publish, sign, status_list
-from haechi.trust.keys import Purpose, ensure_keys, revoke_key, rotate_key
+from haechi.trust.keys import (
+    Purpose,
+    current_key,
+    ensure_keys,
+    revoke_key,
+    rotate_key,
+    unencrypted_keys,
+)
 from haechi.trust.multibase import ed25519_from_multikey
 from haechi.trust.result import Reason, Verdict
 from haechi.trust.statuslist import decode_list, encode_list, is_set, revoked_in
@@ -57,6 +65,20 @@ def test_keys_are_files_encrypted_at_rest_and_listed_in_the_did_document(
     assert {m["publicKeyMultibase"] for m in did["verificationMethod"]} == {
         r.key_id for r in records
     }
+
+
+def test_a_key_made_without_the_passphrase_is_encrypted_once_it_is_set(
+    session: Session, config: TrustConfig
+) -> None:
+    bare = dataclasses.replace(config, passphrase=None)
+    key_id, _ = current_key(session, bare, Purpose.NOTICES, T0)
+    path = config.keys_dir / f"{key_id}.pem"
+    assert b"ENCRYPTED" not in path.read_bytes()
+    assert unencrypted_keys(session, bare) == [path]  # `haechi trust key` warns of it
+    assert current_key(session, config, Purpose.NOTICES, T0)[0] == key_id  # same key
+    assert b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
+    assert os.stat(path).st_mode & 0o077 == 0 and unencrypted_keys(session, config) == []
+    assert current_key(session, config, Purpose.NOTICES, T0)[0] == key_id
 
 
 def test_our_document_verifies_and_every_change_fails(

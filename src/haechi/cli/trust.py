@@ -22,6 +22,7 @@ from haechi.cli.common import (
     JsonOpt,
     command_group,
     database,
+    err,
     guard,
     out,
     print_json,
@@ -83,17 +84,28 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
     def key_cmd(as_json: JsonOpt = False) -> None:
         """Print the organisation's DID and each key's publicKeyMultibase (made if missing)."""
         from haechi.trust.documents import own_did_document
-        from haechi.trust.keys import all_keys, ensure_keys
+        from haechi.trust.keys import all_keys, ensure_keys, unencrypted_keys
 
         e, config = env(), trust_config(env)
         with database(e.settings) as db, db.session() as session:
             ensure_keys(session, config, e.clock())
             did = own_did_document(session, config, e.clock())
             records = all_keys(session)
+            loose = unencrypted_keys(session, config)
+        for path in loose:
+            err.print(
+                f"[yellow]warning:[/] the signing key {escape(str(path))} is not encrypted: "
+                "anyone who copies the home can sign as the organisation. Set "
+                "HAECHI_KEY_PASSPHRASE; the key is encrypted with it the next time it is used",
+                soft_wrap=True,
+            )
         if as_json:
             print_json({"did": config.did, "keys": [r.as_json() for r in records], "document": did})
             return
-        out.print(f"DID {config.did}  (served at {config.public_url}/.well-known/did.json)")
+        out.print(
+            f"DID {config.did}  (served at {config.public_url}/.well-known/did.json)",
+            soft_wrap=True,
+        )
         for method in did["verificationMethod"]:
             state = (
                 " ".join(f"{k} {method[k]}" for k in ("expires", "revoked") if k in method)
@@ -171,6 +183,7 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         status list is not read (status-unknown) and its publication is not checked.
         """
         from haechi.trust.checking import verify_offline, verify_own
+        from haechi.trust.errors import TrustError
         from haechi.trust.multibase import ed25519_from_multikey
         from haechi.trust.reading import is_bundle, read_document
 
@@ -181,7 +194,10 @@ def mount(app: typer.Typer, env: EnvFactory) -> None:
         if is_bundle(data):
             raise ConfigError(f"{file} is a bundle: check it with `haechi verify {file}`")
         document = read_document(data)
-        pinned = ed25519_from_multikey(key) if key else None
+        try:
+            pinned = ed25519_from_multikey(key) if key else None
+        except TrustError as exc:
+            raise ConfigError(f"--key {key!r}: {exc}") from None
         e, config = env(), trust_config(env)
         if not has_database(e.settings):
             result = verify_offline(document, e.clock(), pinned)

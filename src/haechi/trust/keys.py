@@ -3,8 +3,10 @@
 Each purpose (``notices``: takedown notices and police packages; ``credentials``: member
 credentials and the status list) has one current key. The private key is a file under
 ``<home>/trust/keys/`` written as the evidence signing key is (:mod:`haechi.evidence.signing`:
-0600, PKCS #8 encrypted with ``HAECHI_KEY_PASSPHRASE`` when set), named by its
-``publicKeyMultibase``; the database holds only the public record (``trust_keys``). The
+0600, PKCS #8 encrypted with ``HAECHI_KEY_PASSPHRASE``), named by its ``publicKeyMultibase``;
+the database holds only the public record (``trust_keys``). A key made before the passphrase
+was set is encrypted in place the first time it is used with it, and ``haechi trust key``
+warns while a key lies unencrypted. The
 evidence checkpoint key stays where :mod:`haechi.evidence.keys` keeps it and is listed beside
 these in the DID document, from its own public record (:mod:`haechi.trust.evidence_keys`,
 purposes ``evidence`` and ``wacz-auth``).
@@ -27,7 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from haechi.evidence.errors import SigningKeyError
-from haechi.evidence.signing import SigningKey, generate_key, load_key
+from haechi.evidence.signing import (
+    SigningKey,
+    generate_key,
+    is_encrypted,
+    load_key,
+    replace_key_file,
+)
 from haechi.store.trust_models import TrustKeyRow
 from haechi.trust.config import TrustConfig
 from haechi.trust.errors import TrustError, TrustKeyError
@@ -142,6 +150,12 @@ def current_key(
         raise TrustKeyError(f"the {purpose.value} key cannot be used: {exc}") from None
     if ed25519_multikey(key.public) != row.key_id:
         raise TrustKeyError(f"the key file of {row.key_id} holds another key")
+    if config.passphrase and not is_encrypted(path):
+        # Made before the passphrase was set: encrypted in place now (same key, same id).
+        try:
+            replace_key_file(path, key, config.passphrase)
+        except SigningKeyError as exc:
+            raise TrustKeyError(f"the {purpose.value} key cannot be encrypted: {exc}") from None
     return row.key_id, key
 
 
@@ -151,6 +165,12 @@ def _opened(path: str, ctime_ns: int, passphrase: str | None) -> SigningKey:
     must not run for every public request (``/.well-known/haechi-status.json`` is signed as it
     is asked for)."""
     return load_key(Path(path), passphrase)
+
+
+def unencrypted_keys(session: Session, config: TrustConfig) -> list[Path]:
+    """The current keys' files that lie unencrypted (no ``HAECHI_KEY_PASSPHRASE`` yet)."""
+    files = [_file(config, r.key_id) for r in all_keys(session) if r.current]
+    return [f for f in files if f.exists() and not is_encrypted(f)]
 
 
 def ensure_keys(session: Session, config: TrustConfig, now: datetime) -> list[KeyRecord]:
