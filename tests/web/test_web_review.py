@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,11 @@ def test_previews_are_blurred_revealed_once_and_refused_without_media(
     admin = server.sign_in(server.add("ada", Role.ADMIN))
     reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
     hit = world.with_preview[0]
+    assert reviewer.get("/api/v1/me/preview").json() == {"blur": 24}
+    stronger = reviewer.http.put(
+        "/api/v1/me/preview", json={"blur": 40}, headers={"X-CSRF-Token": reviewer.csrf}
+    )
+    assert stronger.status_code == 200 and reviewer.get("/api/v1/me/preview").json()["blur"] == 40
     blurred = reviewer.get(f"/hits/{hit}/preview")
     assert blurred.status_code == 200 and blurred.headers["cache-control"] == "no-store"
     assert Image.open(io.BytesIO(blurred.content)).mode == "L"  # greyscale
@@ -128,10 +134,18 @@ def test_hit_page_shows_evidence_and_downloads(server: Server, world: ReviewWorl
     assert warc.status_code == 200 and gzip.decompress(warc.content).startswith(b"WARC/1.1")
     wacz = analyst.get(f"/hits/{hit}/evidence.wacz")
     assert wacz.status_code == 200, wacz.text
+    # The JSON API gives the same files, through the same audited service.
+    api_warc = analyst.get(f"/api/v1/hits/{hit}/capture.warc.gz")
+    assert api_warc.status_code == 200 and api_warc.content == warc.content
+    assert api_warc.headers["cache-control"] == "no-store"
+    api_wacz = analyst.get(f"/api/v1/hits/{hit}/evidence.wacz")
+    assert api_wacz.status_code == 200 and zipfile.is_zipfile(io.BytesIO(api_wacz.content))
     assert "evidence.exported" in audit_kinds(server.sign_in(server.add("ada", Role.ADMIN)))
     assert analyst.get("/hits/999999").status_code == 404
     reviewer = server.sign_in(server.add("rina", Role.REVIEWER))
     assert reviewer.get(f"/hits/{hit}/capture.warc.gz").status_code == 403
+    assert reviewer.get(f"/api/v1/hits/{hit}/evidence.wacz").status_code == 403
+    assert analyst.get("/api/v1/hits/999999/capture.warc.gz").status_code == 404
 
 
 def test_the_command_line_sets_the_same_policy(

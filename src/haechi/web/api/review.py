@@ -1,12 +1,13 @@
-"""``/hits``, ``/dashboard``, ``/review/policy``, ``/me/preview``: reviewing as JSON, over the
-same services as the pages (banks, watches and uploaded scans are in :mod:`.register`)."""
+"""``/hits``, ``/dashboard``, ``/review/policy``, ``/me/preview``: reviewing as JSON (and a hit's
+WARC and WACZ as files), over the same services as the pages (banks, watches and uploaded
+scans are in :mod:`.register`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from haechi.errors import HaechiError
@@ -20,7 +21,7 @@ from haechi.review.policy import get_policy, set_policy
 from haechi.review.queue import queue_page
 from haechi.scan.preserve import evidence_config
 from haechi.web.deps import DbSession, Now, require
-from haechi.web.routes.review import HitId, Query_
+from haechi.web.routes.review import HitId, Query_, wacz_response, warc_response
 
 router = APIRouter(tags=["review"])
 
@@ -119,6 +120,25 @@ def review_hit(
     return {"decided": [hit_id], "decision": body.decision}
 
 
+@router.get("/hits/{hit_id}/capture.warc.gz", response_class=Response)
+def download_warc(
+    request: Request,
+    db: DbSession,
+    hit_id: HitId,
+    actor: Annotated[Actor, require("evidence.download")],
+) -> Response:
+    """The hit's first sealed capture as WARC (logged as viewed on the capture; audited)."""
+    return warc_response(request, db, hit_id, actor)
+
+
+@router.get("/hits/{hit_id}/evidence.wacz", response_class=Response)
+def download_wacz(
+    request: Request, hit_id: HitId, actor: Annotated[Actor, require("evidence.download")]
+) -> Response:
+    """A signed WACZ bundle of the hit's captures, verifiable offline (audited)."""
+    return wacz_response(request, hit_id, actor)
+
+
 @router.post("/hits/{hit_id}/reveal")
 def reveal_preview(
     request: Request,
@@ -159,6 +179,12 @@ def write_policy(
     except HaechiError as exc:
         raise _bad(exc) from None
     return {**policy.as_json(), "confirmed": confirmed}
+
+
+@router.get("/me/preview")
+def get_blur(db: DbSession, actor: Annotated[Actor, require("settings.read")]) -> dict[str, int]:
+    """My previews' blur strength."""
+    return {"blur": previews.blur_strength(db, actor.member_id)}
 
 
 @router.put("/me/preview")

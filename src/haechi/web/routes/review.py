@@ -8,8 +8,6 @@ given; answers carry ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,13 +15,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
-from haechi.audit.trail import AuditKind, record
 from haechi.errors import HaechiError
-from haechi.evidence import EvidenceError, EvidenceLocker
 from haechi.members.model import Actor
 from haechi.notices.model import Decision
 from haechi.notices.review import decide_hits
-from haechi.review import previews
+from haechi.review import downloads, previews
+from haechi.review.downloads import DownloadError
 from haechi.review.hitpage import hit_view
 from haechi.review.policy import MAX_AUTO_DISTANCE, get_policy, set_policy
 from haechi.review.queue import (
@@ -33,7 +30,6 @@ from haechi.review.queue import (
     queue_page,
     source_kinds,
 )
-from haechi.scan.evidence_export import export_evidence
 from haechi.scan.preserve import evidence_config
 from haechi.web.deps import DbSession, FormFields, Now, require
 from haechi.web.i18n import N_
@@ -200,6 +196,35 @@ def hit_screenshot(
         raise HTTPException(404, str(exc)) from None
 
 
+def _download(error: DownloadError) -> HTTPException:
+    """A refused download as HTTP: destroyed evidence is 410, anything else missing 404."""
+    return HTTPException(410 if error.gone else 404, str(error))
+
+
+def warc_response(request: Request, db: DbSession, hit_id: int, actor: Actor) -> Response:
+    """The hit's first sealed capture as a WARC download (the page's link and the API)."""
+    config = evidence_config(request.app.state.settings)
+    try:
+        data = downloads.hit_warc(db, config, hit_id, actor)
+    except DownloadError as exc:
+        raise _download(exc) from None
+    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="hit-{hit_id}.warc.gz"'}
+    return Response(data, media_type="application/warc", headers=headers)
+
+
+def wacz_response(request: Request, hit_id: int, actor: Actor) -> Response:
+    """A signed WACZ bundle of the hit's captures as a download (the page's link and the API)."""
+    settings = request.app.state.settings
+    try:
+        data = downloads.hit_wacz(
+            request.app.state.db, evidence_config(settings), settings.home, hit_id, actor
+        )
+    except HaechiError as exc:
+        raise HTTPException(409, str(exc)) from None
+    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="hit-{hit_id}.wacz"'}
+    return Response(data, media_type="application/wacz", headers=headers)
+
+
 @router.get("/hits/{hit_id}/capture.warc.gz")
 def hit_warc(
     request: Request,
@@ -208,28 +233,7 @@ def hit_warc(
     actor: Annotated[Actor, require("evidence.download")],
 ) -> Response:
     """The hit's first sealed capture as WARC (logged as viewed, and audited)."""
-    config = evidence_config(request.app.state.settings)
-    try:
-        view = hit_view(db, hit_id)
-    except HaechiError:
-        raise HTTPException(404, "no such hit") from None
-    ids = view.evidence.capture_ids if view.evidence else []
-    if not ids:
-        raise HTTPException(404, "this hit has no sealed capture")
-    try:
-        content = EvidenceLocker(config.evidence_dir, checkpoint_every=0).open(ids[0], actor.name)
-    except EvidenceError as exc:
-        raise HTTPException(404, str(exc)) from None
-    if content.warc is None:
-        raise HTTPException(410, "this capture was destroyed; its manifest remains")
-    record(
-        db,
-        AuditKind.EVIDENCE_EXPORTED,
-        actor,
-        detail={"ids": [str(hit_id)], "captures": 1, "format": "warc"},
-    )
-    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="hit-{hit_id}.warc.gz"'}
-    return Response(content.warc, media_type="application/warc", headers=headers)
+    return warc_response(request, db, hit_id, actor)
 
 
 @router.get("/hits/{hit_id}/evidence.wacz")
@@ -239,17 +243,7 @@ def hit_wacz(
     actor: Annotated[Actor, require("evidence.download")],
 ) -> Response:
     """A signed WACZ bundle of the hit's captures (the export ``haechi export`` makes)."""
-    settings = request.app.state.settings
-    config = evidence_config(settings)
-    with tempfile.TemporaryDirectory(dir=settings.home) as folder:
-        out = Path(folder) / f"hit-{hit_id}.wacz"
-        try:
-            export_evidence(request.app.state.db, config, [str(hit_id)], out, actor)
-        except HaechiError as exc:
-            raise HTTPException(409, str(exc)) from None
-        data = out.read_bytes()
-    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="hit-{hit_id}.wacz"'}
-    return Response(data, media_type="application/wacz", headers=headers)
+    return wacz_response(request, hit_id, actor)
 
 
 @router.get("/review/policy")
