@@ -14,6 +14,7 @@ from haechi.members.model import Role
 from haechi.settings import Settings
 from haechi.store.database import Database
 from haechi.testkit.team import add_member
+from tests.trust.cards import qr_link
 from tests.trust.conftest import T0
 
 
@@ -48,6 +49,7 @@ def test_key_card_and_revocation(settings: Settings, db: Database, tmp_path: Pat
     text = PdfReader(io.BytesIO(card.read_bytes())).pages[0].extract_text()
     assert "volunteer-kim" in text and code in text
     assert f"https://haechi.example/verify?code={code}" in text
+    assert qr_link(card.read_bytes()) == f"https://haechi.example/verify?code={code}"
     ok = runner.invoke(app, ["trust", "verify", str(doc)], env=env)
     assert ok.exit_code == 0, ok.output
     typo = runner.invoke(app, ["trust", "verify", str(doc), "--key", "z6MkNotAKey"], env=env)

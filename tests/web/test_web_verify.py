@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser
+from tests.trust.cards import qr_link
 from tests.web.browser import needs_chromium
 from tests.web.serving import loopback, serving
 
@@ -19,12 +20,14 @@ from haechi.members.model import Actor, Role
 from haechi.settings import Settings
 from haechi.testkit.team import ManualClock, add_member
 from haechi.trust import members
+from haechi.trust.card import card_pdf
 from haechi.trust.channels import ChannelKind, add_channel
 from haechi.trust.config import TrustConfig
 from haechi.trust.did import published_keys
 from haechi.trust.documents import publish, sign
 from haechi.trust.keys import Purpose
 from haechi.trust.reports import queue
+from haechi.trust.statuslist import revoked_in
 from haechi.trust.verify import verify_document
 from haechi.web import create_app
 
@@ -85,6 +88,18 @@ def test_well_known_documents_verify_offline(site: dict[str, Any]) -> None:
         assert verify_document(listed, now, keys=keys).valid, name
     channels = httpx.get(f"{site['url']}/.well-known/haechi-channels.json").json()
     assert channels["credentialSubject"]["channels"][0]["value"] == "@haechi_official"
+    # The status list round-trips over HTTP: the revoked card's bit is set, the valid one's not.
+    listed = httpx.get(f"{site['url']}/.well-known/haechi-status.json").json()
+    assert revoked_in(listed, site["gone"].document["credentialStatus"])
+    assert not revoked_in(listed, site["card"].document["credentialStatus"])
+
+
+def test_the_page_speaks_korean_and_english(site: dict[str, Any]) -> None:
+    url = f"{site['url']}/verify?code={site['card'].code}"
+    korean = httpx.get(url, headers={"Accept-Language": "ko-KR,ko;q=0.9"}).text
+    english = httpx.get(url, headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    assert "정말 이 단체의 것인가요?" in korean and "Is it really theirs?" not in korean
+    assert "Is it really theirs?" in english and "Valid: signed by this organisation" in english
 
 
 def test_verify_page_in_chromium(site: dict[str, Any], browser: Browser) -> None:
@@ -97,8 +112,10 @@ def test_verify_page_in_chromium(site: dict[str, Any], browser: Browser) -> None
             errors.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
         ),
     )
-    # The card's QR code opens the verify page on its code.
-    page.goto(f"{site['url']}/verify?code={site['card'].code}")
+    # The printed card's QR code, decoded as a phone would, opens the verify page on its code.
+    link = qr_link(card_pdf(site["config"], site["card"]))
+    assert link == f"{site['url']}/verify?code={site['card'].code}"
+    page.goto(link)
     assert page.get_attribute("#verdict", "data-verdict") == "valid"
     assert "volunteer-kim" in page.inner_text("#verdict")
     assert "유효함" in page.inner_text("#verdict h2")
