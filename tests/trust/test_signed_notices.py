@@ -26,12 +26,12 @@ from tests.notices.world import notice_config, smtp_server
 from tests.trust.conftest import T0
 
 
-def _notice() -> Notice:
+def _notice(kind: NoticeKind = NoticeKind.TAKEDOWN, notice_id: int = 7) -> Notice:
     text = "Subject: 삭제 요청\n\n아래 게시물을 삭제해 주십시오.\nhttps://portal.example/p/1\n"
     return Notice(
-        id=7,
+        id=notice_id,
         platform="local-portal",
-        kind=NoticeKind.TAKEDOWN,
+        kind=kind,
         channel=Channel.EMAIL,
         language="ko, en",
         status=NoticeStatus.APPROVED,
@@ -95,3 +95,24 @@ def test_a_mailed_notice_verifies_from_its_attachment(
         app, ["trust", "verify", str(tmp_path / "notice.eml"), "--key", stranger], env=env
     )
     assert pinned.exit_code == 1 and "signature-mismatch" in pinned.output
+
+
+def test_repeats_and_escalations_carry_their_credential_too(
+    db: Database, config: TrustConfig
+) -> None:
+    """A repeat and a block request to the regulator go out signed like the first notice."""
+    kinds = {8: NoticeKind.REPEAT, 9: NoticeKind.BLOCK_REQUEST}
+    with smtp_server() as (mailbox, port):
+        channel = EmailChannel(notice_config(port), notary=Notary(db, config))
+        for notice_id, kind in kinds.items():
+            channel.deliver(_notice(kind, notice_id), T0)
+    with db.session() as session:
+        keys = published_keys(own_did_document(session, config, T0))
+    for (_, _, raw), message in zip(mailbox.received, mailbox.messages(), strict=True):
+        document = read_document(raw)
+        notice_id = int(message["X-Haechi-Notice"])
+        assert document["credentialSubject"]["notice"] == notice_id
+        assert document["credentialSubject"]["kind"] == kinds[notice_id].value
+        with db.session() as session:
+            assert find_code(session, message["X-Haechi-Verification-Code"]).document == document
+        assert verify_document(document, T0 + timedelta(hours=1), keys=keys).valid
