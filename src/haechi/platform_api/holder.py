@@ -44,12 +44,18 @@ class IndexHolder:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
+    @property
+    def running(self) -> bool:
+        """Whether the refresh thread was started (a snapshot loaded by a direct
+        :meth:`refresh` alone would never be refreshed again)."""
+        return self._thread is not None
+
     def get(self, wait: float = 60.0) -> Snapshot:
         """The snapshot to answer from; the first call starts the thread and waits for it."""
+        self.start()
         snap = self.current
         if snap is not None:
             return snap
-        self.start()
         self._ready.wait(wait)
         snap = self.current
         if snap is None:

@@ -106,7 +106,9 @@ hma_router = APIRouter()
 
 async def _snapshot(api: PlatformApi) -> Snapshot:
     snap = api.holder.current
-    return snap if snap is not None else await run_in_threadpool(api.holder.get)
+    if snap is not None and api.holder.running:
+        return snap
+    return await run_in_threadpool(api.holder.get)
 
 
 async def answers_for(
