@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 
@@ -55,6 +57,29 @@ def _matches(answers: list[dict[str, Any]]) -> tuple[Match, ...]:
     return tuple(sorted(seen.values(), key=lambda m: (m.distance, m.match_id)))
 
 
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait from ``Retry-After`` (seconds, or an HTTP date); 1 if absent or odd."""
+    if value is None:
+        return 1.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 1.0
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _detail(got: httpx.Response) -> str:
+    try:
+        loaded = got.json()
+    except ValueError:
+        return got.text
+    return str(loaded.get("detail", got.text)) if isinstance(loaded, dict) else got.text
+
+
 class HaechiClient:
     """Check uploads against a haechi server's shared banks with an API key."""
 
@@ -95,20 +120,18 @@ class HaechiClient:
                 got = self._http.request(method, path, **kw)
             except httpx.TransportError as exc:
                 last = f"cannot reach the haechi server: {exc}"
-                time.sleep(min(self.max_wait, 0.2 * 2**attempt))
+                if attempt < self.retries:
+                    time.sleep(min(self.max_wait, 0.2 * 2**attempt))
                 continue
             if got.status_code in (429, 503) and attempt < self.retries:
-                wait = float(got.headers.get("retry-after", "1"))
+                wait = _retry_after(got.headers.get("retry-after"))
                 if wait > self.max_wait:
-                    raise HaechiClientError(got.json().get("detail", got.text), got.status_code)
+                    raise HaechiClientError(_detail(got), got.status_code)
+                last = _detail(got)
                 time.sleep(wait)
                 continue
             if got.status_code >= 400:
-                try:
-                    detail = got.json().get("detail", got.text)
-                except ValueError:
-                    detail = got.text
-                raise HaechiClientError(str(detail), got.status_code)
+                raise HaechiClientError(_detail(got), got.status_code)
             return got.json()
         raise HaechiClientError(last or "the haechi server kept refusing: try later")
 
@@ -125,22 +148,25 @@ class HaechiClient:
         from haechi.hashing.pdq import pdq_dihedral
 
         variants = pdq_dihedral(decode_image(data).pixels)
-        found = _matches(
-            self._call(
-                "POST",
-                "/api/v1/lookup/batch",
-                json={"signal_type": "pdq", "signals": [v.hex for v in variants]},
-            )["answers"]
-            + self._call(
-                "POST",
-                "/api/v1/lookup/batch",
-                json={
-                    "signal_type": "sha256",
-                    "signals": [hashlib.sha256(data).hexdigest()],
-                },
-            )["answers"]
-        )
+        answers: list[dict[str, Any]] = []
+        for signal_type, signals in (
+            ("pdq", [v.hex for v in variants]),
+            ("md5", [hashlib.md5(data, usedforsecurity=False).hexdigest()]),
+            ("sha256", [hashlib.sha256(data).hexdigest()]),
+        ):
+            body = {"signal_type": signal_type, "signals": signals}
+            answers += self._call("POST", "/api/v1/lookup/batch", json=body)["answers"]
+        found = _matches(answers)
         return CheckResult(bool(found), found, variants[0].hex, variants[0].quality)
+
+    def lookup_video(self, frames: list[str]) -> CheckResult:
+        """Look a video up by its frames' PDQ hashes (vPDQ, hashed here, up to 20,000)."""
+        got = self._call("POST", "/api/v1/lookup/video", json={"frames": frames})
+        found = tuple(
+            Match(int(m["match_id"]), "vpdq", int(m["distance"]), str(m["bank"]))
+            for m in got["matches"]
+        )
+        return CheckResult(bool(got["match"]), found)
 
     def feedback(
         self, match_id: int, verdict: str, signal_type: str, signal: str, note: str = ""
