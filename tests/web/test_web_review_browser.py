@@ -1,6 +1,7 @@
 """Reviewer safety in Debian's Chromium: previews are blurred and grey, the page holds no
 clear-image URL before a reveal, a reveal is audited and blurs again when the pointer leaves,
-bulk confirmation works, and the preview endpoint refuses an auditor.
+bulk confirmation works, and the preview endpoint and every media page refuse the roles that
+may not see media (an auditor, a member in probation).
 
 With ``HAECHI_SCREENSHOTS=<folder>`` the test also saves the reviewing pages, in Korean, as
 PNG files there (``docs/screenshots`` holds the ones committed).
@@ -101,11 +102,18 @@ def test_reviewer_safety_in_a_browser(
         admin.close()
         analyst.close()
 
-    auditor = browser.new_page(locale="ko-KR")
-    sign_in(auditor, server, server.add("aud", Role.AUDITOR))
-    refused = auditor.goto(f"{server.url}/hits/{first}/preview")
-    assert refused is not None and refused.status == 403
-    auditor.goto(f"{server.url}/hits/{first}")
-    assert auditor.locator("img.preview").count() == 0
-    auditor.close()
+    # Roles that may not see media: the preview itself is refused, no page shows an image,
+    # and their settings offer no blur strength (they have nothing to blur).
+    for name, role in (("aud", Role.AUDITOR), ("newbie", Role.PROBATION)):
+        other = browser.new_page(locale="ko-KR")
+        sign_in(other, server, server.add(name, role))
+        refused = other.goto(f"{server.url}/hits/{first}/preview")
+        assert refused is not None and refused.status == 403, role
+        for path in ("/review", f"/hits/{first}"):
+            other.goto(f"{server.url}{path}")
+            assert other.locator("img").count() == 0, (role, path)
+            assert f"/hits/{first}/preview" not in other.content(), (role, path)
+        other.goto(f"{server.url}/settings")
+        assert other.locator("#preview-form").count() == 0, role
+        other.close()
     page.close()
