@@ -265,3 +265,31 @@ def test_huge_bodies_are_refused_before_they_are_held(api_server: ApiServer) -> 
     assert streamed.status_code == 413 and "at most" in streamed.json()["detail"]
     ok = http.post("/api/v1/lookup/batch", json={"signal_type": "pdq", "signals": ["ab" * 32]})
     assert ok.status_code == 200  # the server still answers
+
+
+def test_a_key_never_reaches_the_lists(api_server: ApiServer) -> None:
+    """The bank's list is never served to a platform: a key opens the lookup routes only, and
+    every team route that lists or exports entries wants a member's session."""
+    from haechi.web.permissions import KEY_PATHS
+
+    fill_banks(api_server)
+    key = api_server.key()
+    http = api_server.client(key)
+    for path in (
+        "/api/v1/banks",
+        "/api/v1/banks/victims-seoul/entries",
+        "/api/v1/banks/victims-seoul/export",
+        "/api/v1/platform-api/keys",
+    ):
+        for headers in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+            got = http.get(path, headers=headers)
+            assert got.status_code in (401, 403), (path, got.status_code)
+            assert "KR-NCII" not in got.text and "set 1" not in got.text
+    assert {
+        "/api/v1/lookup",
+        "/api/v1/lookup/batch",
+        "/api/v1/lookup/video",
+        "/api/v1/lookup/image",
+        "/api/v1/feedback",
+        "/m/lookup",
+    } == KEY_PATHS
