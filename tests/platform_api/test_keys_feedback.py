@@ -9,6 +9,7 @@ from haechi.members.model import Actor
 from haechi.platform_api.feedback import decide, platform_stats
 from haechi.platform_api.keys import list_keys, revoke_key
 from haechi.platform_api.runtime import keys_changed
+from haechi.store.platform_api_models import NegativeSignalRow
 from tests.platform_api.conftest import ApiServer, fill_banks, flip
 
 
@@ -101,6 +102,10 @@ def test_false_positive_reviewed_into_negative_bank_suppresses_the_match(
     with db.session() as session:
         stats = {s.platform: s for s in platform_stats(session)}
     assert stats["pics"].removed == 1 and stats["pics"].false_positives == 1
+    with db.session() as session:
+        [negative] = session.query(NegativeSignalRow).all()
+    assert (negative.entry_id, negative.signal) == (match["match_id"], query)
+    assert (negative.reported_by, negative.confirmed_by) == ("pics", "kim")  # provenance kept
     assert stats["pics"].lookups >= 2
 
 
