@@ -7,11 +7,13 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser
+from tests.trust.bundles import make_bundle, with_wacz_auth_changed
 from tests.trust.cards import qr_link
 from tests.web.browser import needs_chromium
 from tests.web.serving import loopback, serving
@@ -75,6 +77,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "db": db,
             "clock": clock,
             "config": config,
+            "settings": settings,
         }
 
 
@@ -188,3 +191,16 @@ def test_uploads_are_checked_and_oversized_ones_refused_unread(site: dict[str, A
         )
         status = raw.recv(4096).split(b"\r\n", 1)[0]
     assert status == b"HTTP/1.1 413 Request Entity Too Large", status
+
+
+def test_a_bundle_uploaded_is_checked_with_both_signatures(
+    site: dict[str, Any], tmp_path: Path
+) -> None:
+    bundle = make_bundle(site["settings"], tmp_path / "evidence.wacz")
+    changed = with_wacz_auth_changed(bundle, tmp_path / "changed.wacz")
+    good = httpx.post(f"{site['url']}/verify", files={"upload": ("e.wacz", bundle.read_bytes())})
+    assert good.status_code == 200 and 'data-verdict="valid"' in good.text
+    assert "<td>wacz:auth</td><td>verified</td>" in good.text
+    assert "<td>checkpoint:signature</td><td>verified</td>" in good.text
+    bad = httpx.post(f"{site['url']}/verify", files={"upload": ("e.wacz", changed.read_bytes())})
+    assert 'data-verdict="invalid"' in bad.text and "<td>wacz:auth</td><td>failed</td>" in bad.text
