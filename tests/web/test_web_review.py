@@ -15,7 +15,7 @@ from PIL import Image
 from tests.web.conftest import Server, SignedInClient
 
 from haechi.audit.trail import AuditKind
-from haechi.members.model import Role
+from haechi.members.model import Actor, Role
 from haechi.settings import Settings
 from haechi.testkit.hits import ReviewWorld, seed_review_world
 
@@ -165,3 +165,29 @@ def test_the_command_line_sets_the_same_policy(
     assert shown["enabled"] is True and shown["confirmed"] == [world.with_preview[0]]
     admin = server.sign_in(server.add("ada", Role.ADMIN))
     assert admin.get("/api/v1/review/policy").json()["max_pdq_distance"] == 4
+
+
+def test_the_policy_confirms_what_later_runs_find(
+    server: Server, settings: Settings, tmp_path: Path
+) -> None:
+    """Set before the hits exist, the policy still confirms them once the server's scheduled
+    run ends (here a watches run with none due), and leaves the uncertain one waiting."""
+    from haechi.jobs.kinds import run_watches
+    from haechi.review.policy import set_policy
+
+    admin = server.add("ada", Role.ADMIN)
+    actor = Actor(admin.id, admin.name, Role.ADMIN)
+    with server.db.session() as session:
+        _, confirmed = set_policy(
+            session, actor, enabled=True, exact=True, max_pdq_distance=5, now=server.clock()
+        )
+    assert confirmed == []
+    world = seed_review_world(server.db, settings, tmp_path / "files", server.clock())
+    client = server.sign_in(admin)
+    assert client.get("/api/v1/dashboard").json()["awaiting_review"] == 3
+    run_watches(server.db, settings, {}, lambda done, total, text: None)
+    for hit in world.with_preview:  # PDQ distances 4 and 5
+        view = client.get(f"/api/v1/hits/{hit}").json()
+        assert view["review"] == "confirmed" and view["reviewed_by"] == "policy"
+    assert client.get(f"/api/v1/hits/{world.without_preview}").json()["review"] == "pending"
+    assert client.get("/api/v1/dashboard").json()["awaiting_review"] == 1  # distance 28
