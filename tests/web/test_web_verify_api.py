@@ -167,3 +167,32 @@ def test_checks_are_rate_limited_per_address(
     answers = [public.post("/api/v1/verify", json={"code": "AAAAA-AAAAA"}) for _ in range(3)]
     assert [a.status_code for a in answers] == [404, 404, 429]
     assert public.get("/verify", params={"code": "AAAAA-AAAAA"}).status_code == 429
+
+
+def test_the_team_pages_take_reports_from_the_public_and_keep_the_registry(
+    server: HomeServer,
+) -> None:
+    """A report sent on /verify lands in the team's queue page and is closed there; a channel
+    an admin lists on /trust/channels is "ours" on the public page at once."""
+    public = server.client()
+    sent = public.post(
+        "/verify/report",
+        data={"kind": "phone", "value": "010-9999-0000", "description": "후원금을 요구함"},
+    )
+    assert sent.status_code == 200 and 'id="reported"' in sent.text
+    analyst = server.sign_in(server.add("pages-analyst", Role.ANALYST))
+    queue_page = analyst.get("/trust/reports")
+    assert queue_page.status_code == 200 and "010-9999-0000" in queue_page.text
+    assert public.get("/trust/reports").status_code in (303, 401)  # the team's only
+    [report] = analyst.get("/api/v1/trust/reports").json()["items"]
+    closed = analyst.post(f"/trust/reports/{report['id']}/close", {"note": "통신사에 신고"})
+    assert closed.status_code == 303
+    assert "통신사에 신고" in analyst.get("/trust/reports").text
+    assert analyst.get("/api/v1/trust/reports").json()["items"] == []
+    listed = {"kind": "website", "value": "https://donate.haechi.example", "label": "후원"}
+    assert analyst.post("/trust/channels", listed).status_code == 403  # admins keep the list
+    admin = server.sign_in(server.add("pages-admin", Role.ADMIN))
+    assert admin.post("/trust/channels", listed).status_code == 303
+    assert "donate.haechi.example" in admin.get("/trust/channels").text
+    answer = public.get("/verify", params={"q": "donate.haechi.example"})
+    assert 'data-answer="ours"' in answer.text
