@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from haechi.trust.multibase import ed25519_from_multikey, ed25519_private_from_multikey
-from haechi.trust.proof import canonical, proof_holds, sign_document
+from haechi.trust.proof import canonical, hash_data, proof_holds, sign_document
 
 DATA = Path(__file__).parent.parent / "data" / "vc-di-eddsa"
 KEYS = json.loads((DATA / "keyPair.json").read_text())
@@ -29,7 +29,10 @@ def test_our_signer_reproduces_their_proof_value_byte_for_byte() -> None:
     assert ours["proof"] == proof
     assert canonical(unsecured) == (DATA / "eddsa-jcs-2022" / "canonDocJCS.txt").read_bytes()
     options = {k: v for k, v in proof.items() if k != "proofValue"}
+    assert options == json.loads((DATA / "eddsa-jcs-2022" / "proofConfigJCS.json").read_text())
     assert canonical(options) == (DATA / "eddsa-jcs-2022" / "proofCanonJCS.txt").read_bytes()
+    combined = (DATA / "eddsa-jcs-2022" / "combinedHashJCS.txt").read_text().strip()
+    assert hash_data(unsecured, options).hex() == combined
     assert proof["proofValue"] == (DATA / "eddsa-jcs-2022" / "sigBTC58JCS.txt").read_text().strip()
 
 
