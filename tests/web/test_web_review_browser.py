@@ -87,11 +87,17 @@ def test_reviewer_safety_in_a_browser(
             shoot(page, name)
         analyst = browser.new_page(locale="ko-KR")
         sign_in(analyst, server, server.add("ana", Role.ANALYST))
+        analyst.goto(f"{server.url}/watches")
+        analyst.fill("#watch-form input[name=target]", "https://board.example/")
+        with analyst.expect_navigation():
+            analyst.click("#watch-form button[type=submit]")
+        watch = analyst.get_attribute("#watches tbody a", "href") or ""
         for path, name in (
             ("/banks", "register"),
             ("/banks/victims", "bank-entries"),
             ("/scans", "scans"),
             ("/watches", "watches"),
+            (watch, "watch"),
         ):
             analyst.goto(f"{server.url}{path}")
             shoot(analyst, name)
