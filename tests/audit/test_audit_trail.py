@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 from sqlalchemy.exc import DatabaseError
@@ -14,7 +13,6 @@ from haechi.audit.export import to_csv, to_json_lines
 from haechi.audit.trail import AuditKind, events, iter_events, record, verify_chain
 from haechi.members.model import Actor, Role
 from haechi.members.service import create_member, invite, set_role
-from haechi.settings import Settings
 from haechi.store.database import Database
 from haechi.testkit.team import PASSWORD, ManualClock
 
@@ -28,14 +26,13 @@ def fill(db: Database, clock: ManualClock) -> None:
         invite(s, admin, now=clock())
 
 
-def tamper(settings: Settings, sql: str) -> None:
-    """Change the file as someone with the file would: past the triggers."""
-    con = sqlite3.connect(settings.home / "haechi.db")
-    con.execute("DROP TRIGGER audit_events_no_update")
-    con.execute("DROP TRIGGER audit_events_no_delete")
-    con.execute(sql)
-    con.commit()
-    con.close()
+def tamper(db: Database, sql: str) -> None:
+    """Change the rows as someone who owns the database would: past the triggers."""
+    on = " ON audit_events" if db.engine.dialect.name == "postgresql" else ""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TRIGGER audit_events_no_update{on}")
+        conn.exec_driver_sql(f"DROP TRIGGER audit_events_no_delete{on}")
+        conn.exec_driver_sql(sql)
 
 
 def test_actions_are_recorded_and_the_chain_holds(db: Database, clock: ManualClock) -> None:
@@ -70,18 +67,16 @@ def test_the_database_refuses_to_rewrite_the_trail(db: Database, clock: ManualCl
     ],
 )
 def test_a_tampered_row_is_named(
-    db: Database, settings: Settings, clock: ManualClock, sql: str, broken: int, reason: str
+    db: Database, clock: ManualClock, sql: str, broken: int, reason: str
 ) -> None:
     fill(db, clock)
-    tamper(settings, sql)
+    tamper(db, sql)
     with db.session() as s:
         report = verify_chain(s)
     assert not report.ok and report.broken_id == broken and reason in report.reason
 
 
-def test_a_rewritten_chain_tail_is_found(
-    db: Database, settings: Settings, clock: ManualClock
-) -> None:
+def test_a_rewritten_chain_tail_is_found(db: Database, clock: ManualClock) -> None:
     fill(db, clock)
     # Recomputing a changed row's own hash does not help: the next row's link breaks.
     with db.session() as s:
@@ -94,7 +89,7 @@ def test_a_rewritten_chain_tail_is_found(
         forged = row_digest(row)
         s.rollback()
     tamper(
-        settings,
+        db,
         f"UPDATE audit_events SET subject_name = 'forged', row_hash = '{forged}' WHERE id = 2",
     )
     with db.session() as s:

@@ -206,16 +206,18 @@ def verify_chain(session: Session) -> ChainReport:
     expected_id = 1
     count = 0
     rows = select(AuditRow).order_by(AuditRow.id).execution_options(yield_per=500)
-    for row in session.scalars(rows):
-        count += 1
-        if row.id != expected_id:
-            return ChainReport(count, row.id, f"row {expected_id} is missing before it")
-        if row.prev_hash != expected_prev:
-            return ChainReport(count, row.id, "it does not follow the row before it")
-        if row_digest(row) != row.row_hash:
-            return ChainReport(count, row.id, "its content was changed after it was written")
-        expected_prev = row.row_hash
-        expected_id += 1
+    # Closed on the early returns too: PostgreSQL streams it through a server-side cursor.
+    with session.scalars(rows) as streamed:
+        for row in streamed:
+            count += 1
+            if row.id != expected_id:
+                return ChainReport(count, row.id, f"row {expected_id} is missing before it")
+            if row.prev_hash != expected_prev:
+                return ChainReport(count, row.id, "it does not follow the row before it")
+            if row_digest(row) != row.row_hash:
+                return ChainReport(count, row.id, "its content was changed after it was written")
+            expected_prev = row.row_hash
+            expected_id += 1
     return ChainReport(count)
 
 
