@@ -1,7 +1,7 @@
 """Reviewer safety in Debian's Chromium: previews are blurred and grey, the page holds no
 clear-image URL before a reveal, a reveal is audited and blurs again when the pointer leaves,
-bulk confirmation works, and the preview endpoint and every media page refuse the roles that
-may not see media (an auditor, a member in probation).
+bulk confirmation works from the keyboard, and the preview endpoint and every media page
+refuse the roles that may not see media (an auditor, a member in probation).
 
 With ``HAECHI_SCREENSHOTS=<folder>`` the test also saves the reviewing pages, in Korean, as
 PNG files there (``docs/screenshots`` holds the ones committed).
@@ -67,10 +67,14 @@ def test_reviewer_safety_in_a_browser(
     page.mouse.move(1, 1)  # the pointer leaves: blurred again
     page.wait_for_function("img => !img.src.includes('reveal=')", arg=image.element_handle())
 
+    # Bulk confirmation from the keyboard: j moves down, x selects, c confirms the selection.
+    for key in ("j", "x", "j", "x"):
+        page.keyboard.press(key)
     for hit in world.with_preview:
-        page.check(f"#hit-{hit} input[name=hit]")
-    page.click("#confirm-selected")
-    page.wait_for_load_state()
+        assert page.is_checked(f"#hit-{hit} input[name=hit]")
+    assert not page.is_checked(f"#hit-{world.without_preview} input[name=hit]")
+    with page.expect_navigation():
+        page.keyboard.press("c")
     assert page.locator("tr.hit").count() == 1
     assert page.locator(f"#hit-{world.without_preview}").count() == 1
     with server.db.session() as session:
