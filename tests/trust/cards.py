@@ -6,15 +6,21 @@ import io
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 from pypdf import PdfReader
 
 
 def qr_link(pdf: bytes) -> str:
-    """The text of the QR code on the card's page (OpenCV's detector, not our encoder)."""
+    """The text of the QR code on the card's page, decoded by OpenCV (not our encoder).
+
+    The picture is set in white as on the card; OpenCV's two detectors are tried in turn,
+    since each misses a few codes the other reads.
+    """
     [picture] = PdfReader(io.BytesIO(pdf)).pages[0].images
-    image = Image.open(io.BytesIO(picture.data)).convert("L")
-    pixels = np.array(image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST))
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
-    assert text, "the card's QR code did not decode"
-    return str(text)
+    image = ImageOps.expand(Image.open(io.BytesIO(picture.data)).convert("L"), 64, fill=255)
+    pixels = np.array(image)
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        text, _, _ = detector.detectAndDecode(pixels)
+        if text:
+            return str(text)
+    raise AssertionError("the card's QR code did not decode")
