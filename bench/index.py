@@ -243,13 +243,17 @@ def sharded(data: U8, queries: U8, shards: int, args: argparse.Namespace) -> Row
 
 def interleaved(data: U8, queries: U8, args: argparse.Namespace, rounds: int = 6) -> None:
     """The baseline's and this index's batch speed measured turn about in one process, in CPU
-    seconds, so that other work on a shared machine weighs on both alike."""
+    seconds, so that other work on a shared machine weighs on both alike; with the bytes per
+    entry of each and a check that both return the same pairs."""
     n = data.shape[0]
     module = baseline_module(args.baseline)
     indexes: dict[str, Any] = {
         f"baseline {args.baseline}": module.MultiIndexHashing.from_hashes(np.arange(n), data),
         "haechi fast": MultiIndexHashing.from_hashes(np.arange(n), data),
     }
+    answers = {digest(index.search(queries, RADIUS)) for index in indexes.values()}
+    if len(answers) != 1:  # the first search also compiles and warms the caches
+        raise SystemExit(f"the indexes differ at n={n}")
     spent = dict.fromkeys(indexes, 0.0)
     for _ in range(rounds):
         for name, index in indexes.items():
@@ -257,9 +261,10 @@ def interleaved(data: U8, queries: U8, args: argparse.Namespace, rounds: int = 6
             index.search(queries, RADIUS)
             spent[name] += time.process_time() - t
     base, fast = (rounds * queries.shape[0] / spent[k] for k in indexes)
+    base_b, fast_b = (index.nbytes / n for index in indexes.values())
     print(
-        f"| turn about, CPU time, {n:,} | {base:,.0f} q/s baseline | {fast:,.0f} q/s fast |"
-        f" {fast / base:.0%} |",
+        f"| {n:,} | {base_b:.1f} B, {base:,.0f} q/s | {fast_b:.1f} B, {fast:,.0f} q/s |"
+        f" {fast / base:.0%} | same pairs |",
         flush=True,
     )
 
@@ -289,6 +294,8 @@ def main() -> None:
     if args.interleave:
         if not args.baseline:
             parser.error("--interleave compares with --baseline COMMIT")
+        print("| n | former index (baseline) | haechi fast | fast / former | |")
+        print("|---:|---:|---:|---:|---|")
         for n in args.n:
             rng = np.random.default_rng(n)
             data = make_data("uniform", n, rng)

@@ -1,7 +1,8 @@
-"""The compact storage of the index: packed integers, two-level offsets, the compact profile.
+"""The compact storage of the index: packed integers, bucket bitmaps, the two profiles.
 
 Every layout must give exactly the brute-force answer; these tests pin the pieces that make the
-index smaller (bit packing, 16-bit offsets with their 32-bit fallback) and the profiles.
+index smaller (bit packing, unary bucket bitmaps, table 0 implied by the row order) and the
+profiles.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from haechi.index import LinearIndex, MultiIndexHashing, bits
+from haechi.index import LinearIndex, MultiIndexHashing, bits, kernels
 from haechi.index import segment as segment_module
 from haechi.index.plan import plan_tables
 
@@ -38,25 +39,27 @@ def test_packed_runs_are_placed_at_their_offset() -> None:
         bits.pack([1], 60)
 
 
-def test_binary_search_over_packed_ids() -> None:
-    ids = np.array([3, 9, 10, 500, 70000], dtype=np.uint64)
-    buf = bits.pack(ids, 17)
-    want = [0, 3, 4, 9, 10, 11, 70000, 70001]
-    assert bits.search_sorted(buf, 17, 5, want).tolist() == np.searchsorted(ids, want).tolist()
+def test_bucket_bitmap_gives_every_bucket_and_row() -> None:
+    """Starts and sizes read back from the bitmap, and the bucket of every row, by brute force."""
+    rng = np.random.default_rng(2)
+    counts = rng.poisson(1.2, 1 << 10).astype(np.int64)
+    counts[7] = 300  # a bucket longer than several bitmap words
+    packed, samples = segment_module._bitmap(counts)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for b in range(counts.shape[0]):
+        pos, size = kernels.zero_at(packed, np.int64(samples[b >> 6]), np.int64(b & 63))
+        assert (pos - b, size) == (starts[b], counts[b])
+    rows = np.repeat(np.arange(counts.shape[0]), counts)
+    for row in [*rng.integers(0, rows.shape[0], 400).tolist(), 0, rows.shape[0] - 1]:
+        assert kernels.bucket_of_row(packed, samples, np.int64(row)) == rows[row]
 
 
-def test_offsets_fall_back_to_32_bits_for_huge_buckets() -> None:
-    counts = np.zeros((2, 1024), dtype=np.int64)
-    counts[0, 5] = 70_000  # one bucket of identical keys overflows 16 bits
-    counts[1, ::3] = 2
-    offsets = bits.Offsets.from_counts(counts)
-    assert offsets.rel.dtype == np.uint32
-    for j in range(2):
-        full = np.concatenate([[0], np.cumsum(counts[j])])
-        assert np.array_equal(offsets.full(j), full)
-    narrow = bits.Offsets.from_counts(counts[1:])
-    assert narrow.rel.dtype == np.uint16
-    assert np.array_equal(narrow.full(0), np.concatenate([[0], np.cumsum(counts[1])]))
+def test_select_in_a_word() -> None:
+    rng = np.random.default_rng(4)
+    for x in rng.integers(1, 2**63, 200, dtype=np.int64).astype(np.uint64):
+        ones = [b for b in range(64) if int(x) >> b & 1]
+        for k in (0, len(ones) // 2, len(ones) - 1):
+            assert kernels.select64(x, np.int64(k)) == ones[k]
 
 
 def test_many_identical_hashes_still_match(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +68,6 @@ def test_many_identical_hashes_still_match(monkeypatch: pytest.MonkeyPatch) -> N
     hashes = rng.integers(0, 256, (70_100, 32), dtype=np.uint8)
     hashes[:70_000] = hashes[0]  # one picture registered 70,000 times
     index = MultiIndexHashing.from_hashes(np.arange(70_100), hashes)
-    assert index._segments[0].offsets.rel.dtype == np.uint32
     found = index.search(hashes[[0, 70_050]], 31)
     assert found.for_query(1) == [(70_050, 0)]
     assert len(found.for_query(0)) == 70_000
@@ -108,14 +110,16 @@ def test_unknown_profile_is_refused() -> None:
         MultiIndexHashing("smallest")  # type: ignore[arg-type]
 
 
-def test_compact_plan_fits_64_bytes_at_ten_million() -> None:
+def test_plans_fit_64_bytes_at_ten_million() -> None:
     """The arithmetic of the layout (the benchmark measures the real arrays)."""
     n = 10_000_000
-    for profile, limit in (("compact", 64), ("fast", 90)):
+    for profile, limit in (("compact", 60), ("fast", 63)):
         layout = plan_tables(n, profile)  # type: ignore[arg-type]
-        m, key_bits = len(layout.specs), layout.specs[0].key_bits
-        offsets = m * (2**key_bits * 2 * 257 / 256 + 2**key_bits / 256 * 4)
-        per_entry = 32 + 24 / 8 + m * layout.entry_bits / 8 + offsets / n
+        specs = layout.specs
+        assert sum(s.width for s in specs) <= 256
+        bitmaps = sum((n + 2**s.key_bits) / 8 + 2**s.key_bits / 64 * 4 for s in specs) / n
+        hashes = 28 + specs[0].ext_bits / 8
+        per_entry = hashes + 24 / 8 + (len(specs) - 1) * layout.entry_bits / 8 + bitmaps
         assert per_entry <= limit, (profile, per_entry)
 
 
@@ -129,4 +133,4 @@ def test_memory_mapped_index_searches_the_same(tmp_path: Path) -> None:
     assert mapped.profile == "compact"
     queries = hashes[:50] ^ np.uint8(1)
     assert np.array_equal(mapped.search(queries, 31).ids, index.search(queries, 31).ids)
-    assert not mapped._segments[0].words.flags.writeable
+    assert not mapped._segments[0].hi.flags.writeable

@@ -278,6 +278,16 @@ def test_future_version_is_refused(saved: Path) -> None:
         MultiIndexHashing.load(saved)
 
 
+@pytest.mark.parametrize("old", [1, 2])
+def test_former_layouts_are_refused_not_misread(saved: Path, old: int) -> None:
+    """Files of versions 1 and 2 hold rows in id order and offset tables: never read as 3."""
+    data = bytearray(saved.read_bytes())
+    data[8:10] = old.to_bytes(2, "little")
+    saved.write_bytes(bytes(data))
+    with pytest.raises(IndexError_, match=f"format version {old}.*rebuild"):
+        MultiIndexHashing.load(saved, mmap=True)
+
+
 def test_missing_file_is_explained(tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="no matching index"):
         MultiIndexHashing.load(tmp_path / "absent.mih")

@@ -1,9 +1,8 @@
-"""Compact storage for the index's integer arrays: bit-packed values and two-level offsets.
+"""Compact storage for the index's integer arrays: bit-packed values.
 
 Why: at ten million entries every byte per entry is ten megabytes, and the index's integers
 need far fewer bits than their numpy types give them. A row number needs ``log2 n`` bits (24 at
-10M), not 32; an id of a bank with a few million signals needs 24, not 64; a table's bucket
-start grows by about one per bucket, so sixteen bits relative to a per-block base hold it.
+10M), not 32; an id of a bank with a few million signals needs 24, not 64.
 
 Packed values are a little-endian bit stream: value ``k`` takes bits ``[k * bits, (k + 1) *
 bits)``, and the buffer carries eight bytes of padding so that any value can be read with one
@@ -11,8 +10,6 @@ unaligned 64-bit load (a strided numpy view), which keeps a gather a single nump
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -23,9 +20,6 @@ _I64 = npt.NDArray[np.int64]
 
 PAD = 8
 MAX_BITS = 57  # a value plus its shift (< 8) must fit one 64-bit load
-BLOCK_SHIFT = 8
-"""Offsets keep one 32-bit base per 256 buckets and a 16-bit start relative to it per bucket."""
-
 _CHUNK = 1 << 20  # values unpacked at a time
 
 
@@ -59,22 +53,6 @@ def pack(values: npt.ArrayLike, bits: int, out: _U8 | None = None, first: int = 
         at = bitpos >> 3
         words[at] |= part << (bitpos & 7).astype(np.uint64)
     return out
-
-
-def search_sorted(buf: _U8, bits: int, count: int, values: npt.ArrayLike) -> _I64:
-    """``np.searchsorted`` (left) over ``count`` ascending packed values, without unpacking."""
-    want = np.asarray(values, dtype=np.uint64).reshape(-1)
-    lo = np.zeros(want.shape[0], dtype=np.int64)
-    hi = np.full(want.shape[0], count, dtype=np.int64)
-    while True:
-        open_ = lo < hi
-        if not open_.any():
-            return lo
-        mid = (lo + hi) >> 1
-        below = np.zeros(want.shape[0], dtype=np.bool_)
-        below[open_] = gather(buf, bits, mid[open_]) < want[open_]
-        lo = np.where(open_ & below, mid + 1, lo)
-        hi = np.where(open_ & ~below, mid, hi)
 
 
 def _loads(buf: _U8) -> _U64:
@@ -122,63 +100,3 @@ def bits_for(largest: int) -> int:
     """Bits to store every value in ``[0, largest]`` (at least 8, see :func:`pack`)."""
     wanted = max(8, int(largest).bit_length())
     return wanted if wanted <= MAX_BITS else 64
-
-
-@dataclass(frozen=True)
-class Offsets:
-    """Bucket starts of ``m`` stacked CSR tables, in two levels.
-
-    Buckets come in blocks of 256. ``base[j, b]`` is table ``j``'s start of block ``b``;
-    ``rel[j, 257 * b + i]`` the start of bucket ``256 * b + i`` minus that base, for ``i`` in
-    ``0..256`` (the 257th is the block's end), as uint16, or uint32 when some block holds
-    65,536 entries or more (many identical hashes). So a bucket's size is the difference of two
-    neighbouring ``rel`` values, one cache line, and the base is read only for buckets that are
-    not empty.
-    """
-
-    base: npt.NDArray[np.uint32]
-    rel: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
-
-    @classmethod
-    def from_counts(cls, counts: _I64) -> Offsets:
-        """Offsets of tables whose bucket sizes are ``counts`` (shape ``(m, 2**key_bits)``)."""
-        m, buckets = counts.shape
-        block = 1 << BLOCK_SHIFT
-        full = np.zeros((m, buckets + 1), dtype=np.int64)
-        np.cumsum(counts, axis=1, out=full[:, 1:])
-        blocks = buckets // block
-        base = np.ascontiguousarray(full[:, :buckets:block])
-        at = (np.arange(blocks)[:, None] * block + np.arange(block + 1)[None, :]).reshape(-1)
-        rel = (full[:, at].reshape(m, blocks, block + 1) - base[:, :, None]).reshape(m, -1)
-        narrow = rel.size == 0 or int(rel.max()) < 1 << 16
-        return cls(base.astype(np.uint32), rel.astype(np.uint16 if narrow else np.uint32))
-
-    @classmethod
-    def empty(cls) -> Offsets:
-        return cls(np.empty((0, 0), dtype=np.uint32), np.empty((0, 0), dtype=np.uint16))
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.base.nbytes + self.rel.nbytes)
-
-    def rel_index(self, tables: _I64, keys: _I64) -> _I64:
-        """Where bucket ``keys[i]`` of table ``tables[i]`` starts in ``rel`` (flattened)."""
-        out: _I64 = keys + (keys >> BLOCK_SHIFT) + tables * self.rel.shape[1]
-        return out
-
-    def bucket(self, rel_at: _I64) -> tuple[_I64, _I64]:
-        """Start and size of the buckets whose :meth:`rel_index` is ``rel_at``."""
-        rel = self.rel.reshape(-1)
-        lo = rel[rel_at].astype(np.int64)
-        size = rel[rel_at + 1] - lo
-        base_at = rel_at // ((1 << BLOCK_SHIFT) + 1)
-        out: _I64 = self.base.reshape(-1)[base_at] + lo
-        return out, size
-
-    def full(self, table: int) -> _I64:
-        """Table ``table``'s plain CSR offsets (for checks and tests)."""
-        block = 1 << BLOCK_SHIFT
-        rel = self.rel[table].reshape(-1, block + 1).astype(np.int64)
-        starts = rel[:, :block] + self.base[table].astype(np.int64)[:, None]
-        end = int(self.base[table, -1]) + int(rel[-1, -1]) if rel.size else 0
-        return np.concatenate([starts.reshape(-1), [end]]).astype(np.int64)

@@ -14,16 +14,16 @@ radius may be dropped from table ``j``: if it is a true match, another table pro
 
 Where the pieces live: :mod:`~haechi.index.plan` chooses the regions (the ``fast`` or the
 ``compact`` profile), :mod:`~haechi.index.segment` holds one immutable run of entries and its
-tables, :mod:`~haechi.index.bits` packs their integers, :mod:`~haechi.index.probing` has the
-numeric kernels and :mod:`~haechi.index.persist` the file format.
+tables, :mod:`~haechi.index.bits` packs their integers, :mod:`~haechi.index.kernels` has the
+compiled probe-and-verify loop (numba), :mod:`~haechi.index.probing` the numpy helpers and
+brute force, and :mod:`~haechi.index.persist` the file format.
 
-Memory at 10M entries: 32 bytes of hash, 3 of packed id, ``m`` table entries of ``log2 n`` bits
-plus filter bits, and two-level bucket offsets: about 88 bytes per entry with ``fast`` (11
-tables of 4-byte entries; 77 at 1M with 3-byte ones) and under 64 with ``compact`` (8 tables),
-which answers far fewer queries a second because each table must then be probed at radius 3
-instead of 2 (``bench/index.py`` measures both). An exact index at radius 31 cannot have both:
-every table costs about ``log2 n`` bits per entry, and fewer tables mean combinatorially more
-probes.
+Memory at 10M entries with ``fast``: 28 bytes of hash (bits 32-255), 1 of table 0's filter
+bits, 3 of packed id, nine tables of 3-byte row numbers and ten bucket bitmaps of about a
+quarter byte each: about 62 bytes an entry (102.5 before). Table 0 costs no entries because the
+rows are sorted by its region, and its key bits are not stored because a row's bucket gives
+them. What makes few tables affordable is speed per probe: the compiled loop costs a cache miss
+or two a probe where numpy cost several array passes (``bench/index.py`` measures both).
 
 Updates never rebuild the whole index: new hashes go to a small buffer that is scanned by brute
 force; a full buffer becomes a segment, and segments of similar size are merged like a binary
@@ -177,9 +177,11 @@ class MultiIndexHashing(MatchIndex):
                 profile=self.profile,
                 ids=seg.packed_ids,
                 id_bits=seg.id_bits,
-                hashes=seg.words.view(np.uint8),
+                hi=seg.hi,
+                low=seg.low,
                 layout=seg.layout,
-                offsets=seg.offsets,
+                bitmaps=seg.bitmaps,
+                samples=seg.samples,
                 entries=seg.entries,
             ),
         )
@@ -194,8 +196,9 @@ class MultiIndexHashing(MatchIndex):
         f = read_index(path, mmap=mmap)
         index = cls(f.profile)
         if f.n:
-            words = f.hashes.view(np.uint64).reshape(f.n, 4)
-            index._segments = [Segment(f.ids, f.id_bits, words, f.layout, f.offsets, f.entries)]
+            index._segments = [
+                Segment(f.ids, f.id_bits, f.hi, f.low, f.layout, f.bitmaps, f.samples, f.entries)
+            ]
         return index
 
     def _rebuilt(self, segments: list[Segment]) -> Segment:

@@ -6,20 +6,22 @@ flipped a bit must be refused rather than silently miss matches. Pickle is out (
 code on load and has no notion of damage), so the file is a small binary header followed by the
 raw arrays, each aligned to 64 bytes so that loading is one read plus zero-copy views.
 
-Layout (all integers little-endian)::
+Layout (all integers little-endian; the arrays are those of :mod:`haechi.index.segment`)::
 
     header   magic "HAECHMIH" | version u16 | reserved u16 | n u64 | m u16 | row_bits u8 |
-             entry_bits u8 | id_bits u8 | rel_bytes u8 | profile u8 | reserved u8 |
+             entry_bits u8 | id_bits u8 | reserved u8 | profile u8 | reserved u8 |
              m x (bit_offset u16, key_bits u8, ext_bits u8) |
              array directory: (offset u64, nbytes u64, crc32 u32) per array |
              crc32 u32 of everything above
-    arrays   ids (n values of id_bits, bit-packed, ascending) | hashes (n x 32 bytes) |
-             offset bases (m x 2**key_bits / 256 x u32) |
-             relative offsets (m x 2**key_bits / 256 x 257 x u16 or u32, per rel_bytes) |
-             entries (m x stride values of entry_bits, bit-packed; stride = n rounded up to 8)
+    arrays   ids (n values of id_bits, bit-packed, in row order) |
+             hash bits 32-255 (n x 7 x u32) | table 0's low bits (n values of ext_bits) |
+             bucket bitmaps (per table, see segment.bitmap_words, u64) |
+             bitmap samples (per table, 2**key_bits / 64 x u32) |
+             entries ((m - 1) x stride values of entry_bits, bit-packed; stride = n rounded up
+             to 8)
 
-Version 1 (plain int64 ids and uint32 offsets and entries) is refused with a request to rebuild;
-:mod:`haechi.scan.index_cache` does that by itself.
+Versions 1 and 2 (rows in id order, whole hashes, offset tables) are refused with a request to
+rebuild, never read as this layout; :mod:`haechi.scan.index_cache` rebuilds by itself.
 
 The layout does not depend on the search radius: one file answers every radius. Writes go to a
 temporary file in the same directory that is fsynced and then renamed over the target, so a
@@ -39,20 +41,28 @@ import numpy as np
 import numpy.typing as npt
 
 from haechi.errors import IndexError_
-from haechi.index.bits import BLOCK_SHIFT, MAX_BITS, Offsets, packed_nbytes, unpack
-from haechi.index.plan import PROFILES, Layout, Profile, TableSpec
-from haechi.index.segment import stride_of
+from haechi.index.bits import MAX_BITS, packed_nbytes
+from haechi.index.plan import (
+    MAX_KEY_BITS,
+    MIN_KEY_BITS,
+    PROFILES,
+    TABLE0_BITS,
+    Layout,
+    Profile,
+    TableSpec,
+)
+from haechi.index.segment import bitmap_words, sample_count, stride_of
 
 __all__ = ["FORMAT_VERSION", "IndexFile", "TableSpec", "read_index", "write_index"]
 
 MAGIC = b"HAECHMIH"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _ALIGN = 64
 _FIXED = struct.Struct("<8sHHQHBBBBBB")
 _TABLE = struct.Struct("<HBB")
 _ARRAY = struct.Struct("<QQI")
 _CRC = struct.Struct("<I")
-_HASH_BYTES = 32
+_HI_BYTES = 28  # hash bits 32-255; bits 0-31 are table 0's region
 
 
 @dataclass(frozen=True)
@@ -62,14 +72,16 @@ class IndexFile:
     n: int
     ids: npt.NDArray[np.uint8]
     id_bits: int
-    hashes: npt.NDArray[np.uint8]
+    hi: npt.NDArray[np.uint32]
+    low: npt.NDArray[np.uint8]
     layout: Layout
-    offsets: Offsets
+    bitmaps: npt.NDArray[np.uint64]
+    samples: npt.NDArray[np.uint32]
     entries: npt.NDArray[np.uint8]
     profile: Profile = "fast"
 
 
-_ARRAYS = ("ids", "hashes", "offset bases", "relative offsets", "table entries")
+_ARRAYS = ("ids", "hashes", "low bits", "bucket bitmaps", "bitmap samples", "table entries")
 
 
 def _header_size(m: int) -> int:
@@ -80,15 +92,15 @@ def _aligned(x: int) -> int:
     return (x + _ALIGN - 1) // _ALIGN * _ALIGN
 
 
-def _expected_sizes(n: int, m: int, key_bits: int, rel_bytes: int, f: _Widths) -> list[int]:
-    buckets = 1 << key_bits if m else 0
-    blocks = buckets >> BLOCK_SHIFT
+def _expected_sizes(n: int, specs: tuple[TableSpec, ...], f: _Widths) -> list[int]:
+    ext0 = specs[0].ext_bits if specs else 8
     return [
         packed_nbytes(n, f.id_bits),
-        _HASH_BYTES * n,
-        4 * m * blocks,
-        rel_bytes * m * blocks * ((1 << BLOCK_SHIFT) + 1),
-        packed_nbytes(m * stride_of(n), f.entry_bits),
+        _HI_BYTES * n,
+        packed_nbytes(n, ext0),
+        8 * sum(bitmap_words(n, s.key_bits) for s in specs),
+        4 * sum(sample_count(s.key_bits) for s in specs),
+        packed_nbytes(max(0, len(specs) - 1) * stride_of(n), f.entry_bits),
     ]
 
 
@@ -106,9 +118,10 @@ def write_index(path: str | os.PathLike[str], index: IndexFile) -> None:
     m = len(specs)
     arrays: list[npt.NDArray[np.generic]] = [
         np.ascontiguousarray(index.ids, dtype=np.uint8),
-        np.ascontiguousarray(index.hashes, dtype=np.uint8),
-        np.ascontiguousarray(index.offsets.base, dtype="<u4"),
-        np.ascontiguousarray(index.offsets.rel, dtype=index.offsets.rel.dtype.newbyteorder("<")),
+        np.ascontiguousarray(index.hi, dtype="<u4"),
+        np.ascontiguousarray(index.low, dtype=np.uint8),
+        np.ascontiguousarray(index.bitmaps, dtype="<u8"),
+        np.ascontiguousarray(index.samples, dtype="<u4"),
         np.ascontiguousarray(index.entries, dtype=np.uint8),
     ]
     position = _aligned(_header_size(m))
@@ -127,7 +140,7 @@ def write_index(path: str | os.PathLike[str], index: IndexFile) -> None:
         index.layout.row_bits,
         index.layout.entry_bits,
         index.id_bits,
-        index.offsets.rel.dtype.itemsize if m else 2,
+        0,
         PROFILES.index(index.profile),
         0,
     )
@@ -166,22 +179,24 @@ def _damaged(path: Path, what: str) -> IndexError_:
 def _check_layout(source: Path, n: int, f: _Widths, specs: tuple[TableSpec, ...]) -> None:
     """Refuse a layout under which search could miss matches or read out of bounds.
 
-    Exactness rests on the regions being disjoint; entries must fit row numbers and ext bits.
+    Exactness rests on the regions being disjoint; table 0 must be bits 0-31 (its key is
+    implied by the row order); entries must fit row numbers.
     """
     if not 8 <= f.id_bits <= 64 or not 8 <= f.entry_bits <= MAX_BITS:
         raise _damaged(source, "bit widths out of range")
-    if specs and (n > 1 << f.row_bits):
+    if not specs or n > 1 << f.row_bits or f.row_bits > f.entry_bits:
         raise _damaged(source, f"row_bits={f.row_bits} cannot number {n} entries")
-    if len({s.key_bits for s in specs}) > 1:
-        raise _damaged(source, "tables differ in key_bits")
+    t0 = specs[0]
+    if t0.bit_offset != 0 or t0.width != TABLE0_BITS or t0.ext_bits < 8:
+        raise _damaged(source, "table 0 is not bits 0-31")
     end = 0
-    for s in sorted(specs, key=lambda s: s.bit_offset):
-        if s.bit_offset < end or s.key_bits < BLOCK_SHIFT or s.key_bits > 31 or s.ext_bits > 8:
+    for j, s in enumerate(specs):
+        if s.bit_offset < end or not MIN_KEY_BITS <= s.key_bits <= MAX_KEY_BITS:
             raise _damaged(source, "table regions overlap or are out of range")
-        if f.row_bits + s.ext_bits > f.entry_bits:
-            raise _damaged(source, "table entries do not fit their width")
-        end = s.bit_offset + s.key_bits + s.ext_bits
-    if end > 8 * _HASH_BYTES:
+        if j and s.ext_bits:
+            raise _damaged(source, "only table 0 has filter bits")
+        end = s.bit_offset + s.width
+    if end > 256:
         raise _damaged(source, "a table region runs past the end of the hash")
 
 
@@ -204,8 +219,8 @@ def read_index(path: str | os.PathLike[str], *, mmap: bool = False) -> IndexFile
     raw = buf.data
     if buf.shape[0] < _FIXED.size:
         raise _damaged(source, "file shorter than its header")
-    magic, version, _, n, m, row_bits, entry_bits, id_bits, rel_bytes, profile, _ = (
-        _FIXED.unpack_from(raw, 0)
+    magic, version, _, n, m, row_bits, entry_bits, id_bits, _, profile, _ = _FIXED.unpack_from(
+        raw, 0
     )
     if magic != MAGIC:
         raise _damaged(source, "wrong magic bytes")
@@ -220,8 +235,8 @@ def read_index(path: str | os.PathLike[str], *, mmap: bool = False) -> IndexFile
     (header_crc,) = _CRC.unpack_from(raw, size - _CRC.size)
     if zlib.crc32(raw[: size - _CRC.size]) != header_crc:
         raise _damaged(source, "header checksum mismatch")
-    if rel_bytes not in (2, 4) or profile >= len(PROFILES):
-        raise _damaged(source, "unknown offset width or profile")
+    if profile >= len(PROFILES):
+        raise _damaged(source, "unknown profile")
 
     pos = _FIXED.size
     specs = []
@@ -231,9 +246,8 @@ def read_index(path: str | os.PathLike[str], *, mmap: bool = False) -> IndexFile
     spec_tuple = tuple(specs)
     widths = _Widths(row_bits, entry_bits, id_bits)
     _check_layout(source, n, widths, spec_tuple)
-    key_bits = spec_tuple[0].key_bits if m else 0
     views: list[npt.NDArray[np.uint8]] = []
-    expected = _expected_sizes(n, m, key_bits, rel_bytes, widths)
+    expected = _expected_sizes(n, spec_tuple, widths)
     for name, want in zip(_ARRAYS, expected, strict=True):
         start, nbytes, crc = _ARRAY.unpack_from(raw, pos)
         pos += _ARRAY.size
@@ -244,27 +258,32 @@ def read_index(path: str | os.PathLike[str], *, mmap: bool = False) -> IndexFile
             raise _damaged(source, f"{name}: checksum mismatch")
         views.append(view)
 
-    ids = unpack(views[0], id_bits, n)
-    if n and not bool(np.all(ids[1:] > ids[:-1])):
-        raise _damaged(source, "ids are not unique and ascending")
-    del ids
-    offsets = Offsets(
-        views[2].view("<u4").reshape(m, -1 if m else 0),
-        views[3].view(f"<u{rel_bytes}").reshape(m, -1 if m else 0),
-    )
-    for j in range(m):
-        full = offsets.full(j)
-        if full[0] != 0 or int(full[-1]) != n or bool(np.any(full[1:] < full[:-1])):
-            raise _damaged(source, "a table's bucket offsets are inconsistent")
-    # Entries are not unpacked here (seconds at 10M): the checksum vouches for them, and a
-    # row number past the end is clipped at search time, where its hash is verified anyway.
+    bitmaps = views[3].view("<u8")
+    samples = views[4].view("<u4")
+    bm_at, sm_at = 0, 0
+    for spec in spec_tuple:
+        words = bitmap_words(n, spec.key_bits)
+        bitmap = bitmaps[bm_at : bm_at + words]
+        sampled = samples[sm_at : sm_at + sample_count(spec.key_bits)]
+        bm_at += words
+        sm_at += sampled.shape[0]
+        # n ones and zero guard words keep every walk of the bitmap inside it; samples that
+        # rise and stay inside keep every lookup there too (the checksums vouch for the rest).
+        ones = int(np.bitwise_count(bitmap).sum(dtype=np.int64))
+        if ones != n or bitmap[-1] or bool(np.any(sampled[1:] < sampled[:-1])):
+            raise _damaged(source, "a table's bucket bitmap is inconsistent")
+        if sampled.shape[0] and int(sampled[-1]) >= 64 * (words - 1):
+            raise _damaged(source, "a table's bucket bitmap is inconsistent")
+    # np.asarray: the compiled kernels take plain arrays, not np.memmap.
     return IndexFile(
         n=n,
-        ids=views[0],
+        ids=np.asarray(views[0]),
         id_bits=id_bits,
-        hashes=views[1].reshape(n, _HASH_BYTES),
+        hi=np.asarray(views[1].view("<u4").reshape(n, 7)),
+        low=np.asarray(views[2]),
         layout=Layout(row_bits, entry_bits, spec_tuple),
-        offsets=offsets,
-        entries=views[4],
+        bitmaps=np.asarray(bitmaps),
+        samples=np.asarray(samples),
+        entries=np.asarray(views[4 + 1]),
         profile=PROFILES[profile],
     )

@@ -1,10 +1,16 @@
-"""How a segment of ``n`` entries is cut into substring tables, and how many bits each needs.
+"""How a segment of ``n`` entries is cut into substring tables.
 
-Two layouts, one format. ``fast`` (the default) is tuned for queries: regions about ``log2 n``
-bits wide, so a probe finds about one entry, and about 11 tables at 10M. ``compact`` trades
-query speed for memory: 8 tables, each probed at radius 3 for PDQ's 31, with fewer key bits and
-only two filter bits per entry, which brings a 10M-entry index under 64 bytes per entry. Both
-are exact: only the number of tables and bits change, never the pigeonhole argument.
+Table 0 is the segment's own order: rows are sorted by hash bits 0-31, so the table needs no
+entries, only bucket boundaries, and its key bits need not be stored with the hash (the bucket
+gives them); its low ``ext_bits`` bits, stored beside the hash, filter its candidates. Tables
+1.. each store one packed row number per entry. Radius 31 splits as ``sum(rho + 1) = 32``:
+
+* ``fast`` (the default): 10 tables, two at radius 3 (table 0 and table 1, one bit wider than
+  the rest) and eight at radius 2, keys about ``log2 n`` bits: 62 bytes an entry at 10M.
+* ``compact``: 9 tables, five at radius 3 and four at radius 2: 3 bytes an entry fewer, about
+  half the queries a second (more probes at radius 3).
+
+Both are exact: only the number of tables and bits change, never the pigeonhole argument.
 """
 
 from __future__ import annotations
@@ -14,22 +20,30 @@ from dataclasses import dataclass
 from typing import Literal
 
 HASH_BITS = 256
+DESIGN_RADIUS = 31  # PDQ's match threshold: the radius the layouts are tuned for
+TABLE0_BITS = 32  # table 0's region: hash bits 0-31
+MAX_KEY_BITS = 26
+MIN_KEY_BITS = 8
 Profile = Literal["fast", "compact"]
 PROFILES: tuple[Profile, ...] = ("fast", "compact")
+_TABLES = {"fast": 10, "compact": 9}
 
 
 @dataclass(frozen=True)
 class TableSpec:
     """Where one substring table looks in the hash.
 
-    ``key_bits`` bits starting at ``bit_offset`` address the table's buckets (all tables of a
-    file share ``key_bits``); the next ``ext_bits`` bits are kept beside each entry so that
-    candidates can be filtered before the full hash is read.
+    Its region is bits ``[bit_offset, bit_offset + ext_bits + key_bits)``: the low ``ext_bits``
+    (table 0 only) filter candidates, the ``key_bits`` above them address the buckets.
     """
 
     bit_offset: int
     key_bits: int
     ext_bits: int
+
+    @property
+    def width(self) -> int:
+        return self.ext_bits + self.key_bits
 
 
 @dataclass(frozen=True)
@@ -42,29 +56,18 @@ class Layout:
 
 
 def plan_tables(n: int, profile: Profile = "fast") -> Layout:
-    """The table layout for a segment of ``n`` entries.
-
-    ``fast``: regions about ``log2 n`` bits wide make a probe find about one entry, which
-    balances the number of probes against the number of candidates (measured fastest at 1M and
-    10M). ``compact``: 8 regions of 32 bits, buckets of about 8 entries, 2 filter bits.
-    """
+    """The table layout for a segment of ``n`` entries (see the module docstring)."""
+    m = _TABLES[profile]
     row_bits = max(1, (n - 1).bit_length())
-    lg = math.log2(max(n, 2))
-    if profile == "compact":
-        m, key_bits, ext_cap = 8, max(8, math.floor(lg) - 3), 2
-    else:
-        m = min(16, max(8, math.ceil(HASH_BITS / (lg + 1.5))))
-        key_bits = min(31, max(8, math.floor(lg) - 1))
-        ext_cap = min(8, max(0, 32 - row_bits))
-    bounds = [round(j * HASH_BITS / m) for j in range(m + 1)]
-    specs = []
-    for j in range(m):
-        width = bounds[j + 1] - bounds[j]
-        kb = min(width, key_bits)
-        specs.append(TableSpec(bounds[j], kb, min(width - kb, ext_cap)))
-    entry_bits = max(8, row_bits + max(s.ext_bits for s in specs))
-    if profile == "fast":
-        # Whole bytes: a gather of 3- or 4-byte entries is one load, an odd width two more
-        # numpy passes (about 15 % of a query at 10M, where 26 bits become 32).
-        entry_bits = (entry_bits + 7) // 8 * 8
-    return Layout(row_bits, entry_bits, tuple(specs))
+    base = max(MIN_KEY_BITS, round(math.log2(max(n, 2))))
+    wide = (DESIGN_RADIUS + 1) % m  # tables 0..wide-1 get the larger radius
+    k0 = min(TABLE0_BITS - MIN_KEY_BITS, base)
+    keys = [min(MAX_KEY_BITS, base + 1 if j < wide else base) for j in range(1, m)]
+    while sum(keys) > HASH_BITS - TABLE0_BITS:
+        keys[keys.index(max(keys))] -= 1
+    specs = [TableSpec(0, k0, TABLE0_BITS - k0)]
+    offset = TABLE0_BITS
+    for k in keys:
+        specs.append(TableSpec(offset, k, 0))
+        offset += k
+    return Layout(row_bits, max(8, row_bits), tuple(specs))

@@ -1,11 +1,13 @@
 """One immutable run of index entries and its substring tables (see :mod:`haechi.index.mih`).
 
-Layout: entries sorted by id; ids bit-packed at the width of the largest id (so the packed
-array doubles as the id lookup, by binary search); hashes as ``(n, 4)`` uint64 in the same
-order; the tables as two-level bucket offsets (:class:`~haechi.index.bits.Offsets`) and one
-bit-packed array of entries, table ``j``'s at positions ``[j * stride, j * stride + n)``. An
-entry is a row number in its low ``row_bits`` bits with the region's next ``ext_bits`` hash
-bits above them, which filter candidates before their hash is read.
+Layout (about 62 bytes an entry at 10M with the ``fast`` plan): rows sorted by hash bits 0-31
+(table 0's region); ``hi`` the hash's bits 32-255 as ``(n, 7)`` uint32 (28 bytes); ``low``
+table 0's low ``ext_bits`` bits, bit-packed (its key bits are the row's bucket, not stored);
+ids bit-packed in row order; per table a unary bitmap of its buckets (a one per entry, a zero
+ending each bucket, after one leading zero; about two bits an entry) with every 64th bucket's
+position sampled; and for tables 1.. their rows bit-packed at ``log2 n`` bits, table ``j``'s at
+positions ``[(j - 1) * stride, (j - 1) * stride + n)``. The compiled loops live in
+:mod:`~haechi.index.kernels`.
 """
 
 from __future__ import annotations
@@ -13,36 +15,24 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from haechi.index import bits
-from haechi.index.bits import BLOCK_SHIFT
+from haechi.index import bits, kernels
 from haechi.index.plan import HASH_BITS, Layout, Profile, plan_tables
-from haechi.index.probing import (
-    Fields,
-    Matches,
-    ball,
-    close_rows,
-    concat,
-    flip_masks,
-    no_matches,
-    region_radii,
-    scan,
-    substring,
-)
+from haechi.index.probing import Matches, ball, flip_masks, region_radii, scan, substring
 
 _U8 = npt.NDArray[np.uint8]
+_U32 = npt.NDArray[np.uint32]
 _U64 = npt.NDArray[np.uint64]
 _I64 = npt.NDArray[np.int64]
 _Bool = npt.NDArray[np.bool_]
-_Plan = list[tuple[int, int]]
+_Plan = list[int]  # the radius of each table, -1: not probed
 
-MIN_TABLE_ENTRIES = 1024  # below this a segment keeps no tables: a scan is as fast
-_PROBES_PER_CHUNK = 1 << 15  # keeps one batch step's working arrays in L2 (measured best)
+MIN_TABLE_ENTRIES = 1024  # below this a segment is scanned: as fast as probing
 _MAX_PROBES = 1 << 20  # per table and query; beyond this a scan is cheaper anyway
 # Rough costs in ns on one core (only their ratios matter), used to choose probing vs scanning.
-_NS_PROBE = 25.0
-_NS_ENTRY = 10.0
-_NS_VERIFY = 40.0
-NS_SCAN = 4.0
+_NS_PROBE = 50.0
+_NS_ENTRY = 75.0
+NS_SCAN = 24.0  # numpy brute force over the rebuilt hashes (measured at 5K-200K)
+_GUARD_WORDS = 2  # zero words after each bitmap: every bit walk stops inside the array
 
 
 def stride_of(n: int) -> int:
@@ -50,73 +40,106 @@ def stride_of(n: int) -> int:
     return (n + 7) // 8 * 8
 
 
-class Segment:
-    """An immutable, id-sorted run of entries and its tables; removal is a tombstone.
+def bitmap_words(n: int, key_bits: int) -> int:
+    """uint64 words of one table's bucket bitmap: a leading zero, n ones, 2**k zeros, guard."""
+    return (1 + n + (1 << key_bits) + 63) // 64 + _GUARD_WORDS
 
-    All tables share ``key_bits``, so their arrays stack, and a batch of queries probes every
-    table in a handful of numpy calls; that matters most for single queries, where call
-    overhead dominates.
-    """
+
+def sample_count(key_bits: int) -> int:
+    return max(1, (1 << key_bits) >> kernels.SAMPLE_SHIFT)
+
+
+def _bitmap(counts: _I64) -> tuple[_U64, _U32]:
+    """The unary bitmap of bucket sizes ``counts`` and its sampled positions."""
+    buckets = counts.shape[0]
+    n = int(counts.sum())
+    zeros = np.empty(buckets + 1, dtype=np.int64)
+    zeros[0] = 0
+    np.cumsum(counts, out=zeros[1:])
+    zeros[1:] += np.arange(1, buckets + 1)
+    words = bitmap_words(n, buckets.bit_length() - 1)
+    flags = np.zeros(words * 64, dtype=np.bool_)
+    flags[: 1 + n + buckets] = True
+    flags[zeros] = False
+    packed = np.packbits(flags, bitorder="little").view("<u8")
+    samples = zeros[:-1][:: 1 << kernels.SAMPLE_SHIFT]
+    if int(zeros[-1]) >= 1 << 32:
+        raise ValueError("a segment this large needs wider bitmap samples")
+    return packed, samples.astype(np.uint32)
+
+
+class Segment:
+    """An immutable run of entries and its tables; removal is a tombstone."""
 
     def __init__(
         self,
         ids: _U8,
         id_bits: int,
-        words: _U64,
+        hi: _U32,
+        low: _U8,
         layout: Layout,
-        offsets: bits.Offsets,
+        bitmaps: _U64,
+        samples: _U32,
         entries: _U8,
     ) -> None:
         self.packed_ids = ids
         self.id_bits = id_bits
-        self.words = words
+        self.hi = hi
+        self.low = low
         self.layout = layout
         self.specs = layout.specs
-        self.key_bits = self.specs[0].key_bits if self.specs else 0
-        self.offsets = offsets
+        self.bitmaps = bitmaps
+        self.samples = samples
         self.entries = entries
-        self.size = int(words.shape[0])
-        self._keys = Fields([s.bit_offset for s in self.specs], [s.key_bits for s in self.specs])
-        self._exts = Fields(
-            [s.bit_offset + s.key_bits for s in self.specs], [s.ext_bits for s in self.specs]
-        )
+        self.size = int(hi.shape[0])
+        keys = [s.key_bits for s in self.specs]
+        self._bm_start = np.cumsum([0] + [bitmap_words(self.size, k) for k in keys])
+        self._sm_start = np.cumsum([0] + [sample_count(k) for k in keys])
+        self._masks: dict[int, tuple[_I64, _I64, _I64, _I64]] = {}
         # Allocated on the first removal, so a loaded index costs nothing for it.
         self.deleted: _Bool | None = None
         self.n_deleted = 0
+        self._id_range: tuple[int, int] | None = None
 
     @classmethod
     def build(cls, ids: _I64, words: _U64, profile: Profile = "fast") -> Segment:
-        """Sort by id and build the tables; ``ids`` must be unique and non-negative."""
-        order = np.argsort(ids, kind="stable")
-        ids = np.ascontiguousarray(ids[order])
-        words = np.ascontiguousarray(words[order])
+        """Sort by table 0's region and build the tables; ``ids`` unique and non-negative."""
         n = int(ids.shape[0])
-        id_bits = bits.bits_for(int(ids[-1]) if n else 0)
-        packed_ids = bits.pack(ids, id_bits)
-        if n < MIN_TABLE_ENTRIES:
-            return cls(
-                packed_ids, id_bits, words, Layout(1, 8, ()), bits.Offsets.empty(), bits.pack([], 8)
-            )
         layout = plan_tables(n, profile)
-        key_bits = layout.specs[0].key_bits
+        t0 = layout.specs[0]
+        order = np.argsort(words[:, 0].astype(np.uint32), kind="stable")
+        ids, words = ids[order], np.ascontiguousarray(words[order])
+        id_bits = bits.bits_for(int(ids.max()) if n else 0)
+        hi = np.ascontiguousarray(words.view(np.uint32).reshape(n, 8)[:, 1:])
+        low = bits.pack(substring(words, 0, t0.ext_bits), t0.ext_bits)
         stride = stride_of(n)
         m = len(layout.specs)
-        entries = np.zeros(bits.packed_nbytes(m * stride, layout.entry_bits), dtype=np.uint8)
-        counts = np.empty((m, 1 << key_bits), dtype=np.int64)
+        entries = np.zeros(bits.packed_nbytes((m - 1) * stride, layout.entry_bits), np.uint8)
+        bitmaps, samples = [], []
         rows = np.arange(n, dtype=np.int64)
-        low = np.int64((1 << layout.entry_bits) - 1)
         for j, spec in enumerate(layout.specs):
-            key = substring(words, spec.bit_offset, key_bits).astype(np.int64)
-            ext = substring(words, spec.bit_offset + key_bits, spec.ext_bits).astype(np.int64)
-            entry = (ext << layout.row_bits) | rows
-            if key_bits + layout.entry_bits <= 63:
-                # One sort of (key, entry) packed in an int64 is much faster than an argsort.
-                ordered = np.sort((key << layout.entry_bits) | entry) & low
+            key = substring(words, spec.bit_offset + spec.ext_bits, spec.key_bits).astype(np.int64)
+            packed, sampled = _bitmap(np.bincount(key, minlength=1 << spec.key_bits))
+            bitmaps.append(packed)
+            samples.append(sampled)
+            if j == 0:
+                continue
+            if spec.key_bits + layout.row_bits <= 63:
+                # One sort of (key, row) packed in an int64 is much faster than an argsort.
+                ordered = np.sort((key << layout.row_bits) | rows) & ((1 << layout.row_bits) - 1)
             else:
-                ordered = entry[np.argsort(key, kind="stable")]
-            bits.pack(ordered, layout.entry_bits, out=entries, first=j * stride)
-            counts[j] = np.bincount(key, minlength=1 << key_bits)
-        return cls(packed_ids, id_bits, words, layout, bits.Offsets.from_counts(counts), entries)
+                ordered = rows[np.argsort(key, kind="stable")]
+            bits.pack(ordered, layout.entry_bits, out=entries, first=(j - 1) * stride)
+        return cls(
+            bits.pack(ids, id_bits),
+            id_bits,
+            hi,
+            low,
+            layout,
+            np.concatenate(bitmaps),
+            np.concatenate(samples),
+            entries,
+        )
 
     @classmethod
     def merged(
@@ -135,10 +158,25 @@ class Segment:
 
     @property
     def nbytes(self) -> int:
-        arrays: list[npt.NDArray[np.generic]] = [self.packed_ids, self.words, self.entries]
+        arrays: list[npt.NDArray[np.generic]] = [
+            self.packed_ids,
+            self.hi,
+            self.low,
+            self.bitmaps,
+            self.samples,
+            self.entries,
+        ]
         if self.deleted is not None:
             arrays.append(self.deleted)
-        return sum(a.nbytes for a in arrays) + self.offsets.nbytes
+        return sum(a.nbytes for a in arrays)
+
+    def words(self) -> _U64:
+        """Every row's whole hash, ``(n, 4)`` uint64 (rebuilt from the stored pieces)."""
+        if self.size == 0:
+            return np.empty((0, 4), dtype=np.uint64)
+        bitmap0 = self.bitmaps[: self._bm_start[1]]
+        out: _U64 = kernels.full_words(self.hi, self.low, self.specs[0].ext_bits, bitmap0)
+        return out
 
     def ids_at(self, rows: _I64) -> _I64:
         """The ids of these rows."""
@@ -148,27 +186,28 @@ class Segment:
         return bits.unpack(self.packed_ids, self.id_bits, self.size).astype(np.int64)
 
     def live_arrays(self) -> tuple[_I64, _U64]:
-        ids = self.all_ids()
+        ids, words = self.all_ids(), self.words()
         if self.deleted is None:
-            return ids, self.words
+            return ids, words
         keep = ~self.deleted
-        return ids[keep], self.words[keep]
+        return ids[keep], words[keep]
 
     def delete(self, ids: _I64) -> None:
         """Tombstone the live entries whose id is in ``ids`` (sorted and unique)."""
-        n = self.size
-        if n == 0 or ids.size == 0:
+        if self.size == 0 or ids.size == 0:
             return
-        top = int(bits.gather(self.packed_ids, self.id_bits, [n - 1])[0])
-        ids = ids[ids <= top]  # new ids are usually above every stored one
+        if self._id_range is None:
+            every = self.all_ids()
+            self._id_range = (int(every.min()), int(every.max()))
+        low, top = self._id_range
+        ids = ids[(ids >= low) & (ids <= top)]  # new ids are usually above every stored one
         if ids.size == 0:
             return
-        pos = np.minimum(bits.search_sorted(self.packed_ids, self.id_bits, n, ids), n - 1)
-        rows = pos[self.ids_at(pos) == ids]
+        rows = np.flatnonzero(np.isin(self.all_ids(), ids, assume_unique=True))
         if rows.size == 0:
             return
         if self.deleted is None:
-            self.deleted = np.zeros(n, dtype=np.bool_)
+            self.deleted = np.zeros(self.size, dtype=np.bool_)
         rows = rows[~self.deleted[rows]]
         self.deleted[rows] = True
         self.n_deleted += int(rows.size)
@@ -177,90 +216,67 @@ class Segment:
         """Every live (query, row) pair within ``radius``, each once."""
         plan = self._probe_plan(radius)
         if plan is None:
-            qi, rows, dist = scan(self.words, queries, radius)
+            qi, rows, dist = scan(self.words(), queries, radius)
         else:
-            per_query = sum(ball(self.key_bits, rho) for j, rho in plan)
-            step = max(1, _PROBES_PER_CHUNK // per_query)
-            parts = []
-            for start in range(0, queries.shape[0], step):
-                qi, rows, dist = self._probe(queries[start : start + step], radius, plan)
-                parts.append((qi + start, rows, dist))
-            qi, rows, dist = concat(parts)
+            qi, rows, dist = self._probe(np.ascontiguousarray(queries), radius, plan)
         if self.deleted is not None and rows.size:
             live = ~self.deleted[rows]
             qi, rows, dist = qi[live], rows[live], dist[live]
         return qi, rows, dist
 
     def _probe_plan(self, radius: int) -> _Plan | None:
-        """The (table, radius) pairs to probe, or ``None`` when a scan is expected to be cheaper."""
+        """Each table's radius, or ``None`` when a scan is expected to be cheaper."""
         n = self.size
-        if not self.specs or radius >= HASH_BITS:
+        if n < MIN_TABLE_ENTRIES or radius >= HASH_BITS:
             return None
-        plan: _Plan = []
+        plan = region_radii(len(self.specs), radius)
         cost = 0.0
-        for j, rho in enumerate(region_radii(len(self.specs), radius)):
+        for spec, rho in zip(self.specs, plan, strict=True):
             if rho < 0:
                 continue
-            probes = ball(self.key_bits, rho)
+            probes = ball(spec.key_bits, rho)
             if probes > _MAX_PROBES:
                 return None
-            width = self.key_bits + self.specs[j].ext_bits
-            cost += probes * (_NS_PROBE + _NS_ENTRY * n / 2**self.key_bits)
-            cost += ball(width, rho) * _NS_VERIFY * n / 2**width
-            plan.append((j, rho))
+            cost += probes * (_NS_PROBE + _NS_ENTRY * n / 2**spec.key_bits)
         return plan if cost < n * NS_SCAN else None
 
+    def _flip_masks(self, plan: _Plan) -> tuple[_I64, _I64, _I64, _I64]:
+        """Each probed table's flip masks and weights, concatenated, with their starts."""
+        key = hash(tuple(plan))
+        if key not in self._masks:
+            masks, weights = [], []
+            for spec, rho in zip(self.specs, plan, strict=True):
+                mask, weight = (
+                    flip_masks(spec.key_bits, max(rho, -1))
+                    if rho >= 0
+                    else (
+                        np.empty(0, np.int64),
+                        np.empty(0, np.int64),
+                    )
+                )
+                masks.append(mask)
+                weights.append(weight)
+            start = np.cumsum([0] + [w.shape[0] for w in weights]).astype(np.int64)
+            rhos = np.asarray(plan, dtype=np.int64)
+            self._masks[key] = (np.concatenate(masks), np.concatenate(weights), start, rhos)
+        return self._masks[key]
+
     def _probe(self, q: _U64, radius: int, plan: _Plan) -> Matches:
-        n = self.size
-        stride = stride_of(n)
-        row_bits = self.layout.row_bits
-        keys = self._keys(q)
-        exts = self._exts(q)
-        flat_rel = self.offsets.rel.reshape(-1)
-        rel_stride = self.offsets.rel.shape[1]
-        starts: list[_I64] = []
-        counts: list[_I64] = []
-        tags: list[_I64] = []
-        # Tables probed at the same radius share their flip masks: one broadcast per radius.
-        for rho in sorted({rho for _, rho in plan}):
-            tables = np.array([j for j, r in plan if r == rho], dtype=np.int64)
-            masks, weights = flip_masks(self.key_bits, rho)
-            nprobe = masks.shape[0]
-            # Table-major order, so each table's offsets and entries stay hot in cache.
-            probe = keys.T[tables, :, None] ^ masks[None, None, :]
-            probe += (probe >> BLOCK_SHIFT) + (tables * rel_stride)[:, None, None]
-            probe = probe.reshape(-1)
-            # Sizes first: one cache line per probe; starts only for the buckets found.
-            rel = flat_rel[probe]
-            hit = np.flatnonzero(flat_rel[probe + 1] - rel)
-            if hit.size == 0:
-                continue
-            lo, count = self.offsets.bucket(probe[hit])
-            query_of = (hit // nprobe) % q.shape[0]
-            table_of = tables[hit // (nprobe * q.shape[0])]
-            budget = rho - weights[hit % nprobe]
-            starts.append(lo + table_of * stride)
-            counts.append(count.astype(np.int64))
-            # (query, radius left for the ext bits, query's ext bits) in one int64, so that a
-            # single repeat carries all three to the candidates.
-            tags.append((query_of << 16) | (budget << 8) | exts[query_of, table_of])
-        if not starts:
-            return no_matches()
-        start, cnt, tag = np.concatenate(starts), np.concatenate(counts), np.concatenate(tags)
-        first = np.cumsum(cnt) - cnt
-        pos = np.repeat(start - first, cnt) + np.arange(int(first[-1] + cnt[-1]))
-        ent = bits.gather(self.entries, self.layout.entry_bits, pos).view(np.int64)
-        tag = np.repeat(tag, cnt)
-        # A candidate outside this table's radius on its whole region is dropped here: if it
-        # is a match at all, another table yields it (the pigeonhole argument).
-        far = np.bitwise_count((ent >> row_bits) ^ (tag & 0xFF))
-        keep = far <= ((tag >> 8) & 0xFF)
-        rows = np.minimum(
-            ent[keep] & ((1 << row_bits) - 1), n - 1
-        )  # a damaged file cannot read past the end
-        qi = tag[keep] >> 16
-        close, dist = close_rows(np.take(self.words, rows, axis=0) ^ np.take(q, qi, axis=0), radius)
-        rows, qi = rows[close], qi[close]
-        # A match found through several tables is reported once.
-        _, first_seen = np.unique(qi * n + rows, return_index=True)
-        return qi[first_seen], rows[first_seen], dist[first_seen]
+        masks, weights, mask_start, rhos = self._flip_masks(plan)
+        offs = np.array([s.bit_offset for s in self.specs], dtype=np.int64)
+        widths = np.array([s.width for s in self.specs], dtype=np.int64)
+        cap = max(1024, 4 * q.shape[0])
+        out_q, out_r = np.empty(cap, np.int64), np.empty(cap, np.int64)
+        out_d = np.empty(cap, np.int64)
+        count, done = 0, 0
+        while done < q.shape[0]:
+            done, count, full = kernels.search(
+                self.hi, self.low, self.specs[0].ext_bits, q, radius, offs, widths, rhos,
+                self.bitmaps, self._bm_start, self.samples, self._sm_start, self.entries,
+                self.layout.entry_bits, stride_of(self.size), masks, weights, mask_start,
+                out_q, out_r, out_d, count, done,
+            )  # fmt: skip
+            if full:
+                cap *= 4
+                out_q, out_r, out_d = (np.resize(a, cap) for a in (out_q, out_r, out_d))
+        return out_q[:count].copy(), out_r[:count].copy(), out_d[:count].astype(np.int32)
