@@ -34,6 +34,7 @@ from haechi.hashing.signals import SignalKind
 from haechi.hashing.video_format import VideoSignature
 from haechi.index import MultiIndexHashing
 from haechi.index.base import HASH_BYTES
+from haechi.index.persist import FORMAT_VERSION as INDEX_FORMAT
 from haechi.platform_api.negatives import NegativeBank, triples
 from haechi.platform_api.sharing import active_shares
 from haechi.store.database import Database
@@ -67,7 +68,8 @@ def fingerprint(session: Session, min_quality: int) -> str:
     neg = session.execute(
         select(func.count(NegativeSignalRow.id), func.max(NegativeSignalRow.id))
     ).one()
-    parts = [FORMAT, min_quality, shares, list(sig), list(feat), list(neg)]
+    # The index's file format too: a generation written by an older haechi is rebuilt.
+    parts = [FORMAT, INDEX_FORMAT, min_quality, shares, list(sig), list(feat), list(neg)]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 
