@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from haechi.ops.snapshot import libpq
 from haechi.store.database import Database
 
 URL_VARIABLE = "HAECHI_TEST_DATABASE_URL"
@@ -73,3 +76,18 @@ class PostgresServer:
 def server_url() -> str | None:
     """The test server's URL, ``None`` when no server was started."""
     return os.environ.get(URL_VARIABLE) or None
+
+
+def stored_bytes(url: str) -> bytes:
+    """Every byte a copy of the database would give away: the SQLite file with its WAL, or a
+    plain-text ``pg_dump`` of the PostgreSQL database (so "no plaintext" holds on both)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.is_file())
+    dsn, env = libpq(url)
+    done = subprocess.run(
+        ["pg_dump", "--format=plain", "--data-only", dsn], capture_output=True, env=env, check=True
+    )
+    return done.stdout

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from haechi.audit.trail import AuditKind, events
 from haechi.cases.personal import find_cases, read_personal
@@ -26,11 +26,11 @@ CONSOLE = Actor.console()
 
 
 def sealed_key_ids(db: Database) -> set[str]:
-    with sqlite3.connect(db.url.removeprefix("sqlite:///")) as conn:
+    with db.engine.connect() as conn:
         blobs = conn.execute(
-            "SELECT sealed FROM entry_labels UNION ALL SELECT sealed FROM case_personal"
-        ).fetchall()
-    return {key_id_of(b) for (b,) in blobs}
+            text("SELECT sealed FROM entry_labels UNION ALL SELECT sealed FROM case_personal")
+        ).all()
+    return {key_id_of(bytes(b)) for (b,) in blobs}
 
 
 def test_rotation_reseals_everything_and_the_old_key_is_not_needed(

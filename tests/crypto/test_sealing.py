@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from haechi.audit.trail import AuditKind, events
 from haechi.cases.personal import find_cases, read_personal, write_personal
@@ -22,6 +22,7 @@ from haechi.store.banks import BankStore
 from haechi.store.database import Database, open_database
 from haechi.store.scans import ScanStore
 from tests.crypto.conftest import LABEL, NAME, NOW, SECRETS, victim, write_world
+from tests.postgres import stored_bytes
 
 CONSOLE = Actor.console()
 
@@ -30,14 +31,14 @@ def every_file(folder: Path) -> list[Path]:
     return [Path(d) / f for d, _, files in os.walk(folder) for f in files]
 
 
-def assert_no_plaintext(folder: Path) -> None:
-    files = every_file(folder)
-    assert files
-    for path in files:
-        data = path.read_bytes()
+def assert_no_plaintext(folder: Path, url: str) -> None:
+    """Neither the home's files nor the database (wherever it is) hold a secret."""
+    blobs = [(str(path), path.read_bytes()) for path in every_file(folder)]
+    blobs.append((url.split("@")[-1], stored_bytes(url)))
+    for where, data in blobs:
         for secret in SECRETS:
             for encoded in (secret.encode("utf-8"), secret.encode("utf-16-le")):
-                assert encoded not in data, (path, secret)
+                assert encoded not in data, (where, secret)
 
 
 def test_the_home_holds_no_plaintext(sdb: Database, sealed_settings: Settings) -> None:
@@ -47,8 +48,8 @@ def test_the_home_holds_no_plaintext(sdb: Database, sealed_settings: Settings) -
         view = read_personal(session, CONSOLE, "C-2026-001", now=NOW)
     assert view.data == victim().checked()
     sdb.close()
-    assert_no_plaintext(sealed_settings.home)
-    raw = (sealed_settings.home / "haechi.db").read_bytes()
+    assert_no_plaintext(sealed_settings.home, sdb.url)
+    raw = stored_bytes(sdb.url)
     assert NAME.encode() not in raw and LABEL.encode() not in raw
     key_file = sealed_settings.data_key_file
     assert key_file is not None and key_file.stat().st_mode & 0o777 == 0o600
@@ -62,8 +63,8 @@ def test_a_default_key_inside_the_home_is_warned_about(settings: Settings, db: D
     [warning] = data_key_warnings(settings)
     assert "inside HAECHI_HOME" in warning and "HAECHI_DATA_KEY_FILE" in warning
     db.close()
-    everything_but_the_key = settings.home / "haechi.db"
-    assert NAME.encode() not in everything_but_the_key.read_bytes()
+    everything_but_the_key = stored_bytes(db.url)
+    assert NAME.encode() not in everything_but_the_key
 
 
 def test_hits_and_exports_show_labels_opened(sdb: Database) -> None:
@@ -81,9 +82,12 @@ def test_hits_and_exports_show_labels_opened(sdb: Database) -> None:
 
 
 def _swap(db: Database, table: str, key: str, a: int, b: int) -> None:
-    with sqlite3.connect(db.url.removeprefix("sqlite:///")) as conn:
-        blob = conn.execute(f"SELECT sealed FROM {table} WHERE {key} = ?", (a,)).fetchone()[0]
-        conn.execute(f"UPDATE {table} SET sealed = ? WHERE {key} = ?", (blob, b))
+    with db.engine.begin() as conn:
+        blob = conn.execute(text(f"SELECT sealed FROM {table} WHERE {key} = :a"), {"a": a})
+        conn.execute(
+            text(f"UPDATE {table} SET sealed = :blob WHERE {key} = :b"),
+            {"blob": blob.scalar_one(), "b": b},
+        )
 
 
 def test_a_value_moved_to_another_row_does_not_open(sdb: Database) -> None:
@@ -95,8 +99,8 @@ def test_a_value_moved_to_another_row_does_not_open(sdb: Database) -> None:
     _swap(sdb, "entry_labels", "entry_id", first, second)
     with sdb.session() as session, pytest.raises(SealedDataError, match="from another row"):
         BankStore(session).entry(second)
-    with sqlite3.connect(sdb.url.removeprefix("sqlite:///")) as conn:
-        ids = dict(conn.execute("SELECT ref, id FROM cases").fetchall())
+    with sdb.engine.connect() as conn:
+        ids = {ref: id_ for ref, id_ in conn.execute(text("SELECT ref, id FROM cases"))}
     _swap(sdb, "case_personal", "case_id", ids["C-1"], ids["C-2"])
     with sdb.session() as session, pytest.raises(SealedDataError, match="case_personal"):
         read_personal(session, CONSOLE, "C-2", now=NOW)
@@ -135,7 +139,7 @@ def test_the_key_may_come_from_the_environment(tmp_path: Path) -> None:
     entry_id = write_world(db)
     db.close()
     assert not (settings.home / "keys").exists()
-    assert_no_plaintext(settings.home)
+    assert_no_plaintext(settings.home, db.url)
     db = open_database(settings)
     with db.session() as session:
         assert BankStore(session).entry(entry_id).label == LABEL
@@ -145,20 +149,22 @@ def test_the_key_may_come_from_the_environment(tmp_path: Path) -> None:
 def test_old_plaintext_labels_are_sealed_at_first_open(sealed_settings: Settings) -> None:
     db = open_database(sealed_settings)
     entry_id = write_world(db)
-    db.close()
     # As a haechi from before sealing wrote it: the label in bank_entries.label.
-    with sqlite3.connect(sealed_settings.home / "haechi.db") as conn:
-        conn.execute("DELETE FROM entry_labels")
-        conn.execute("UPDATE bank_entries SET label = ? WHERE id = ?", (LABEL, entry_id))
-    written = b"".join(p.read_bytes() for p in sealed_settings.home.glob("haechi.db*"))
-    assert LABEL.encode() in written
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM entry_labels"))
+        conn.execute(
+            text("UPDATE bank_entries SET label = :label WHERE id = :id"),
+            {"label": LABEL, "id": entry_id},
+        )
+    db.close()
+    assert LABEL.encode() in stored_bytes(db.url)
     db = open_database(sealed_settings)
     with db.session() as session:
         assert BankStore(session).entry(entry_id).label == LABEL
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT label FROM bank_entries")).all() == [("",)]
     db.close()
-    assert_no_plaintext(sealed_settings.home)
-    with sqlite3.connect(sealed_settings.home / "haechi.db") as conn:
-        assert conn.execute("SELECT label FROM bank_entries").fetchall() == [("",)]
+    assert_no_plaintext(sealed_settings.home, db.url)
 
 
 def test_a_phone_number_finds_its_case_written_any_way(sdb: Database) -> None:

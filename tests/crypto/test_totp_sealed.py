@@ -7,12 +7,11 @@ rotation seals it again; a sealed secret moved to another member's row does not 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from haechi.crypto import SealedDataError
 from haechi.crypto.member_secrets import totp_secret_of
@@ -25,29 +24,28 @@ from haechi.store.database import Database, open_database
 from haechi.store.member_models import MemberRow
 from haechi.testkit.team import PASSWORD, add_member
 from tests.crypto.conftest import NOW
+from tests.postgres import stored_bytes
 
 OLD_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def _home_bytes(settings: Settings) -> bytes:
-    return b"".join(p.read_bytes() for p in settings.home.rglob("*") if p.is_file())
-
-
-def _raw(db: Database) -> sqlite3.Connection:
-    return sqlite3.connect(db.url.removeprefix("sqlite:///"))
+def _home_bytes(settings: Settings, db: Database) -> bytes:
+    """The home's files and the database's own bytes (wherever it is)."""
+    files = b"".join(p.read_bytes() for p in settings.home.rglob("*") if p.is_file())
+    return files + stored_bytes(db.url)
 
 
 def test_a_new_member_s_secret_is_sealed_and_still_signs_her_in(
     sdb: Database, sealed_settings: Settings
 ) -> None:
     member = add_member(sdb, "reviewer-1", Role.REVIEWER, now=NOW)
-    with _raw(sdb) as conn:
+    with sdb.engine.connect() as conn:
         plain, sealed = conn.execute(
-            "SELECT totp_secret, totp_sealed FROM members WHERE id = ?", (member.id,)
-        ).fetchone()
+            text("SELECT totp_secret, totp_sealed FROM members WHERE id = :id"), {"id": member.id}
+        ).one()
     assert plain == "" and sealed is not None
     sdb.close()
-    assert member.totp_secret.encode() not in _home_bytes(sealed_settings)
+    assert member.totp_secret.encode() not in _home_bytes(sealed_settings, sdb)
 
     db = open_database(sealed_settings)
     try:
@@ -85,7 +83,7 @@ def test_a_secret_from_before_sealing_is_sealed_at_the_next_open(
             assert totp_secret_of(session, row) == OLD_SECRET
     finally:
         db.close()
-    assert OLD_SECRET.encode() not in _home_bytes(sealed_settings)
+    assert OLD_SECRET.encode() not in _home_bytes(sealed_settings, db)
 
 
 def test_rotation_seals_the_secrets_again(sdb: Database, key_file: Path) -> None:
