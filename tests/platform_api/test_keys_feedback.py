@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from haechi.members.model import Actor
 from haechi.platform_api.feedback import decide, platform_stats
 from haechi.platform_api.keys import list_keys, revoke_key
@@ -153,6 +155,7 @@ def test_index_refresh_under_load_fails_no_request(api_server: ApiServer) -> Non
                 assert time.monotonic() < deadline, f"not refreshed (every {REFRESH_SECONDS} s)"
                 time.sleep(0.2)
         assert holder.current.fingerprint != before
+        assert isinstance(holder.current.row_entry, np.memmap)  # mapped, not copied
     finally:
         done.set()
         for worker in workers:

@@ -38,6 +38,15 @@ def test_single_batch_and_exact_lookups_answer_from_shared_banks_only(
     assert batch.status_code == 200, batch.text
     assert [a["match"] for a in batch.json()["answers"]] == [True] * 5 + [False]
 
+    from haechi.members.model import Actor
+    from haechi.platform_api.sharing import stop_sharing
+
+    with api_server.app.state.db.session() as session:
+        stop_sharing(session, Actor.console(), "victims-seoul")
+    api_server.refreshed()
+    stopped = http.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": bank.pdq[3]})
+    assert stopped.json()["match"] is False  # sharing ended: platforms no longer match it
+
 
 def test_dihedral_variants_on_request(api_server: ApiServer) -> None:
     photo = Image.fromarray(
