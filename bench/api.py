@@ -36,6 +36,7 @@ import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -163,11 +164,11 @@ def queries(hashes: np.ndarray, n: int, seed: int) -> list[str]:
 
 async def _drive(
     kind: str, base: str, key: str, qs: list[str], clients: int, seconds: float, batch: int
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], dict[str, int], int]:
     import aiohttp
 
     latencies: list[float] = []
-    errors = 0
+    errors: dict[str, int] = {}
     lookups = 0
     headers = {"Authorization": f"Bearer {key}"}
     stop_at = time.monotonic() + seconds
@@ -187,22 +188,22 @@ async def _drive(
                         }
                         async with http.post("/api/v1/lookup/batch", json=body) as r:
                             await r.read()
-                            ok = r.status == 200
+                            ok, why = r.status == 200, f"HTTP {r.status}"
                         n = batch
                     else:
                         path = "/m/lookup" if kind == "hma" else "/api/v1/lookup"
                         params = {"signal_type": "pdq", "signal": qs[i % len(qs)]}
                         async with http.get(path, params=params) as r:
                             await r.read()
-                            ok = r.status == 200
+                            ok, why = r.status == 200, f"HTTP {r.status}"
                         n = 1
-                except aiohttp.ClientError:
-                    ok, n = False, 0
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    ok, n, why = False, 0, type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
                 if ok:
                     lookups += n
                 else:
-                    errors += 1
+                    errors[why] = errors.get(why, 0) + 1
                 i += 7
 
         await asyncio.gather(*(client(k * 101) for k in range(clients)))
@@ -228,7 +229,7 @@ def load(
     seconds: float,
     procs: int,
     batch: int,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     per = max(1, clients // procs)
     workers = [
@@ -241,14 +242,18 @@ def load(
     for w in workers:
         w.join()
     lat = np.array([x for r in results for x in r[0]])
-    errors = sum(r[1] for r in results)
     lookups = sum(r[2] for r in results)
+    kinds: dict[str, int] = {}
+    for r in results:
+        for why, n in r[1].items():
+            kinds[why] = kinds.get(why, 0) + n
     return {
         "requests/s": len(lat) / seconds,
         "lookups/s": lookups / seconds,
         "p50 ms": float(np.percentile(lat, 50) * 1000) if len(lat) else float("nan"),
         "p99 ms": float(np.percentile(lat, 99) * 1000) if len(lat) else float("nan"),
-        "errors": errors,
+        "errors": sum(kinds.values()),
+        "error kinds": ", ".join(f"{n} {why}" for why, n in sorted(kinds.items())),
     }
 
 
@@ -277,6 +282,7 @@ def main() -> None:
             "BENCH_HASHES": str(Path(tmp) / "hashes.npy"),
         }
         port, peer_port = free_port(), free_port()
+        server_log = Path(tmp) / "haechi-serve.log"
         servers = [
             subprocess.Popen(
                 [
@@ -290,7 +296,7 @@ def main() -> None:
                 ],
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=server_log.open("wb"),
                 start_new_session=True,
             )
         ]
@@ -352,6 +358,13 @@ def main() -> None:
             for s in servers:
                 os.killpg(s.pid, signal.SIGTERM)
                 s.wait(timeout=60)
+            # Workers uvicorn's supervisor found unresponsive (no answer to its health check
+            # within 5 s) and restarted: their clients' requests fail meanwhile.
+            restarts = [
+                line
+                for line in server_log.read_text(errors="replace").splitlines()
+                if "unresponsive" in line.lower() or "died" in line.lower()
+            ]
     head = (
         f"{args.hashes:,} registered PDQ hashes, {args.clients} concurrent clients in "
         f"{args.procs} processes, {args.seconds:.0f} s each, 2 server processes each, "
@@ -369,6 +382,11 @@ def main() -> None:
             f"| {name} | {r['requests/s']:,.0f} | {r['lookups/s']:,.0f} | "
             f"{r['p50 ms']:.1f} | {r['p99 ms']:.1f} | {r['errors']} |"
         )
+    failed = [f"- {name}: {r['error kinds']}" for name, r in rows.items() if r["errors"]]
+    if failed:
+        lines += ["", "Errors by kind:", *failed]
+    lines += ["", f"haechi worker restarts by uvicorn's supervisor: {len(restarts)}"]
+    lines += [f"    {line}" for line in restarts[:10]]
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "RESULTS-api.md").write_text(
