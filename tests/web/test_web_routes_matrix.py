@@ -34,6 +34,7 @@ PARAMS = {
     "feedback_id": "999999",
     "key_id": "999999",
     "channel_id": "999999",
+    "code": "AAAAA-AAAAA",  # a verification code (member credentials)
     "platform": "no-such-platform",
 }
 

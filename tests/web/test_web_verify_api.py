@@ -5,6 +5,7 @@ codes, a stolen key's back-dated forgery, its rate limit)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from tests.notices.world import DIRECTORY
+from tests.trust.cards import qr_link
 from tests.web.conftest import Server
 from tests.web.serving import loopback, serving
 
@@ -26,6 +28,7 @@ from haechi.trust.channels import ChannelKind
 from haechi.trust.config import TrustConfig
 from haechi.trust.proof import sign_document
 from haechi.trust.reports import submit
+from haechi.trust.statuslist import revoked_in
 from haechi.web import create_app
 from haechi.web.routes.verify import verifications
 
@@ -196,3 +199,34 @@ def test_the_team_pages_take_reports_from_the_public_and_keep_the_registry(
     assert "donate.haechi.example" in admin.get("/trust/channels").text
     answer = public.get("/verify", params={"q": "donate.haechi.example"})
     assert 'data-answer="ours"' in answer.text
+
+
+def test_admins_issue_print_and_revoke_credentials_on_their_page(server: HomeServer) -> None:
+    server.add("page-volunteer", Role.ANALYST)
+    analyst = server.sign_in(server.add("page-analyst", Role.ANALYST))
+    assert analyst.get("/trust/credentials").status_code == 403  # admins only
+    admin = server.sign_in(server.add("page-admin", Role.ADMIN))
+    assert 'href="/trust/credentials"' in admin.get("/").text
+    issued = admin.post("/trust/credentials", {"member": "page-volunteer", "days": "30"})
+    assert issued.status_code == 303
+    page = admin.get("/trust/credentials").text
+    code, *_ = re.findall(r'<tr data-code="([^"]+)">', page)  # newest first
+    row = page[page.index(f'data-code="{code}"') :]
+    assert "page-volunteer" in row[: row.index("</tr>")]
+    card = admin.get(f"/trust/credentials/{code}/card.pdf")
+    assert card.status_code == 200 and card.headers["content-type"] == "application/pdf"
+    link = qr_link(card.content)
+    assert link == f"{server.url}/verify?code={code}"
+    public = server.client()
+    assert 'data-verdict="valid"' in public.get(link).text
+    nobody = admin.post("/trust/credentials", {"member": "nobody", "days": "30"})
+    assert nobody.status_code == 400 and "nobody" in nobody.text
+    assert admin.post("/trust/credentials", {"member": "x", "days": "0"}).status_code == 400
+    assert admin.get("/trust/credentials/AAAAA-AAAAA/card.pdf").status_code == 404
+    revoked = admin.post(f"/trust/credentials/{code}/revoke", {"reason": "활동 종료"})
+    assert revoked.status_code == 303
+    assert 'data-verdict="revoked"' in public.get(link).text
+    credential = public.post("/api/v1/verify", json={"code": code}).json()
+    assert credential["reasons"] == ["revoked"]
+    status = public.get("/.well-known/haechi-status.json").json()
+    assert revoked_in(status, credential["document"]["credentialStatus"])

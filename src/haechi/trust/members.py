@@ -120,3 +120,23 @@ def credentials_of(session: Session, name: str) -> list[Published]:
         .order_by(TrustDocumentRow.id.desc())
     )
     return [find_code(session, r.code) for r in rows]
+
+
+def all_credentials(session: Session) -> list[Published]:
+    """Every member credential ever issued, newest first (the admins' page)."""
+    codes = session.scalars(
+        select(TrustDocumentRow.code)
+        .where(TrustDocumentRow.kind == KIND)
+        .order_by(TrustDocumentRow.id.desc())
+    )
+    return [find_code(session, code) for code in codes]
+
+
+def card_of(session: Session, config: TrustConfig, code: str) -> bytes:
+    """The printable card (PDF) of the member credential with verification code ``code``."""
+    from haechi.trust.card import card_pdf  # reportlab: loaded only when a card is made
+
+    published = find_code(session, code)
+    if published.kind != KIND:
+        raise TrustError(f"{published.code} is not a member credential")
+    return card_pdf(config, published)

@@ -1,19 +1,23 @@
-"""The team's side of the verify page: the impersonation-report queue and the channel list.
+"""The team's side of the verify page: the impersonation-report queue, the channel list and
+members' credentials.
 
 Members read reports from the public and close them with what they did; admins keep the
-official-channels registry that ``/.well-known/haechi-channels.json`` publishes.
+official-channels registry that ``/.well-known/haechi-channels.json`` publishes, and issue,
+print (the card, PDF) and revoke members' credentials, whose revocation the status list at
+``/.well-known/haechi-status.json`` publishes.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from haechi.errors import HaechiError
 from haechi.members.model import Actor
+from haechi.trust import members
 from haechi.trust.channels import (
     ChannelKind,
     add_channel,
@@ -21,9 +25,12 @@ from haechi.trust.channels import (
     parse_kind,
     remove_channel,
 )
+from haechi.trust.errors import UnknownDocument
 from haechi.trust.reports import close, queue
-from haechi.web.deps import DbSession, Now, require
+from haechi.web.deps import DbSession, FormFields, Now, require
+from haechi.web.i18n import N_
 from haechi.web.pages import render
+from haechi.web.routes.wellknown import trust_config
 
 router = APIRouter()
 ItemId = Annotated[int, Path(ge=1, le=2**62)]
@@ -99,3 +106,68 @@ def channel_remove(
     except HaechiError as exc:
         return _channels(request, db, 400, error=str(exc))
     return RedirectResponse("/trust/channels", status_code=303)
+
+
+def _credentials(request: Request, db: Session, status: int = 200, **extra: Any) -> Response:
+    config = trust_config(request)
+    listed = [(c, config.verify_link(c.code)) for c in members.all_credentials(db)]
+    return render(request, "trust/credentials.html", {"credentials": listed, **extra}, status)
+
+
+@router.get("/trust/credentials")
+def credentials_page(
+    request: Request, db: DbSession, actor: Annotated[Actor, require("trust.credentials.read")]
+) -> Response:
+    return _credentials(request, db)
+
+
+@router.post("/trust/credentials")
+def credential_issue(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    actor: Annotated[Actor, require("trust.credentials.manage")],
+    form: FormFields,
+) -> Response:
+    name, days = str(form.get("member", "")).strip(), str(form.get("days", "365")).strip()
+    if not days.isdigit() or not 1 <= int(days) <= 3650:
+        return _credentials(request, db, 400, error=N_("Days: a whole number from 1 to 3650."))
+    try:
+        members.issue(db, trust_config(request), actor, name, now, int(days))
+    except HaechiError as exc:
+        return _credentials(request, db, 400, error=str(exc))
+    return RedirectResponse("/trust/credentials", status_code=303)
+
+
+@router.post("/trust/credentials/{code}/revoke")
+def credential_revoke(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    code: Annotated[str, Path(max_length=40)],
+    actor: Annotated[Actor, require("trust.credentials.manage")],
+    form: FormFields,
+) -> Response:
+    reason = str(form.get("reason", ""))[:300]
+    try:
+        members.revoke(db, trust_config(request), actor, code, reason, now)
+    except HaechiError as exc:
+        return _credentials(request, db, 400, error=str(exc))
+    return RedirectResponse("/trust/credentials", status_code=303)
+
+
+@router.get("/trust/credentials/{code}/card.pdf")
+def credential_card(
+    request: Request,
+    db: DbSession,
+    code: Annotated[str, Path(max_length=40)],
+    actor: Annotated[Actor, require("trust.credentials.read")],
+) -> Response:
+    try:
+        pdf = members.card_of(db, trust_config(request), code)
+    except UnknownDocument as exc:
+        raise HTTPException(404, str(exc)) from None
+    except HaechiError as exc:
+        raise HTTPException(400, str(exc)) from None
+    headers = {"Content-Disposition": f'attachment; filename="card-{code}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
