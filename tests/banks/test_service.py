@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.postgres import stored_bytes
 
 from haechi.banks.service import export_bank, import_bank, register_files
 from haechi.errors import BankError
@@ -22,7 +23,7 @@ def test_register_keeps_signals_not_files(
     picture = {k for k in SignalKind if not k.is_video and k is not SignalKind.VORB}
     assert {s.kind for s in result.entry.signals} == picture
     assert result.entry.label == ""  # a file name never becomes a label
-    raw = (settings.home / "haechi.db").read_bytes()
+    raw = stored_bytes(db.url)
     assert b"Kim Jiyoung" not in raw
     assert path.read_bytes()[:64] not in raw
 

@@ -15,6 +15,8 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import pytest
+
 from haechi.evidence import verify_bundle
 from haechi.notices.model import CheckOutcome, NoticeKind
 from haechi.scan.preserve import evidence_config
@@ -32,6 +34,7 @@ def _new_user_env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.sqlite_only  # a new user's defaults: the demo's home is a SQLite file, always
 def test_demo_runs_the_whole_flow_from_a_fresh_folder(tmp_path: Path) -> None:
     haechi = Path(sys.executable).with_name("haechi")
     done = subprocess.run(
