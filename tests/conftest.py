@@ -25,7 +25,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: looks inside the SQLite file itself")
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: on SQLite whatever the pass (looks inside the SQLite file itself, or runs "
+        "a new user's default home, which is one)",
+    )
     if config.getoption("--database") == "postgresql" and server_url() is None:
         raise pytest.UsageError("--database=postgresql needs HAECHI_TEST_DATABASE_URL")
 
@@ -47,7 +51,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept = [item for item in items if _has_home(item)]
     config.hook.pytest_deselected(items=[item for item in items if not _has_home(item)])
     items[:] = kept
-    skip = pytest.mark.skip(reason="SQLite's own file or pragmas; run in the SQLite pass")
+    skip = pytest.mark.skip(reason="on SQLite whatever the pass: run in the SQLite pass")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)

@@ -13,10 +13,12 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+)/demo/signin/(\S+)")
 
 
+@pytest.mark.sqlite_only  # a new user's defaults: the demo's home is a SQLite file, always
 def test_the_demo_serves_the_web_app_with_a_one_time_link(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAECHI_")}
     env |= {"HAECHI_EVIDENCE_SCREENSHOTS": "0", "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
