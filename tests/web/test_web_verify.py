@@ -3,6 +3,7 @@ revoked card, the channel search and an impersonation report; and the /.well-kno
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+import segno
+from PIL import Image
 from playwright.sync_api import Browser
 from tests.trust.bundles import make_bundle, with_wacz_auth_changed
 from tests.trust.cards import qr_link
@@ -204,3 +207,35 @@ def test_a_bundle_uploaded_is_checked_with_both_signatures(
     assert "<td>checkpoint:signature</td><td>verified</td>" in good.text
     bad = httpx.post(f"{site['url']}/verify", files={"upload": ("e.wacz", changed.read_bytes())})
     assert 'data-verdict="invalid"' in bad.text and "<td>wacz:auth</td><td>failed</td>" in bad.text
+
+
+def _photo(link: str, kind: str = "JPEG") -> bytes:
+    """A phone-like picture of a QR code: grey background, the code off-centre, JPEG."""
+    png = io.BytesIO()
+    segno.make(link, error="m").save(png, kind="png", scale=6, border=4)
+    code = Image.open(io.BytesIO(png.getvalue()))
+    photo = Image.new("RGB", (1200, 900), (182, 180, 175))
+    photo.paste(code.convert("RGB"), (430, 240))
+    buffer = io.BytesIO()
+    photo.save(buffer, kind, quality=85)
+    return buffer.getvalue()
+
+
+def test_a_photo_of_a_qr_code_is_read_and_only_our_own_links_followed(
+    site: dict[str, Any],
+) -> None:
+    url = f"{site['url']}/verify"
+    card = site["card"]
+    ours = httpx.post(url, files={"upload": ("card.jpg", _photo(f"{url}?code={card.code}"))})
+    assert ours.status_code == 200 and 'data-verdict="valid"' in ours.text
+    assert card.code in ours.text and "volunteer-kim" in ours.text
+    gone = _photo(f"{url}?code={site['gone'].code}", "PNG")
+    assert 'data-verdict="revoked"' in httpx.post(url, files={"upload": ("c.png", gone)}).text
+    fake = "https://haechi-verify.example/verify?code=" + card.code
+    lure = httpx.post(url, files={"upload": ("card.jpg", _photo(fake))})
+    assert lure.status_code == 400 and 'data-verdict="foreign-link"' in lure.text
+    assert fake in lure.text and "volunteer-kim" not in lure.text
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), (255, 255, 255)).save(blank, "PNG")
+    nothing = httpx.post(url, files={"upload": ("blank.png", blank.getvalue())})
+    assert nothing.status_code == 400 and "no QR code" in nothing.text

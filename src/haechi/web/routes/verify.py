@@ -1,9 +1,10 @@
 """The public verify page: is this notice, this volunteer, this account really theirs?
 
 No account needed, Korean and English. A person pastes or uploads a document (a credential's
-JSON, the e-mail a notice came in, or a WACZ bundle), types a verification code, or arrives
-from a card's QR code (``/verify?code=…``); the answer is valid, invalid (and why), revoked or
-expired, showing only what the document itself says. The channel search answers "is this
+JSON, the e-mail a notice came in, or a WACZ bundle), types a verification code, arrives
+from a card's QR code (``/verify?code=…``) or uploads a photo of one (:mod:`haechi.trust.qr`);
+the answer is valid, invalid (and why), revoked or expired, showing only what the document
+itself says. The channel search answers "is this
 account theirs?"; reports of impersonators go to the team's queue, a few per address per hour
 (the cross-origin check of every POST keeps other sites from sending them in someone's name).
 Checks of codes and documents are limited per address too (:data:`verifications`, shared with
@@ -33,6 +34,7 @@ from haechi.scan.preserve import evidence_config
 from haechi.trust.channels import ChannelKind, lookup, parse_kind
 from haechi.trust.checking import check_code, check_document
 from haechi.trust.evidence_keys import evidence_key_ids, sync_evidence_keys
+from haechi.trust.qr import ForeignLink, code_in_link, is_image, read_qr
 from haechi.trust.reading import MAX_DOCUMENT_BYTES, is_bundle
 from haechi.trust.reports import submit
 from haechi.web.deps import DbSession, Now, address
@@ -82,6 +84,7 @@ def _page(request: Request, status: int = 200, **context: Any) -> Response:
         "found": None,
         "kinds": [k.value for k in ChannelKind],
         "reported": False,
+        "foreign": None,
     }
     values.update(context)
     return render(request, "verify.html", values, status)
@@ -159,11 +162,26 @@ def verify_post(
         return _page(request, 429, error=TOO_MANY)
     if is_bundle(data):
         return _bundle(request, db, data, now)
+    if is_image(data):
+        return _scanned(request, db, data, now)
     try:
         checked = check_document(db, trust_config(request), data, now)
     except HaechiError as exc:
         return _page(request, 400, error=str(exc))
     return _page(request, result=checked.result)
+
+
+def _scanned(request: Request, db: Session, data: bytes, now: datetime) -> Response:
+    """A photo of a QR code: checked by its code when it opens our verify page, else the link
+    it opens is shown (not followed): a forged card may lead to a look-alike page."""
+    config = trust_config(request)
+    try:
+        checked = check_code(db, config, code_in_link(config, read_qr(data)), now)
+    except ForeignLink as exc:
+        return _page(request, 400, foreign=exc.link)
+    except HaechiError as exc:
+        return _page(request, 400, error=str(exc))
+    return _page(request, result=checked.result, code=checked.code)
 
 
 def _bundle(request: Request, db: Session, data: bytes, now: datetime) -> Response:
