@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -116,3 +117,33 @@ def test_repeats_and_escalations_carry_their_credential_too(
         with db.session() as session:
             assert find_code(session, message["X-Haechi-Verification-Code"]).document == document
         assert verify_document(document, T0 + timedelta(hours=1), keys=keys).valid
+
+
+def test_a_police_package_carries_its_signed_credential(
+    db: Database, config: TrustConfig, tmp_path: Path
+) -> None:
+    """credential.json names every file of the package by SHA-256, verifies with our keys, is
+    published under a code, and says nothing of the case or the victim."""
+    folder = tmp_path / "HC-2026-0001-police"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4 the report")
+    (folder / "hits.json").write_text('{"ref": "HC-2026-0001"}', encoding="utf-8")
+    hit = {"url": "https://portal.example/p/1", "sha256": "ef" * 32, "capture": "cap-1"}
+    published = Notary(db, config).seal_police_package(folder, "서울경찰청", T0, [hit])
+    document = json.loads((folder / "credential.json").read_text(encoding="utf-8"))
+    assert document == published.document
+    files = document["credentialSubject"]["files"]
+    assert files == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.iterdir()
+        if p.name != "credential.json"
+    }
+    assert document["credentialSubject"]["items"] == [hit]
+    assert "HC-2026-0001" not in json.dumps(document)  # the case's reference stays inside
+    with db.session() as session:
+        assert find_code(session, published.code).document == document
+        keys = published_keys(own_did_document(session, config, T0))
+    assert verify_document(document, T0 + timedelta(days=1), keys=keys).valid
+    forged = json.loads(json.dumps(document))
+    forged["credentialSubject"]["files"]["report.pdf"] = "00" * 32
+    assert verify_document(forged, T0, keys=keys).reasons == (Reason.SIGNATURE_MISMATCH,)
