@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,15 @@ from haechi.testkit.hits import ReviewWorld, seed_review_world
 @pytest.fixture
 def world(server: Server, settings: Settings, tmp_path: Path) -> ReviewWorld:
     return seed_review_world(server.db, settings, tmp_path / "files", server.clock())
+
+
+# The outline drawn over a hit's blurred preview: an SVG inside the preview's frame, after
+# the image, with the box in percent of the frame.
+FOUND_OUTLINE = (
+    r'<span class="preview-frame"><img class="preview" src="/hits/%d/preview"[^>]*>'
+    r'<svg class="found-region" viewBox="0 0 100 100" preserveAspectRatio="none"[^>]*>'
+    r'<rect x="25.0" y="20.0" width="50.0" height="50.0"[^>]*/></svg></span></button>'
+)
 
 
 def audit_kinds(admin: SignedInClient) -> list[str]:
@@ -50,6 +60,12 @@ def test_queue_filters_sorts_and_pages(server: Server, world: ReviewWorld) -> No
     assert f"/hits/{world.without_preview}/preview" not in html
     # The region of the registered picture that matched is drawn for the local-feature hit.
     assert 'class="region"' in html
+    # Where that picture lies in the found file is outlined inside the preview's own frame,
+    # over the blurred image (no other image is named), and the JSON carries the box.
+    assert re.search(FOUND_OUTLINE % world.with_preview[1], html)
+    assert html.count('class="found-region"') == 1
+    found = {h["id"]: h["found_region"] for h in page["hits"]}
+    assert found == {world.with_preview[0]: None, world.with_preview[1]: [0.25, 0.2, 0.75, 0.7]}
 
 
 def test_previews_are_blurred_revealed_once_and_refused_without_media(
@@ -130,6 +146,8 @@ def test_hit_page_shows_evidence_and_downloads(server: Server, world: ReviewWorl
     assert page.status_code == 200
     assert "https://board.example/media/1.jpg" in page.text and "reveal=" not in page.text
     assert 'id="warc"' in page.text
+    assert re.search(FOUND_OUTLINE % hit, page.text)
+    assert analyst.get(f"/api/v1/hits/{hit}").json()["found_region"] == [0.25, 0.2, 0.75, 0.7]
     warc = analyst.get(f"/hits/{hit}/capture.warc.gz")
     assert warc.status_code == 200 and gzip.decompress(warc.content).startswith(b"WARC/1.1")
     wacz = analyst.get(f"/hits/{hit}/evidence.wacz")

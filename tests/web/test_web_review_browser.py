@@ -53,6 +53,21 @@ def test_reviewer_safety_in_a_browser(
     page.wait_for_function(loaded, arg=image.element_handle())
     assert image.evaluate(COLOUR) <= 1  # greyscale: blurred by default
     assert page.locator(f"#hit-{world.without_preview} img").count() == 0
+    # The second hit's outline lies over its blurred preview, scaled with it: the box's
+    # fractions of the image's own frame (25-75 % across, 20-70 % down).
+    second = world.with_preview[1]
+    shown = page.locator(f"#hit-{second} img.preview")
+    page.wait_for_function(loaded, arg=shown.element_handle())
+    frame = shown.bounding_box()
+    outline = page.locator(f"#hit-{second} svg.found-region rect").bounding_box()
+    assert frame is not None and outline is not None
+    fractions = (
+        (outline["x"] - frame["x"]) / frame["width"],
+        (outline["y"] - frame["y"]) / frame["height"],
+        (outline["x"] + outline["width"] - frame["x"]) / frame["width"],
+        (outline["y"] + outline["height"] - frame["y"]) / frame["height"],
+    )
+    assert all(abs(a - b) < 0.03 for a, b in zip(fractions, (0.25, 0.2, 0.75, 0.7), strict=True))
     shoot(page, "review-queue")
 
     page.locator(f"#hit-{first} button.reveal").click()

@@ -86,10 +86,14 @@ class LocalMatch:
     coverage: float
     """Share of the entry's frame that the query shows (0-1)."""
     box: Box
-    """The crop that verified the match."""
+    """The crop that verified the match, in the entry's frame."""
     scale: float
     rotation: float
     """Degrees, anticlockwise, from the entry's frame to the query's."""
+    found: Box | None = None
+    """Where the entry's picture lies in the query, as fractions of the query's whole frame:
+    the bounding box of the part of the entry the query shows, mapped by the transform. A
+    reviewer sees it drawn on the found file's preview (an inset, a corner of a collage)."""
 
 
 @dataclass(frozen=True)
@@ -286,7 +290,29 @@ class FeatureBank:
             best[1].box,
             scale,
             rotation,
+            _found_box(m, covered, view.shape[1], view.shape[0]),
         )
+
+
+def _found_box(
+    m: npt.NDArray[np.float64], covered: npt.NDArray[np.float32], query_w: int, query_h: int
+) -> Box | None:
+    """The covered part of the entry (entry coordinates) mapped into the query's frame, as the
+    bounding box in fractions of it (thousandths, as records keep boxes).
+
+    The working view is the whole decoded file at its own aspect ratio, only scaled, so its
+    fractions are the found file's fractions too.
+    """
+    if covered.shape[0] < 3 or query_w <= 0 or query_h <= 0:
+        return None
+    mapped = covered.astype(np.float64) @ m[:, :2].T + m[:, 2]
+    size = np.array([query_w, query_h], np.float64)
+    low = np.clip(mapped.min(axis=0) / size, 0.0, 1.0)
+    high = np.clip(mapped.max(axis=0) / size, 0.0, 1.0)
+    left, top, right, bottom = (round(float(v), 3) for v in (*low, *high))
+    if right <= left or bottom <= top:
+        return None
+    return (left, top, right, bottom)
 
 
 def _nearest_only(

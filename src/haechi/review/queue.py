@@ -8,7 +8,6 @@ say whether a next one exists, so no count over the whole queue is made.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from haechi.store.models import (
 )
 from haechi.store.notices import PlatformStore
 from haechi.store.review_models import QUEUE_INDEXES
-from haechi.store.scans import ScanStore
+from haechi.store.scans import ScanStore, box_of
 
 SORTS = {
     "id": HitRow.id,
@@ -97,16 +96,20 @@ class QueueItem:
 
     hit: Hit
     region: tuple[float, float, float, float] | None
+    """The crop of the registered picture that verified a local-features match."""
     sightings: int  # places the same file was seen (this one included)
     platform: str | None
     has_capture: bool
     decision: Decision | None
+    found_region: tuple[float, float, float, float] | None = None
+    """Where the registered picture lies in the found file: outlined on its preview."""
 
     def as_json(self) -> dict[str, object]:
         """The hit's stable JSON form plus the queue's fields."""
         return {
             **self.hit.as_json(),
             "region": list(self.region) if self.region else None,
+            "found_region": list(self.found_region) if self.found_region else None,
             "sightings": self.sightings,
             "platform": self.platform,
             "preview": self.has_capture,
@@ -125,14 +128,7 @@ class QueuePage:
 
 def region_of(text: str | None) -> tuple[float, float, float, float] | None:
     """A stored region (JSON ``[left, top, right, bottom]`` fractions), or none."""
-    try:
-        values = json.loads(text) if text else None
-    except ValueError:
-        return None
-    if isinstance(values, list) and len(values) == 4:
-        left, top, right, bottom = (float(v) for v in values)
-        return (left, top, right, bottom)
-    return None
+    return box_of(text)
 
 
 def _on_platform(session: Session, name: str) -> ColumnElement[bool]:
@@ -217,9 +213,12 @@ def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
     if not ids:
         return ()
     hits = {h.id: h for h in ScanStore(session).hits(hit_ids=ids)}
-    regions = dict(
-        session.execute(select(HitRow.id, HitRow.region).where(HitRow.id.in_(ids))).all()
-    )
+    regions = {
+        hit_id: (region, found)
+        for hit_id, region, found in session.execute(
+            select(HitRow.id, HitRow.region, HitRow.found_region).where(HitRow.id.in_(ids))
+        )
+    }
     shas = list({h.sha256 for h in hits.values()})
     seen = dict(
         session.execute(
@@ -244,14 +243,16 @@ def items_of(session: Session, ids: list[int]) -> tuple[QueueItem, ...]:
         if hit is None:
             continue
         platform = platform_of(directory, hit)
+        region, found = regions.get(hit_id, (None, None))
         out.append(
             QueueItem(
                 hit,
-                region_of(regions.get(hit_id)),
+                region_of(region),
                 int(seen.get(hit.sha256, 1)),
                 platform.name if platform else None,
                 hit_id in captured,
                 decisions.get(hit_id),
+                region_of(found),
             )
         )
     return tuple(out)

@@ -79,6 +79,8 @@ class Match:
     """For ``orb`` matches: the crop of the bank's picture that verified the match."""
     frames: FrameEvidence | None = None
     """For ``vpdq`` matches: which frames agree, and where they are in both videos."""
+    found_region: Box | None = None
+    """For ``orb`` matches: where the bank's picture lies in the matched file (fractions)."""
 
     def detail(self) -> MatchDetail:
         """The evidence of this match, as a hit records it."""
@@ -90,6 +92,7 @@ class Match:
             self.coverage,
             self.region,
             self.frames,
+            self.found_region,
         )
 
     @classmethod
@@ -124,6 +127,7 @@ class Match:
             coverage=round(found.coverage, 3),
             confidence=round(confidence, 3),
             region=found.box,
+            found_region=found.found,
         )
 
 

@@ -41,7 +41,9 @@ class MatchDetail:
 
     ``inliers`` and ``coverage`` come from local-feature matches (geometrically consistent
     keypoints, and the share of the bank's picture the copy covers); ``region`` is the crop of
-    the bank's picture, as fractions ``(left, top, right, bottom)``, that verified it.
+    the bank's picture, as fractions ``(left, top, right, bottom)``, that verified it, and
+    ``found_region`` where that picture lies in the matched file (same form; what a reviewer
+    sees outlined on the file's preview).
     ``frames`` is a video match's evidence: the shares of frames that agree and where they
     are in both videos.
     """
@@ -53,6 +55,7 @@ class MatchDetail:
     coverage: float | None = None
     region: tuple[float, float, float, float] | None = None
     frames: FrameEvidence | None = None
+    found_region: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ class HitRow(Base):
     inliers: Mapped[int | None] = mapped_column(Integer, nullable=True)
     coverage: Mapped[float | None] = mapped_column(Float, nullable=True)
     region: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """The crop of the bank's picture that verified an ``orb`` match (JSON fractions)."""
+    found_region: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """Where the bank's picture lies in the matched file (JSON fractions; migration 0026)."""
     frames: Mapped[str | None] = mapped_column(Text, nullable=True)
     """A video match's evidence as versioned JSON: shares of frames and matched time ranges."""
     evidence_state: Mapped[str] = mapped_column(

@@ -21,20 +21,31 @@ from haechi.store.private_models import EntryLabelRow
 from haechi.store.tracking_models import HitAccountRow
 
 
-def _detail(row: HitRow) -> MatchDetail:
-    region = None
-    values = json.loads(row.region) if row.region else None
+def box_of(text: str | None) -> tuple[float, float, float, float] | None:
+    """A stored box (JSON ``[left, top, right, bottom]`` fractions), or none if damaged."""
+    try:
+        values = json.loads(text) if text else None
+    except ValueError:
+        return None
     if isinstance(values, list) and len(values) == 4:
-        left, top, right, bottom = (float(v) for v in values)
-        region = (left, top, right, bottom)
+        try:
+            left, top, right, bottom = (float(v) for v in values)
+        except (TypeError, ValueError):
+            return None
+        return (left, top, right, bottom)
+    return None
+
+
+def _detail(row: HitRow) -> MatchDetail:
     return MatchDetail(
         row.signal_kind,
         row.distance,
         row.confidence,
         row.inliers,
         row.coverage,
-        region,
+        box_of(row.region),
         _frames(row),
+        box_of(row.found_region),
     )
 
 
@@ -127,6 +138,7 @@ class ScanStore:
             "inliers": why.inliers,
             "coverage": why.coverage,
             "region": json.dumps(why.region) if why.region else None,
+            "found_region": json.dumps(why.found_region) if why.found_region else None,
             "frames": why.frames.to_json() if why.frames else None,
             "location": seen.location,
             "location_digest": digest,

@@ -111,7 +111,13 @@ def seed_review_world(
             data=data if i == 0 else photo_bytes("astronaut", "PNG"),
             location=f"{board}/media/{i}.jpg",
             page=f"{board}/post/{i}",
-            detail=MatchDetail("pdq", 4 + i, 0.9, 40, 0.6, (0.1, 0.1, 0.8, 0.9)) if i else None,
+            detail=(
+                MatchDetail(
+                    "pdq", 4 + i, 0.9, 40, 0.6, (0.1, 0.1, 0.8, 0.9), None, (0.25, 0.2, 0.75, 0.7)
+                )
+                if i
+                else None
+            ),
             now=now,
         )
         for i in range(2)
