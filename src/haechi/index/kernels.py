@@ -194,7 +194,7 @@ def search(
     out_d: Any,
     count: Any,
     q0: Any,
-) -> Any:  # pragma: no cover - compiled
+) -> Any:
     """Matches of queries ``q0..`` into ``out_*`` from ``count`` on, each (query, row) once.
 
     Returns (next query, count, full): when the output is full mid-query, that query's partial
@@ -212,7 +212,7 @@ def search(
     size = np.empty(most, np.int64)
     budget = np.empty(most, np.int64)
     rows = np.empty(4096, np.int64)
-    slack = np.empty(4096, np.int64)
+    row_bucket = np.empty(4096, np.int64)
     sample_mask = (1 << SAMPLE_SHIFT) - 1
     cap = out_q.shape[0]
     touched = np.uint64(0)
@@ -261,9 +261,9 @@ def search(
                             continue
                         if nr == rows.shape[0]:
                             rows = np.concatenate((rows, rows))
-                            slack = np.concatenate((slack, slack))
+                            row_bucket = np.concatenate((row_bucket, row_bucket))
                         rows[nr] = e
-                        slack[nr] = keys[c]
+                        row_bucket[nr] = keys[c]
                         nr += 1
             else:
                 base = (j - 1) * stride
@@ -273,7 +273,7 @@ def search(
                     for e in range(start[c], min(start[c] + size[c], n)):
                         if nr == rows.shape[0]:
                             rows = np.concatenate((rows, rows))
-                            slack = np.concatenate((slack, slack))
+                            row_bucket = np.concatenate((row_bucket, row_bucket))
                         rows[nr] = min(packed_at(entries, entry_bits, base + e), n - 1)
                         nr += 1
             # Verify: bits 32-255 first; only a near candidate needs its table-0 key found.
@@ -285,7 +285,7 @@ def search(
                 if part > radius:
                     continue
                 if j == 0:
-                    b0 = slack[c]
+                    b0 = row_bucket[c]
                 else:
                     b0 = bucket_of_row(bitmaps[: bm_start[1]], samples[: sm_start[1]], row)
                 w0 = h0 | (np.uint64(b0) << np.uint64(ext0)) | np.uint64(packed_at(low, ext0, row))
@@ -313,7 +313,7 @@ def search(
 
 
 @njit(cache=True)
-def full_words(hi: Any, low: Any, ext0: Any, bitmap0: Any) -> Any:  # pragma: no cover
+def full_words(hi: Any, low: Any, ext0: Any, bitmap0: Any) -> Any:
     """Every row's whole hash as ``(n, 4)`` uint64, table 0's key taken from its bucket."""
     n = hi.shape[0]
     out = np.empty((n, 4), np.uint64)

@@ -7,8 +7,8 @@ gives them); its low ``ext_bits`` bits, stored beside the hash, filter its candi
 
 * ``fast`` (the default): 10 tables, two at radius 3 (table 0 and table 1, one bit wider than
   the rest) and eight at radius 2, keys about ``log2 n`` bits: 62 bytes an entry at 10M.
-* ``compact``: 9 tables, five at radius 3 and four at radius 2: 3 bytes an entry fewer, about
-  half the queries a second (more probes at radius 3).
+* ``compact``: 9 tables, five at radius 3 and four at radius 2: 3 bytes an entry fewer, and
+  fewer queries a second (more probes at radius 3; ``bench/index.py`` measures both).
 
 Both are exact: only the number of tables and bits change, never the pigeonhole argument.
 """
