@@ -77,6 +77,18 @@ def test_dihedral_variants_on_request(api_server: ApiServer) -> None:
     found = http.get("/api/v1/lookup", params={**params, "dihedral": "true"}).json()
     assert found["match"] is True and found["matches"][0]["variant"] != "original"
 
+    # The largest batch in its eight variants (8,000 hashes searched) is answered in full, and
+    # the worker's search queue keeps serving afterwards (it once hung on such a request).
+    rng = np.random.default_rng(30)
+    signals = [random_hex(rng) for _ in range(999)] + [turned.hex]
+    body = {"signal_type": "pdq", "signals": signals, "dihedral": True}
+    big = http.post("/api/v1/lookup/batch", json=body)
+    assert big.status_code == 200, big.text
+    answers = big.json()["answers"]
+    assert len(answers) == 1000 and answers[-1]["match"] is True
+    assert sum(a["match"] for a in answers[:-1]) == 0
+    assert http.get("/api/v1/lookup", params={**params, "dihedral": "true"}).json()["match"]
+
 
 def test_hma_compatible_shapes(api_server: ApiServer) -> None:
     bank = fill_banks(api_server)

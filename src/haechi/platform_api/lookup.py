@@ -229,14 +229,20 @@ VIDEO_MIN_SHARE = 0.2
 """A video matches when at least this share of the query's frames match its frames."""
 
 
-def lookup_video_frames(snap: Snapshot, hexes: Sequence[str], radius: int) -> list[VideoMatch]:
-    """Shared videos whose frames match the query's frames (checked hex), best first."""
+def lookup_video_frames(
+    snap: Snapshot, hexes: Sequence[str], radius: int, *, found: RangeResult | None = None
+) -> list[VideoMatch]:
+    """Shared videos whose frames match the query's frames (checked hex), best first.
+
+    ``found`` is the index's result for the frames when the caller searched already.
+    """
     if len(hexes) > MAX_FRAMES:
         raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(hexes)}")
     if not hexes:
         return []
     queries = _as_array(hexes)
-    found = snap.index.search(queries, radius)
+    if found is None:
+        found = snap.index.search(queries, radius)
     frames: dict[int, set[int]] = {}
     rows_hit: dict[int, set[int]] = {}
     distances: dict[int, list[int]] = {}

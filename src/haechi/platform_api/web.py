@@ -37,6 +37,7 @@ from haechi.platform_api.lookup import (
     MAX_BATCH,
     MAX_FRAMES,
     Answer,
+    VideoMatch,
     checked,
     hma_vpdq_frames,
     lookup,
@@ -174,9 +175,18 @@ async def lookup_video(request: Request, key: LookupKey, body: VideoIn) -> Respo
         raise TooLarge(f"at most {MAX_FRAMES} frames a call, not {len(body.frames)}")
     frames = [parse_hex("vpdq", f) for f in body.frames]
     api.usage.admit(key, len(frames))
-    found = lookup_video_frames(await _snapshot(api), frames, api.radius)
+    found = await _video_matches(api, frames)
     api.usage.note(key, [bytes.fromhex(f) for f in frames], len(found))
     return JSONResponse({"match": bool(found), "matches": [m.as_json() for m in found]})
+
+
+async def _video_matches(api: PlatformApi, frames: list[str]) -> list[VideoMatch]:
+    """A video's matches, its frames searched off the event loop in short calls (batching)."""
+    snap = await _snapshot(api)
+    if not frames:
+        return []
+    searched = await api.batcher.search(snap, pdq_queries(frames, False))
+    return lookup_video_frames(snap, frames, api.radius, found=searched)
 
 
 async def _image(request: Request) -> Any:
@@ -236,7 +246,7 @@ def send_feedback(request: Request, key: FeedbackKey, body: FeedbackIn) -> dict[
 async def _hma_vpdq(api: PlatformApi, key: ApiKey, signal: str) -> Response:
     frames = hma_vpdq_frames(signal, api.settings.pdq_min_quality)
     api.usage.admit(key, max(1, len(frames)))
-    found = lookup_video_frames(await _snapshot(api), frames, api.radius)
+    found = await _video_matches(api, frames)
     api.usage.note(key, [bytes.fromhex(f) for f in frames], len(found))
     return JSONResponse(hma_video_banks(found))
 
