@@ -9,14 +9,18 @@ hit's row and the queue's JSON.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
 
 from haechi.banks.service import register_files
 from haechi.hashing import HashOptions, hash_bytes
 from haechi.hashing.geometry import FeatureBank
 from haechi.review.queue import items_of
+from haechi.scan.matcher import Match
 from haechi.scan.pipeline import Scanner
 from haechi.settings import Settings
 from haechi.store.database import Database
@@ -73,6 +77,42 @@ def test_an_off_centre_crop_fills_the_found_frame() -> None:
     assert query.features is not None and query.view is not None
     [match] = _bank(photo).search(query.features, query.view)
     _close(match.found, (0.0, 0.0, 1.0, 1.0))
+
+
+def _with_orientation(image: Image.Image, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+def _shown_box(size: tuple[int, int], orientation: int) -> tuple[float, float, float, float]:
+    """Where the inset is once a viewer turns the file, measured on a turned mask."""
+    mask = Image.new("L", size, 0)
+    mask.paste(255, INSET_AT)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    mask.save(out, "PNG", exif=exif)
+    turned = ImageOps.exif_transpose(Image.open(io.BytesIO(out.getvalue())))
+    ys, xs = np.nonzero(np.asarray(turned) > 127)
+    w, h = turned.size
+    return (xs.min() / w, ys.min() / h, (xs.max() + 1) / w, (ys.max() + 1) / h)
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_the_box_follows_the_files_exif_orientation(orientation: int) -> None:
+    # The preview is shown turned as the file asks (exif_transpose); the hashes read the
+    # stored pixels. The box is turned the same way, or it would sit on the wrong part.
+    photo = _photo()
+    data = _with_orientation(_picture_in_picture(photo), orientation)
+    query = hash_bytes(data)
+    assert query.orientation == orientation
+    assert query.features is not None and query.view is not None
+    [found] = _bank(photo).search(query.features, query.view)
+    match = Match.local(found, query.orientation)
+    _close(match.found_region, _shown_box(CANVAS, orientation))
 
 
 def test_a_scan_stores_the_box_and_the_queue_serves_it(

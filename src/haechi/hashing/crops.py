@@ -57,6 +57,24 @@ class RegionHash:
     pdq: PdqHash
 
 
+def oriented(box: Box, orientation: int) -> Box:
+    """``box`` of the stored pixels where it lies once the EXIF ``orientation`` (1-8) is
+    applied, as viewers and Pillow's ``exif_transpose`` do (2 mirrors, 3 turns 180 degrees,
+    6 turns a quarter clockwise, 8 anticlockwise; 5 and 7 mirror across a diagonal)."""
+    left, top, right, bottom = box
+    turned = {
+        2: (1 - right, top, 1 - left, bottom),
+        3: (1 - right, 1 - bottom, 1 - left, 1 - top),
+        4: (left, 1 - bottom, right, 1 - top),
+        5: (top, left, bottom, right),
+        6: (1 - bottom, left, 1 - top, right),
+        7: (1 - bottom, 1 - right, 1 - top, 1 - left),
+        8: (top, 1 - right, bottom, 1 - left),
+    }.get(orientation, box)
+    a, b, c, d = (round(v, 3) for v in turned)
+    return (a, b, c, d)
+
+
 def box_pixels(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
     """A fractional box in whole pixels of a ``width`` x ``height`` frame, never empty."""
     left, top, right, bottom = box

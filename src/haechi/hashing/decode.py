@@ -46,6 +46,12 @@ class DecodedImage:
     format: str
     width: int
     height: int
+    orientation: int = 1
+    """The EXIF orientation (1-8) a viewer applies. Pixels stay as stored, as the reference
+    hashing tools read them; only what is drawn over a preview (turned by it) needs it."""
+
+
+_EXIF_ORIENTATION = 0x0112
 
 
 def _to_rgb_array(im: Image.Image) -> Pixels:
@@ -141,6 +147,7 @@ def decode_image(data: bytes, limits: DecodeLimits | None = None) -> DecodedImag
             if fmt == "JPEG" and not limits.exact and min(width, height) >= 2 * PDQ_SIDE:
                 im.draft("RGB", (PDQ_SIDE, PDQ_SIDE))
             im.load()
+            orientation = _orientation(im)
             rgb = _to_rgb_array(_sample_down(im))
     except MediaError:
         raise
@@ -154,4 +161,13 @@ def decode_image(data: bytes, limits: DecodeLimits | None = None) -> DecodedImag
         # Pillow reports truncation and corrupt streams as OSError/SyntaxError/ValueError.
         reason = str(exc) or type(exc).__name__
         raise UnsupportedMedia(f"damaged image: {reason}") from None
-    return DecodedImage(pdq_pixels(rgb), fmt, width, height)
+    return DecodedImage(pdq_pixels(rgb), fmt, width, height, orientation)
+
+
+def _orientation(im: Image.Image) -> int:
+    """The file's EXIF orientation, 1 (as stored) when it has none or a damaged one."""
+    try:
+        value = im.getexif().get(_EXIF_ORIENTATION, 1)
+    except (OSError, ValueError, SyntaxError, TypeError, IndexError, KeyError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1

@@ -71,6 +71,9 @@ class MediaHashes:
     """A query's grey working view, for geometric verification in this process; never stored."""
     video: VideoHashes | None = None
     """A video's sampled frame hashes (``pdq`` and the image fields are then empty)."""
+    orientation: int = 1
+    """The image's EXIF orientation: a box found in its pixels is turned by it to lie where a
+    viewer (and the review preview) shows that part."""
 
     def signals(self) -> list[Signal]:
         """The signals to register: PDQ of the image, of its unbordered picture and of its
@@ -164,6 +167,7 @@ def hash_bytes(data: bytes, options: HashOptions | None = None) -> MediaHashes:
         crops=crops,
         features=features,
         view=view,
+        orientation=decoded.orientation,
     )
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from haechi.errors import StoreError
-from haechi.hashing.crops import Box
+from haechi.hashing.crops import Box, oriented
 from haechi.hashing.geometry import FeatureBank, LocalMatch
 from haechi.hashing.local import LocalFeatures
 from haechi.hashing.media import MediaHashes
@@ -115,8 +115,11 @@ class Match:
         )
 
     @classmethod
-    def local(cls, found: LocalMatch) -> Match:
-        """A local-features match; confidence also weighs how many keypoints agree."""
+    def local(cls, found: LocalMatch, orientation: int = 1) -> Match:
+        """A local-features match; confidence also weighs how many keypoints agree.
+
+        ``orientation`` is the file's EXIF orientation: the box found in its stored pixels is
+        turned to lie where its preview shows it."""
         agreement = min(1.0, found.inliers / 40)
         confidence = (1 - found.distance / (_PDQ_BITS / 2)) * (0.75 + 0.25 * agreement)
         return cls(
@@ -127,7 +130,7 @@ class Match:
             coverage=round(found.coverage, 3),
             confidence=round(confidence, 3),
             region=found.box,
-            found_region=found.found,
+            found_region=oriented(found.found, orientation) if found.found else None,
         )
 
 
@@ -273,4 +276,4 @@ class BankMatcher:
                 continue
             skip = frozenset(best[k])
             for found in self.local.search(media.features, media.view, skip):
-                best[k][found.key] = Match.local(found)
+                best[k][found.key] = Match.local(found, media.orientation)
