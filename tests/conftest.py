@@ -116,7 +116,11 @@ def _module_database(postgres: PostgresServer | None) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _test_database(postgres: PostgresServer | None) -> Iterator[None]:
-    """Each test gets its own database in the PostgreSQL pass (its home's SQLite file else)."""
+    """Each test gets its own database in the PostgreSQL pass (its home's SQLite file else).
+
+    A test working in a home its module shares (a world, a server) names that home's database
+    to the commands it runs: ``world.settings.resolved_database_url``.
+    """
     yield from _fresh_postgres(postgres)
 
 

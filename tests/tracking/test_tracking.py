@@ -146,7 +146,11 @@ def test_links_tie_the_channels_that_carried_the_same_items(world: World) -> Non
 
 def test_commands_print_chart_and_export(world: World, tmp_path: Path) -> None:
     home = ["--home", str(world.settings.home)]
-    env = {"HAECHI_EVIDENCE_SCREENSHOTS": "0"}
+    # The world's database, not this test's own (they differ in the PostgreSQL pass).
+    env = {
+        "HAECHI_EVIDENCE_SCREENSHOTS": "0",
+        "HAECHI_DATABASE_URL": world.settings.resolved_database_url,
+    }
     svg, png = tmp_path / "t.svg", tmp_path / "t.png"
     result = runner.invoke(
         app, [*home, "timeline", "1", "--json", "--svg", str(svg), "--png", str(png)], env=env
