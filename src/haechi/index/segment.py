@@ -95,7 +95,7 @@ class Segment:
         keys = [s.key_bits for s in self.specs]
         self._bm_start = np.cumsum([0] + [bitmap_words(self.size, k) for k in keys])
         self._sm_start = np.cumsum([0] + [sample_count(k) for k in keys])
-        self._masks: dict[int, tuple[_I64, _I64, _I64, _I64]] = {}
+        self._masks: dict[tuple[int, ...], tuple[_I64, _I64, _I64, _I64]] = {}
         # Allocated on the first removal, so a loaded index costs nothing for it.
         self.deleted: _Bool | None = None
         self.n_deleted = 0
@@ -242,23 +242,20 @@ class Segment:
 
     def _flip_masks(self, plan: _Plan) -> tuple[_I64, _I64, _I64, _I64]:
         """Each probed table's flip masks and weights, concatenated, with their starts."""
-        key = hash(tuple(plan))
+        key = tuple(plan)
         if key not in self._masks:
-            masks, weights = [], []
-            for spec, rho in zip(self.specs, plan, strict=True):
-                mask, weight = (
-                    flip_masks(spec.key_bits, max(rho, -1))
-                    if rho >= 0
-                    else (
-                        np.empty(0, np.int64),
-                        np.empty(0, np.int64),
-                    )
-                )
-                masks.append(mask)
-                weights.append(weight)
-            start = np.cumsum([0] + [w.shape[0] for w in weights]).astype(np.int64)
-            rhos = np.asarray(plan, dtype=np.int64)
-            self._masks[key] = (np.concatenate(masks), np.concatenate(weights), start, rhos)
+            none = np.empty(0, dtype=np.int64)
+            pairs = [
+                flip_masks(spec.key_bits, rho) if rho >= 0 else (none, none)
+                for spec, rho in zip(self.specs, plan, strict=True)
+            ]
+            start = np.cumsum([0] + [w.shape[0] for _, w in pairs]).astype(np.int64)
+            self._masks[key] = (
+                np.concatenate([m for m, _ in pairs]),
+                np.concatenate([w for _, w in pairs]),
+                start,
+                np.asarray(plan, dtype=np.int64),
+            )
         return self._masks[key]
 
     def _probe(self, q: _U64, radius: int, plan: _Plan) -> Matches:
