@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from haechi.evidence.bundle import export_bundle
@@ -21,7 +22,9 @@ def make_bundle(settings: Settings, out: Path) -> Path:
     locker = config.locker()
     site = Site(default_routes())
     try:
-        capture = capture_now(locker, site.url("/"), None, {"hit_id": 1})
+        # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+        with ThreadPoolExecutor(1) as pool:
+            capture = pool.submit(capture_now, locker, site.url("/"), None, {"hit_id": 1}).result()
     finally:
         site.close()
     export_bundle(locker, [capture.id], out)
