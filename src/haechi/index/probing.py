@@ -1,7 +1,8 @@
-"""The numeric kernels of multi-index hashing: bit fields, flip masks, popcount, brute force.
+"""The numpy helpers of multi-index hashing: bit fields, flip masks, popcount, brute force.
 
 Kept apart from the index's bookkeeping (:mod:`~haechi.index.segment`, :mod:`~haechi.index.mih`)
-so that each stays small; everything here is a pure function of numpy arrays.
+and from the compiled probe loop (:mod:`~haechi.index.kernels`); everything here is a pure
+function of numpy arrays.
 """
 
 from __future__ import annotations
@@ -112,27 +113,3 @@ def scan(words: _U64, queries: _U64, radius: int) -> Matches:
             if qi.size:
                 parts.append((qi.astype(np.int64) + qs, row.astype(np.int64) + es, dist))
     return concat(parts)
-
-
-class Fields:
-    """Vectorised extraction of one bit field per table from many hashes at once.
-
-    Precomputes, per table, which words hold the field and how to shift them, so that all
-    tables' keys for a batch of queries come out of one broadcast expression.
-    """
-
-    def __init__(self, offsets: list[int], widths: list[int]) -> None:
-        word, shift = np.divmod(np.asarray(offsets, dtype=np.int64), 64)
-        self.lo_word = word
-        self.hi_word = np.minimum(word + 1, 3)
-        self.shift = shift.astype(np.uint64)
-        # A shift of 64 yields 0 in numpy; bits from the next word land above the field when
-        # it does not cross a word boundary, and the mask drops them.
-        self.hi_shift = (64 - shift).astype(np.uint64)
-        self.mask = (np.uint64(1) << np.asarray(widths, dtype=np.uint64)) - np.uint64(1)
-
-    def __call__(self, words: _U64) -> _I64:
-        lo = words[:, self.lo_word] >> self.shift
-        hi = words[:, self.hi_word] << self.hi_shift
-        out: _I64 = ((lo | hi) & self.mask).astype(np.int64)
-        return out
