@@ -18,6 +18,7 @@ after that date fails verification; a revoked current key is replaced at once.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -40,6 +41,8 @@ from haechi.store.trust_models import TrustKeyRow
 from haechi.trust.config import TrustConfig
 from haechi.trust.errors import TrustError, TrustKeyError
 from haechi.trust.multibase import ed25519_multikey
+
+_ENCRYPTING = threading.Lock()
 
 
 class Purpose(StrEnum):
@@ -151,11 +154,14 @@ def current_key(
     if ed25519_multikey(key.public) != row.key_id:
         raise TrustKeyError(f"the key file of {row.key_id} holds another key")
     if config.passphrase and not is_encrypted(path):
-        # Made before the passphrase was set: encrypted in place now (same key, same id).
-        try:
-            replace_key_file(path, key, config.passphrase)
-        except SigningKeyError as exc:
-            raise TrustKeyError(f"the {purpose.value} key cannot be encrypted: {exc}") from None
+        # Made before the passphrase was set: encrypted in place now (same key, same id), once
+        # even when the server's threads ask for it together.
+        with _ENCRYPTING:
+            try:
+                if not is_encrypted(path):
+                    replace_key_file(path, key, config.passphrase)
+            except SigningKeyError as exc:
+                raise TrustKeyError(f"the {purpose.value} key cannot be encrypted: {exc}") from None
     return row.key_id, key
 
 
