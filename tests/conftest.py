@@ -71,8 +71,8 @@ def _no_database_without_home(request: pytest.FixtureRequest) -> Iterator[None]:
     original = Database.__init__
 
     def watched(self: Database, url: str) -> None:
-        opened.append(url)
         original(self, url)
+        opened.append(url)  # only a database that opened: a refused URL touches none
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Database, "__init__", watched)
