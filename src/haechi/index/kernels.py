@@ -169,7 +169,7 @@ def hi_words(hi: Any, row: Any) -> Any:
     return h0, w1, w2, w3
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(
     hi: Any,
     low: Any,
@@ -312,7 +312,7 @@ def search(
     return q.shape[0], count, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def full_words(hi: Any, low: Any, ext0: Any, bitmap0: Any) -> Any:
     """Every row's whole hash as ``(n, 4)`` uint64, table 0's key taken from its bucket."""
     n = hi.shape[0]

@@ -6,11 +6,11 @@ Requests on a worker's event loop put their hashes in a queue; while one search 
 thread, so the loop keeps reading requests), the next batch gathers. A lone request waits for
 nothing: the queue is drained as soon as it is not empty.
 
-A batch is searched :data:`SEARCH_CHUNK` hashes per call of the compiled search, which holds
-the interpreter lock for the whole call: in short calls the event loop and uvicorn's health
-check (a worker silent for 5 s is killed) get their turn between chunks, even when a request
-brings 20,000 video frames or 8,000 dihedral variants to a million-hash index on a busy
-machine. A request larger than :data:`MAX_BATCH_HASHES` is searched alone.
+The compiled search releases the interpreter lock, so the event loop keeps answering while it
+runs; a batch is still searched :data:`SEARCH_CHUNK` hashes per call, so that a request that
+brings 20,000 video frames or 8,000 dihedral variants to a million-hash index does not hold the
+search thread (and the requests queued behind it) for one long call. A request larger than
+:data:`MAX_BATCH_HASHES` is searched alone.
 """
 
 from __future__ import annotations
