@@ -78,8 +78,10 @@ def cluster() -> Iterator[LocalCluster]:
 def _home(root: Path, name: str, sqlite: bool = False) -> Settings:
     """A home with every registered photo in one bank, in the same order (same entry ids)."""
     home = root / name
-    url = f"sqlite:///{home / 'haechi.db'}" if sqlite else None
-    settings = Settings(home=home, workers=1, evidence_screenshots=False, database_url=url)
+    # Only a named URL is passed: an explicit None would override the PostgreSQL pass's
+    # HAECHI_DATABASE_URL, and the scan (which reads the environment) would see another bank.
+    url = {"database_url": f"sqlite:///{home / 'haechi.db'}"} if sqlite else {}
+    settings = Settings(home=home, workers=1, evidence_screenshots=False, **url)
     db = open_database(settings)
     paths = []
     for label, image in registered_photos().items():
