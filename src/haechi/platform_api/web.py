@@ -24,10 +24,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from haechi.platform_api import feedback as feedback_service
+from haechi.platform_api.answering import (
+    API,
+    SingleLookups,
+    answered,
+    answers_for,
+    error_response,
+    key_for,
+    single_answer,
+    snapshot,
+)
 from haechi.platform_api.errors import (
     BadSignal,
-    KeyMissing,
-    KeyRefused,
     PlatformApiError,
     TooLarge,
 )
@@ -36,22 +44,17 @@ from haechi.platform_api.keys import SCOPES, ApiKey
 from haechi.platform_api.lookup import (
     MAX_BATCH,
     MAX_FRAMES,
-    Answer,
     VideoMatch,
-    checked,
     hma_vpdq_frames,
     lookup,
     lookup_exact,
-    lookup_pdq,
     lookup_video_frames,
     parse_hex,
     pdq_queries,
 )
 from haechi.platform_api.runtime import PlatformApi
-from haechi.platform_api.snapshot import Snapshot
 from haechi.platform_api.uploads import MAX_UPLOAD_BYTES, hash_image, read_capped
 
-API = "/api/v1"
 UPLOAD_PATHS = frozenset({f"{API}/lookup/image", "/m/lookup"})
 MAX_JSON_BYTES = 2 * 1024 * 1024
 """A key call's JSON body: 1,000 hashes take 70 KB, 20,000 video frames 1.4 MB."""
@@ -60,13 +63,6 @@ MAX_JSON_BYTES = 2 * 1024 * 1024
 def platform_api(request: Request) -> PlatformApi:
     api: PlatformApi = request.app.state.platform_api
     return api
-
-
-def _secret(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
-    return request.headers.get("x-api-key") or None
 
 
 def require_key(scope: str) -> Any:
@@ -78,20 +74,7 @@ def require_key(scope: str) -> Any:
         raise KeyError(f"unknown API key scope {scope!r}: add it to haechi.platform_api.keys")
 
     async def dependency(request: Request) -> ApiKey:
-        secret = _secret(request)
-        if secret is None:
-            raise KeyMissing("send your API key as 'Authorization: Bearer <key>'")
-        api = platform_api(request)
-        known, key = api.keys.cached(secret)
-        if not known:
-            key = await run_in_threadpool(api.keys.load, secret)
-        if key is None:
-            raise KeyMissing("unknown API key")
-        if key.revoked_at is not None:
-            raise KeyRefused("this API key was revoked; ask the team for a new one")
-        if scope not in key.scopes:
-            raise KeyRefused(f"this API key may not {scope}")
-        return key
+        return await key_for(platform_api(request), request.headers, scope)
 
     dependency.haechi_key_scope = scope  # type: ignore[attr-defined]
     return Depends(dependency)
@@ -105,30 +88,6 @@ router = APIRouter(tags=["platform API"])
 hma_router = APIRouter()
 
 
-async def _snapshot(api: PlatformApi) -> Snapshot:
-    snap = api.holder.current
-    if snap is not None and api.holder.running:
-        return snap
-    return await run_in_threadpool(api.holder.get)
-
-
-async def answers_for(
-    api: PlatformApi, signal_type: str, hexes: list[str], dihedral: bool = False
-) -> list[Answer]:
-    """Check and look hashes up; PDQ searches are batched with other requests' (batching.py)."""
-    kind, hexes = checked(signal_type, hexes)
-    snap = await _snapshot(api)
-    if kind == "pdq":
-        found = await api.batcher.search(snap, pdq_queries(hexes, dihedral))
-        return lookup_pdq(snap, hexes, api.radius, dihedral=dihedral, found=found)
-    return lookup_exact(snap, kind, hexes)
-
-
-def _answered(api: PlatformApi, key: ApiKey, answers: list[Answer]) -> None:
-    raw = [bytes.fromhex(a.signal) for a in answers]
-    api.usage.note(key, raw, sum(1 for a in answers if a.matches))
-
-
 @router.get(f"{API}/lookup")
 async def lookup_one(
     request: Request,
@@ -138,11 +97,8 @@ async def lookup_one(
     dihedral: bool = False,
 ) -> Response:
     """Look one hash up: ``match``, and per match its id, kind, distance and share."""
-    api = platform_api(request)
-    api.usage.admit(key, 1)
-    answers = await answers_for(api, signal_type, [signal], dihedral)
-    _answered(api, key, answers)
-    return JSONResponse(answers[0].as_json())
+    answer = await single_answer(platform_api(request), key, signal_type, signal, dihedral)
+    return JSONResponse(answer.as_json())
 
 
 class BatchIn(BaseModel):
@@ -159,7 +115,7 @@ async def lookup_batch(request: Request, key: LookupKey, body: BatchIn) -> Respo
         raise TooLarge(f"at most {MAX_BATCH} hashes a call, not {len(body.signals)}")
     api.usage.admit(key, len(body.signals))
     answers = await answers_for(api, body.signal_type, body.signals, body.dihedral)
-    _answered(api, key, answers)
+    answered(api, key, answers)
     return JSONResponse({"answers": [a.as_json() for a in answers]})
 
 
@@ -182,7 +138,7 @@ async def lookup_video(request: Request, key: LookupKey, body: VideoIn) -> Respo
 
 async def _video_matches(api: PlatformApi, frames: list[str]) -> list[VideoMatch]:
     """A video's matches, its frames searched off the event loop in short calls (batching)."""
-    snap = await _snapshot(api)
+    snap = await snapshot(api)
     if not frames:
         return []
     searched = await api.batcher.search(snap, pdq_queries(frames, False))
@@ -200,11 +156,11 @@ async def lookup_image(request: Request, key: UploadKey) -> Response:
     api = platform_api(request)
     api.usage.admit(key, 3)
     hashed = await _image(request)
-    snap = await _snapshot(api)
+    snap = await snapshot(api)
     pdq = lookup(snap, "pdq", [hashed.pdq[0]], api.radius, dihedral=True)[0]
     md5 = lookup(snap, "md5", [hashed.md5], api.radius)[0]
     sha = lookup(snap, "sha256", [hashed.sha256], api.radius)[0]
-    _answered(api, key, [pdq, md5, sha])
+    answered(api, key, [pdq, md5, sha])
     return JSONResponse(
         {
             "match": bool(pdq.matches or md5.matches or sha.matches),
@@ -274,10 +230,7 @@ async def hma_lookup(
     api = platform_api(request)
     if kind == "vpdq":
         return await _hma_vpdq(api, key, signal)
-    api.usage.admit(key, 1)
-    answers = await answers_for(api, kind, [signal])
-    _answered(api, key, answers)
-    return JSONResponse(hma_banks(answers[0]))
+    return JSONResponse(hma_banks(await single_answer(api, key, kind, signal)))
 
 
 @hma_router.post("/m/lookup")
@@ -307,25 +260,22 @@ async def hma_lookup_file(request: Request, key: UploadKey) -> Response:
     if field not in ("photo", "video") or not isinstance(data, bytes):
         raise BadSignal(f"no such content_type: '{str(field)[:40]}' (use photo or video)")
     api.usage.admit(key, 1)
-    snap = await _snapshot(api)
+    snap = await snapshot(api)
     if field == "video":
         digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
         del data
         answers = lookup_exact(snap, "md5", [digest])
-        _answered(api, key, answers)
+        answered(api, key, answers)
         return JSONResponse({"video_md5": hma_banks(answers[0])})
     hashed = await run_in_threadpool(hash_image, data)
     del data
     answers = lookup(snap, "pdq", [hashed.pdq[0]], api.radius, dihedral=True)
-    _answered(api, key, answers)
+    answered(api, key, answers)
     return JSONResponse({"pdq": hma_banks(answers[0])})
 
 
 def _error(request: Request, exc: PlatformApiError) -> Response:
-    body: dict[str, object] = {"detail": str(exc)}
-    if request.url.path.startswith("/m/"):
-        body["message"] = str(exc)  # HMA's error shape
-    return JSONResponse(body, status_code=exc.status, headers=exc.headers())
+    return error_response(request.url.path, exc)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -352,13 +302,17 @@ class KeyRoutesFirst:
     Why: the team app's middleware (a cross-origin check, the session, the locale, each a
     ``BaseHTTPMiddleware`` layer) is for browsers with cookies and costs more than a lookup;
     key calls use none of it (no cookie is read, no session exists, answers are JSON). They
-    get the same security headers here, and every other path goes through the team app.
+    get the same security headers here, and every other path goes through the team app. A
+    well-formed single GET lookup skips the small app too (:mod:`~haechi.platform_api.answering`).
     """
 
-    def __init__(self, app: Any, fast: FastAPI, paths: frozenset[str]) -> None:
+    def __init__(
+        self, app: Any, fast: FastAPI, paths: frozenset[str], single: SingleLookups
+    ) -> None:
         self.app = app
         self.fast = fast
         self.paths = paths
+        self.single = single
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] not in self.paths:
@@ -370,6 +324,10 @@ class KeyRoutesFirst:
                 message["headers"] = [*message.get("headers", []), *_HEADERS]
             await send(message)
 
+        params = self.single.handles(scope)
+        if params is not None:
+            await self.single(scope, receive, with_headers, params)
+            return
         declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1") or None
         receive = capped(receive, body_cap(scope["path"]), declared)
         await self.fast(scope, receive, with_headers)
@@ -432,7 +390,7 @@ def install(app: FastAPI) -> None:
     fast.include_router(hma_router)
     from haechi.web.permissions import KEY_PATHS
 
-    app.add_middleware(KeyRoutesFirst, fast=fast, paths=KEY_PATHS)
+    app.add_middleware(KeyRoutesFirst, fast=fast, paths=KEY_PATHS, single=SingleLookups(api))
     inner = app.router.lifespan_context
 
     @asynccontextmanager
