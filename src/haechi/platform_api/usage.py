@@ -76,7 +76,7 @@ class UsageBook:
         now = self.clock()
         with self._lock:
             self._ensure_thread()
-            pending = self._pending.setdefault(key.id, _Pending())
+            pending = self._pending_of(key.id)
             used = self._day_total.get((key.id, now.date()), 0) + pending.lookups
             if used + hashes > key.daily_quota:
                 pending.refused += 1
@@ -98,9 +98,16 @@ class UsageBook:
     def note(self, key: ApiKey, hashes: Sequence[bytes], matches: int) -> None:
         """Count what a request looked up (a sketch of it) and how many matched."""
         with self._lock:
-            pending = self._pending.setdefault(key.id, _Pending())
+            pending = self._pending_of(key.id)
             pending.matches += matches
             sketch.add(pending.registers, hashes)
+
+    def _pending_of(self, key_id: int) -> _Pending:
+        """The key's pending counts (made on its first request since the last write)."""
+        pending = self._pending.get(key_id)
+        if pending is None:
+            pending = self._pending[key_id] = _Pending()
+        return pending
 
     # -- in the background ---------------------------------------------------------------------
 
@@ -136,7 +143,7 @@ class UsageBook:
         except BaseException:
             with self._lock:  # put them back, to be written next time
                 for key_id, p in pending.items():
-                    mine = self._pending.setdefault(key_id, _Pending())
+                    mine = self._pending_of(key_id)
                     mine.requests += p.requests
                     mine.lookups += p.lookups
                     mine.matches += p.matches
