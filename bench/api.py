@@ -48,6 +48,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+WARM_UP = 1.0
 
 
 def free_port() -> int:
@@ -181,24 +182,26 @@ async def _drive(
     """Closed loop when ``rate`` is 0 (each client sends its next request when the last is
     answered); else paced, ``rate`` requests/s over all clients of this process, each client on a
     fixed schedule and every latency counted from the request's scheduled time, so a server
-    that falls behind is charged for the wait (no coordinated omission)."""
+    that falls behind is charged for the wait (no coordinated omission). Requests sent in the
+    first :data:`WARM_UP` seconds (connections being opened) are not counted."""
     import aiohttp
 
     latencies: list[float] = []
     errors: dict[str, int] = {}
     lookups = 0
     headers = {"Authorization": f"Bearer {key}"}
-    stop_at = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(base, headers=headers, connector=connector) as http:
         interval = clients / rate if rate else 0.0
         begin = time.perf_counter()
+        counted_from = begin + WARM_UP
+        stop_at = counted_from + seconds
 
         async def client(offset: int, slot: int) -> None:
             nonlocal errors, lookups
             i = offset
             due = begin + interval * slot / clients  # the clients' schedules interleave
-            while time.monotonic() < stop_at:
+            while (due if interval else time.perf_counter()) < stop_at:
                 if interval:
                     await asyncio.sleep(max(0.0, due - time.perf_counter()))
                     t0 = due
@@ -224,6 +227,9 @@ async def _drive(
                         n = 1
                 except (TimeoutError, aiohttp.ClientError) as exc:
                     ok, n, why = False, 0, type(exc).__name__
+                if t0 < counted_from:
+                    i += 7
+                    continue
                 latencies.append(time.perf_counter() - t0)
                 if ok:
                     lookups += n
@@ -412,7 +418,8 @@ def main() -> None:
             ]
     head = (
         f"{args.hashes:,} registered PDQ hashes, {args.clients} concurrent clients in "
-        f"{args.procs} processes, {args.seconds:.0f} s each, 2 server processes each, "
+        f"{args.procs} processes, {args.seconds:.0f} s each after a {WARM_UP:.0f} s warm-up, "
+        "2 server processes each, "
         f"{os.cpu_count()} cores shared with the load generator; load average at the end "
         f"{os.getloadavg()[0]:.1f}"
     )
