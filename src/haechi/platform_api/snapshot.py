@@ -51,25 +51,27 @@ _ARRAYS += tuple(f"{k}_{a}" for k in ("md5", "sha256") for a in ("key", "entry",
 
 
 def fingerprint(session: Session, min_quality: int) -> str:
-    """What a snapshot would hold, in a few numbers computed in SQL; any change changes it."""
+    """What a snapshot would hold, in a few numbers computed in SQL; any change changes it.
+
+    The shared banks' live entries (count, largest id and sum of ids, over the covering index
+    ``ix_bank_entries_live``: adding, withdrawing, restoring or moving an entry changes them),
+    the largest signal and feature ids (a hash added to an entry that was already there; they
+    are only deleted when their entry is withdrawn), and the negative bank. It runs every few
+    seconds in every worker, so it reads no table whole.
+    """
     shares = sorted(active_shares(session).items())
     bank_ids = [b for b, _ in shares]
-    live = (EntryRow.bank_id.in_(bank_ids), EntryRow.withdrawn_at.is_(None))
-    sig = session.execute(
-        select(func.count(SignalRow.id), func.max(SignalRow.id), func.sum(SignalRow.id))
-        .join(EntryRow, EntryRow.id == SignalRow.entry_id)
-        .where(*live)
+    live = session.execute(
+        select(func.count(EntryRow.id), func.max(EntryRow.id), func.sum(EntryRow.id)).where(
+            EntryRow.bank_id.in_(bank_ids), EntryRow.withdrawn_at.is_(None)
+        )
     ).one()
-    feat = session.execute(
-        select(func.count(FeatureRow.id), func.max(FeatureRow.id), func.sum(FeatureRow.id))
-        .join(EntryRow, EntryRow.id == FeatureRow.entry_id)
-        .where(*live, FeatureRow.kind == SignalKind.VPDQ.value)
-    ).one()
+    newest = (session.scalar(select(func.max(row.id))) for row in (SignalRow, FeatureRow))
     neg = session.execute(
         select(func.count(NegativeSignalRow.id), func.max(NegativeSignalRow.id))
     ).one()
     # The index's file format too: a generation written by an older haechi is rebuilt.
-    parts = [FORMAT, INDEX_FORMAT, min_quality, shares, list(sig), list(feat), list(neg)]
+    parts = [FORMAT, INDEX_FORMAT, min_quality, shares, list(live), list(newest), list(neg)]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 

@@ -77,6 +77,9 @@ class EntryRow(Base):
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
+    # The platform API's fingerprint counts a bank's live entries over this index alone.
+    __table_args__ = (Index("ix_bank_entries_live", "bank_id", "withdrawn_at", "id"),)
+
     bank: Mapped[BankRow] = relationship(back_populates="entries")
     signals: Mapped[list[SignalRow]] = relationship(
         back_populates="entry",
