@@ -99,12 +99,17 @@ def error_response(path: str, exc: PlatformApiError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers())
 
 
+TYPE_CAP = 20
+"""The longest ``signal_type`` a lookup takes (the routes' ``max_length``, and this path's)."""
+SIGNAL_CAP = 200
+HMA_SIGNAL_CAP = 16_000
+"""HMA's ``signal`` may be a vPDQ value: a list of frames."""
 _BOOLS = {"true": True, "1": True, "yes": True, "on": True}
 _BOOLS |= {"false": False, "0": False, "no": False, "off": False}
-# The routes' own caps (their Query(max_length=...)): longer values go to them for a 422.
+# Longer values go on to the routes, for FastAPI's 422.
 _CAPS = {
-    f"{API}/lookup": {"signal_type": 20, "signal": 200},
-    "/m/lookup": {"signal_type": 20, "signal": 16_000},
+    f"{API}/lookup": {"signal_type": TYPE_CAP, "signal": SIGNAL_CAP},
+    "/m/lookup": {"signal_type": TYPE_CAP, "signal": HMA_SIGNAL_CAP},
 }
 
 
@@ -114,8 +119,8 @@ class SingleLookups:
     def __init__(self, api: PlatformApi) -> None:
         self.api = api
 
-    def handles(self, scope: Mapping[str, Any]) -> dict[str, str] | None:
-        """The call's parameters when this path answers it, else ``None`` (the routes do)."""
+    def handles(self, scope: Mapping[str, Any]) -> tuple[str, str, bool] | None:
+        """``(signal type, signal, dihedral)`` when this path answers the call, else ``None``."""
         caps = _CAPS.get(scope["path"])
         if caps is None or scope["method"] != "GET":
             return None
@@ -132,19 +137,19 @@ class SingleLookups:
             kind = HMA_TYPES.get(params.get("signal_type", "").lower())
             if kind is None or kind == "vpdq" or "dihedral" in params:
                 return None
-            params["signal_type"] = kind
-        elif "signal_type" not in params or params.get("dihedral", "false").lower() not in _BOOLS:
+            return kind, params["signal"], False
+        dihedral = _BOOLS.get(params.get("dihedral", "false").lower())
+        if "signal_type" not in params or dihedral is None:
             return None
-        return params
+        return params["signal_type"], params["signal"], dihedral
 
-    async def __call__(self, scope: Any, receive: Any, send: Any, params: dict[str, str]) -> None:
+    async def __call__(
+        self, scope: Any, receive: Any, send: Any, call: tuple[str, str, bool]
+    ) -> None:
         path = scope["path"]
         try:
             key = await key_for(self.api, Headers(scope=scope), "lookup")
-            dihedral = _BOOLS[params.get("dihedral", "false").lower()]
-            answer = await single_answer(
-                self.api, key, params["signal_type"], params["signal"], dihedral
-            )
+            answer = await single_answer(self.api, key, *call)
         except PlatformApiError as exc:
             await error_response(path, exc)(scope, receive, send)
             return

@@ -26,6 +26,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from haechi.platform_api import feedback as feedback_service
 from haechi.platform_api.answering import (
     API,
+    HMA_SIGNAL_CAP,
+    SIGNAL_CAP,
+    TYPE_CAP,
     SingleLookups,
     answered,
     answers_for,
@@ -92,8 +95,8 @@ hma_router = APIRouter()
 async def lookup_one(
     request: Request,
     key: LookupKey,
-    signal_type: Annotated[str, Query(max_length=20)],
-    signal: Annotated[str, Query(max_length=200)],
+    signal_type: Annotated[str, Query(max_length=TYPE_CAP)],
+    signal: Annotated[str, Query(max_length=SIGNAL_CAP)],
     dihedral: bool = False,
 ) -> Response:
     """Look one hash up: ``match``, and per match its id, kind, distance and share."""
@@ -102,8 +105,8 @@ async def lookup_one(
 
 
 class BatchIn(BaseModel):
-    signal_type: str = Field(max_length=20)
-    signals: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1)
+    signal_type: str = Field(max_length=TYPE_CAP)
+    signals: list[Annotated[str, Field(max_length=SIGNAL_CAP)]] = Field(min_length=1)
     dihedral: bool = False
 
 
@@ -173,8 +176,8 @@ async def lookup_image(request: Request, key: UploadKey) -> Response:
 class FeedbackIn(BaseModel):
     match_id: int = Field(ge=1, le=2**63 - 1)
     verdict: str = Field(max_length=20, description="confirmed, false_positive or removed")
-    signal_type: str = Field(max_length=20)
-    signal: str = Field(max_length=200, description="the hash that matched")
+    signal_type: str = Field(max_length=TYPE_CAP)
+    signal: str = Field(max_length=SIGNAL_CAP, description="the hash that matched")
     note: str = Field(default="", max_length=500)
 
 
@@ -211,8 +214,8 @@ async def _hma_vpdq(api: PlatformApi, key: ApiKey, signal: str) -> Response:
 async def hma_lookup(
     request: Request,
     key: LookupKey,
-    signal_type: Annotated[str | None, Query(max_length=20)] = None,
-    signal: Annotated[str | None, Query(max_length=16_000)] = None,
+    signal_type: Annotated[str | None, Query(max_length=TYPE_CAP)] = None,
+    signal: Annotated[str | None, Query(max_length=HMA_SIGNAL_CAP)] = None,
     url: Annotated[str | None, Query(max_length=2100)] = None,
 ) -> Response:
     """HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``: matches by bank.
@@ -324,9 +327,9 @@ class KeyRoutesFirst:
                 message["headers"] = [*message.get("headers", []), *_HEADERS]
             await send(message)
 
-        params = self.single.handles(scope)
-        if params is not None:
-            await self.single(scope, receive, with_headers, params)
+        call = self.single.handles(scope)
+        if call is not None:
+            await self.single(scope, receive, with_headers, call)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1") or None
         receive = capped(receive, body_cap(scope["path"]), declared)

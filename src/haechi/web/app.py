@@ -8,7 +8,6 @@ calls a service from :mod:`haechi.members` or :mod:`haechi.audit`, and renders o
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -96,10 +95,6 @@ def create_app(
             runner = JobRunner(settings, db, jobs_config)
             runner.start()
         app.state.jobs = runner
-        # What startup made (modules, the app, its routes) lives as long as the process: out
-        # of the collector's sight, a full collection no longer walks it (a 10-30 ms pause
-        # that showed in the API's latency) and forked workers keep sharing its pages.
-        gc.freeze()
         try:
             yield
         finally:
