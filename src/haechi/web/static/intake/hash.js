@@ -523,6 +523,22 @@ function once(target, ok, bad) {
 }
 
 /**
+ * Resolves when the video presents its next frame, or after `ms` (a seek to the frame already
+ * shown presents none). Why: Chromium fires "seeked" before the new frame reaches the element,
+ * so drawing it then could hash the frame of the second before (seen on a busy machine).
+ */
+function presented(video, ms) {
+  if (!video.requestVideoFrameCallback) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
  * Hash a video file: `{md5, sha256, frames}` where frames are `{second, pdq, quality}` of one
  * frame a second, decoded by the browser's video decoder (`frames` is null when the browser
  * cannot decode the format; the file hashes are still given). `maxSeconds` caps the frames.
@@ -543,8 +559,10 @@ export async function hashVideo(blob, { maxSeconds = 3600, onFrame = null } = {}
     const frames = [];
     const end = Math.min(video.duration || 0, maxSeconds);
     for (let t = 0; t < end; t += 1) {
+      const shown = presented(video, 1000);
       video.currentTime = t;
       await once(video, "seeked", "error");
+      await shown;
       const { videoWidth: w, videoHeight: h } = video;
       const image = prepare(pixelsOf(video, w, h), w, h);
       const frame = { second: t, ...pdqOfPixels(image.rgba, image.width, image.height) };
